@@ -326,7 +326,6 @@ Result<MigPlacement> MigGeometryEngine::PlaceAdditional(std::span<const MigPlace
   const MigProfile& info = model_.mig_profiles[profile];
   // Existing instances come from a real GPU or the API server: check, do not assume.
   uint32_t occupied = 0;
-  std::vector<std::string> described;
   for (const MigPlacement& placement : existing) {
     if (placement.profile >= profile_count()) {
       return InvalidArgumentError(
@@ -346,10 +345,14 @@ Result<MigPlacement> MigGeometryEngine::PlaceAdditional(std::span<const MigPlace
                       other.name, placement.start, placement.size, model_.name));
     }
     occupied |= mask;
-    described.push_back(fmt::format("{}@{}", other.name, placement.start));
   }
   std::vector<int> starts = FreeStarts(existing, profile);
   if (starts.empty()) {
+    std::vector<std::string> described;
+    for (const MigPlacement& placement : existing) {
+      described.push_back(
+          fmt::format("{}@{}", model_.mig_profiles[placement.profile].name, placement.start));
+    }
     return ResourceExhaustedError(fmt::format(
         "no placement left for {} next to {} on {}", info.name,
         described.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(described, "+")),
