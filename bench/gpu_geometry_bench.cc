@@ -16,15 +16,15 @@ namespace gpupack::gpu {
 namespace {
 
 const GpuCatalog& Catalog() {
-  static const GpuCatalog* catalog = [] {
+  static const GpuCatalog catalog = [] {
     auto loaded = catalog::LoadBuiltInGpuCatalog();
     if (!loaded) {
       std::fprintf(stderr, "%s\n", loaded.error().message().c_str());
       std::abort();
     }
-    return new GpuCatalog(std::move(*loaded));
+    return std::move(*loaded);
   }();
-  return *catalog;
+  return catalog;
 }
 
 const MigGeometryEngine& A100() { return **Catalog().FindGeometry("A100-SXM4-40GB"); }

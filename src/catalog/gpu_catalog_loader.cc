@@ -286,6 +286,7 @@ Result<MigProfile> ParseProfile(const Reader& reader, const YAML::Node& node,
   auto layout_class = layout.classes.find(class_name);
   if (layout_class == layout.classes.end()) {
     std::vector<std::string> known;
+    known.reserve(layout.classes.size());
     for (const auto& [known_name, unused] : layout.classes) {
       known.push_back(known_name);
     }
