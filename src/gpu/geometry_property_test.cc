@@ -58,6 +58,7 @@ void CheckIsValidLayout(const MigGeometryEngine& engine, const MigGeometry& geom
     RC_ASSERT(geometry.counts[profile] == counts[profile]);
   }
   RC_ASSERT(std::is_sorted(geometry.placements.begin(), geometry.placements.end()));
+  RC_ASSERT(engine.ValidatePlacements(geometry.placements).has_value());
 }
 
 RC_GTEST_PROP(GeometryPropertyTest, AcceptedGeometriesAreDisjointAndWithinLimits, ()) {
