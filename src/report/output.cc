@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -21,16 +22,14 @@ bool NeedsQuotes(const std::string& text) {
       return true;
     }
   }
-  // Anything that would read back as a number.
-  bool numeric = true;
-  for (char c : text) {
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' ||
-          c == 'e' || c == 'E')) {
-      numeric = false;
-      break;
-    }
-  }
-  if (numeric) {
+  // Anything a YAML 1.1 or 1.2 loader would read back as a number (ints in any base,
+  // sexagesimal, floats, .inf/.nan) or as y/n booleans.
+  static const std::regex kNumberLike(
+      "[-+]?(0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(:[0-5]?[0-9])*)"
+      "|[-+]?([0-9][0-9_]*)?\\.[0-9_]*([eE][-+]?[0-9]+)?"
+      "|[-+]?[0-9][0-9_]*([eE][-+]?[0-9]+)"
+      "|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)|[yYnN]");
+  if (std::regex_match(text, kNumberLike)) {
     return true;
   }
   if (std::string_view(":-?[]{},#&*!|>'\"%@`").find(text.front()) != std::string_view::npos ||
