@@ -11,8 +11,8 @@ using catalog_internal::YamlReader;
 std::string ScalarText(std::string_view text) {
   bool plain = !text.empty();
   for (char c : text) {
-    plain = plain && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.');
+    plain = plain && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.');
   }
   if (plain && text != "true" && text != "false" && text != "null" && text.front() != '-' &&
       !(text.front() >= '0' && text.front() <= '9')) {
@@ -92,8 +92,8 @@ Result<ConfigMapDocument> ParseConfigMap(std::string_view text, std::string_view
 
 std::string RenderConfigMap(std::string_view name, std::string_view namespace_name,
                             const std::vector<std::pair<std::string, std::string>>& data) {
-  std::string out = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + ScalarText(name) +
-                    "\n";
+  std::string out =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + ScalarText(name) + "\n";
   if (!namespace_name.empty()) {
     out += "  namespace: " + ScalarText(namespace_name) + "\n";
   }

@@ -12,8 +12,8 @@ using catalog_internal::YamlReader;
 
 // Keys of `flags` the plugin, GFD or the MPS daemon read (api/config/v1/flags.go).
 const std::vector<std::string_view> kKnownFlags = {
-    "migStrategy",       "failOnInitError",   "mpsRoot",          "nvidiaDriverRoot",
-    "nvidiaDevRoot",     "gdrcopyEnabled",    "gdsEnabled",       "mofedEnabled",
+    "migStrategy",       "failOnInitError",         "mpsRoot",    "nvidiaDriverRoot",
+    "nvidiaDevRoot",     "gdrcopyEnabled",          "gdsEnabled", "mofedEnabled",
     "useNodeFeatureAPI", "deviceDiscoveryStrategy", "plugin",     "gfd"};
 
 std::string FlowText(const YAML::Node& node) {
@@ -139,8 +139,7 @@ class Reader {
     WarnUnknown(node, base, {"renameByDefault", "failRequestsGreaterThanOne", "resources"});
     if (const YAML::Node rename = node["renameByDefault"]) {
       yaml_.Record(base + ".renameByDefault", rename);
-      GP_ASSIGN_OR_RETURN(section.rename_by_default,
-                          yaml_.Bool(rename, base + ".renameByDefault"));
+      GP_ASSIGN_OR_RETURN(section.rename_by_default, yaml_.Bool(rename, base + ".renameByDefault"));
     }
     if (const YAML::Node fail = node["failRequestsGreaterThanOne"]) {
       yaml_.Record(base + ".failRequestsGreaterThanOne", fail);
@@ -240,15 +239,14 @@ void RenderSection(const gpu::ReplicatedResources& section, std::string_view key
 }  // namespace
 
 Result<ParsedDevicePluginConfig> ParseDevicePluginConfig(std::string_view text,
-                                                         std::string_view source,
-                                                         int first_line) {
+                                                         std::string_view source, int first_line) {
   ParsedDevicePluginConfig parsed;
   try {
     Reader reader(source, first_line, parsed);
     GP_TRY(reader.Read(text));
   } catch (const YAML::Exception& e) {
-    return InvalidArgumentError(std::string(source) + ": malformed device-plugin config: " +
-                                e.what());
+    return InvalidArgumentError(std::string(source) +
+                                ": malformed device-plugin config: " + e.what());
   }
   return parsed;
 }

@@ -148,8 +148,9 @@ Result<ParsedMigParted> ParseMigPartedOrThrow(std::string_view text, std::string
   YamlReader reader(std::string(source), first_line, &parsed.where);
   GP_ASSIGN_OR_RETURN(YAML::Node root, reader.Load(text));
   if (!root.IsMap()) {
-    return reader.Fail(root, "", "a mig-parted config must be a mapping with version and "
-                                 "mig-configs");
+    return reader.Fail(root, "",
+                       "a mig-parted config must be a mapping with version and "
+                       "mig-configs");
   }
   GP_TRY(reader.RequireMap(root, ""));
   reader.Record("", root);
@@ -182,9 +183,8 @@ Result<ParsedMigParted> ParseMigPartedOrThrow(std::string_view text, std::string
       return reader.Fail(item.second, config_path, "a config must be a list of entries");
     }
     for (size_t index = 0; index < item.second.size(); ++index) {
-      GP_ASSIGN_OR_RETURN(
-          gpu::MigConfigEntry entry,
-          ReadEntry(reader, item.second[index], gpu::MigEntryPath(name, index)));
+      GP_ASSIGN_OR_RETURN(gpu::MigConfigEntry entry,
+                          ReadEntry(reader, item.second[index], gpu::MigEntryPath(name, index)));
       entries.push_back(std::move(entry));
     }
   }

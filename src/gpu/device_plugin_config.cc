@@ -65,13 +65,13 @@ void CheckSection(const ReplicatedResources& section, bool mps, MigStrategy stra
                             "\" (at most 63 characters, <dns-prefix>/<name>)"});
     }
     if (!seen.insert(resource.name).second) {
-      issues.push_back({Severity::kError, path + ".name",
-                        "resource \"" + resource.name + "\" is listed twice"});
+      issues.push_back(
+          {Severity::kError, path + ".name", "resource \"" + resource.name + "\" is listed twice"});
     }
     if (resource.replicas < 2) {
-      issues.push_back({Severity::kError, path + ".replicas",
-                        "number of replicas must be >= 2 (got " +
-                            std::to_string(resource.replicas) + ")"});
+      issues.push_back(
+          {Severity::kError, path + ".replicas",
+           "number of replicas must be >= 2 (got " + std::to_string(resource.replicas) + ")"});
     }
     const std::string shared = resource.name + std::string(kSharedSuffix);
     if (!resource.rename.empty() && resource.rename != shared) {
@@ -86,14 +86,14 @@ void CheckSection(const ReplicatedResources& section, bool mps, MigStrategy stra
     }
     const bool is_mig = resource.name.starts_with(kMigResourcePrefix);
     if (mps && is_mig) {
-      issues.push_back({Severity::kError, path + ".name",
-                        "sharing using MPS is not supported for MIG devices (" + resource.name +
-                            ")"});
+      issues.push_back(
+          {Severity::kError, path + ".name",
+           "sharing using MPS is not supported for MIG devices (" + resource.name + ")"});
     } else if (is_mig && strategy != MigStrategy::kMixed) {
       issues.push_back({Severity::kWarning, path + ".name",
                         "resource " + resource.name + " is only advertised with migStrategy " +
-                            "mixed (this config uses " +
-                            std::string(MigStrategyName(strategy)) + ")"});
+                            "mixed (this config uses " + std::string(MigStrategyName(strategy)) +
+                            ")"});
     }
   }
 }

@@ -221,8 +221,7 @@ std::vector<ConfigIssue> CheckMigPartedSpec(const MigPartedSpec& spec) {
       for (const auto& [profile, count] : entry.mig_devices) {
         if (count < 0) {
           error(path + ".mig-devices." + profile.ToString(),
-                "count " + std::to_string(count) + " for " + profile.ToString() +
-                    " is negative");
+                "count " + std::to_string(count) + " for " + profile.ToString() + " is negative");
         }
         any_positive = any_positive || count > 0;
       }
