@@ -1,6 +1,7 @@
 #include "catalog/mig_parted_yaml.h"
 
 #include "catalog/internal/yaml_reader.h"
+#include "gpu/gpu_model.h"
 
 namespace gpupack::catalog {
 namespace {
@@ -94,21 +95,17 @@ Result<gpu::MigConfigEntry> ReadEntry(const YamlReader& reader, const YAML::Node
   }
   GP_TRY(reader.RequireMap(mig_devices, devices_path));
   for (const auto& item : mig_devices) {
-    const std::string& key = item.first.Scalar();
-    Result<gpu::MigProfileName> profile = gpu::MigProfileName::Parse(key);
-    if (!profile) {
-      return reader.Fail(item.first, JoinPath(devices_path, key), profile.error().message());
+    const std::string& profile = item.first.Scalar();
+    const std::string profile_path = JoinPath(devices_path, profile);
+    if (Result<gpu::MigProfileName> parsed = gpu::ParseMigProfileName(profile); !parsed) {
+      return reader.Fail(item.first, profile_path, parsed.error().message());
     }
-    const std::string profile_path = JoinPath(devices_path, profile->ToString());
     reader.Record(profile_path, item.first);
     GP_ASSIGN_OR_RETURN(int64_t count, reader.Int(item.second, profile_path));
     if (count > 1024 || count < -1024) {
       return reader.Fail(item.second, profile_path, "count is out of range");
     }
-    if (!entry.mig_devices.emplace(*profile, static_cast<int>(count)).second) {
-      return reader.Fail(item.first, profile_path,
-                         "profile " + profile->ToString() + " is given twice");
-    }
+    entry.mig_devices.emplace(profile, static_cast<int>(count));
   }
   return entry;
 }
@@ -238,7 +235,7 @@ std::string RenderMigPartedConfig(const gpu::MigPartedSpec& spec) {
         } else {
           out += "      mig-devices:\n";
           for (const auto& [profile, count] : entry.mig_devices) {
-            out += "        " + Quote(profile.ToString()) + ": " + std::to_string(count) + "\n";
+            out += "        " + Quote(profile) + ": " + std::to_string(count) + "\n";
           }
         }
       }

@@ -1,30 +1,12 @@
 #include "gpu/mig_parted_spec.h"
 
-#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
+#include "gpu/gpu_model.h"
+
 namespace gpupack::gpu {
 namespace {
-
-// Reads a positive decimal number at the front of `text` and drops it; nullopt when there is none.
-std::optional<int> TakeNumber(std::string_view& text) {
-  int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end == text.data() || value <= 0 || text.front() == '+') {
-    return std::nullopt;
-  }
-  text.remove_prefix(static_cast<size_t>(end - text.data()));
-  return value;
-}
-
-bool TakeLiteral(std::string_view& text, std::string_view literal) {
-  if (!text.starts_with(literal)) {
-    return false;
-  }
-  text.remove_prefix(literal.size());
-  return true;
-}
 
 std::optional<uint32_t> ParseHex32(std::string_view text) {
   if (!(text.starts_with("0x") || text.starts_with("0X")) || text.size() != 10) {
@@ -36,22 +18,6 @@ std::optional<uint32_t> ParseHex32(std::string_view text) {
     return std::nullopt;
   }
   return value;
-}
-
-std::string_view AttributeSuffix(MigProfileAttribute attribute) {
-  switch (attribute) {
-    case MigProfileAttribute::kNone:
-      return "";
-    case MigProfileAttribute::kMediaExtensions:
-      return "+me";
-    case MigProfileAttribute::kAllMediaEngines:
-      return "+me.all";
-    case MigProfileAttribute::kGraphics:
-      return "+gfx";
-    case MigProfileAttribute::kNoMedia:
-      return "-me";
-  }
-  return "";
 }
 
 std::string FormatHex16Pair(uint16_t high, uint16_t low) {
@@ -73,74 +39,13 @@ uint64_t StableHash(std::string_view text) {
 
 constexpr size_t kMaxLabelValueLength = 63;
 
+// "1g.5gb+me" -> "1g.5gb.me": the profile as it appears in resource and config names.
+std::string ResourceSuffix(std::string_view profile) {
+  constexpr std::string_view kPrefix = "nvidia.com/mig-";
+  return MigResourceName(profile).substr(kPrefix.size());
+}
+
 }  // namespace
-
-Result<MigProfileName> MigProfileName::Parse(std::string_view text) {
-  auto invalid = [&]() {
-    return InvalidArgumentError("invalid MIG profile name \"" + std::string(text) +
-                                "\" (expected [<C>c.]<G>g.<GB>gb[+me|+me.all|+gfx|-me], e.g. "
-                                "1g.5gb)");
-  };
-  std::string_view rest = text;
-  MigProfileName name;
-  std::optional<int> first = TakeNumber(rest);
-  if (!first) {
-    return invalid();
-  }
-  if (TakeLiteral(rest, "c.")) {
-    name.compute_slices = *first;
-    std::optional<int> gpu_slices = TakeNumber(rest);
-    if (!gpu_slices) {
-      return invalid();
-    }
-    name.gpu_slices = *gpu_slices;
-  } else {
-    name.gpu_slices = *first;
-    name.compute_slices = *first;
-  }
-  if (!TakeLiteral(rest, "g.")) {
-    return invalid();
-  }
-  std::optional<int> memory = TakeNumber(rest);
-  if (!memory || !TakeLiteral(rest, "gb")) {
-    return invalid();
-  }
-  name.memory_gb = *memory;
-  if (rest.empty()) {
-    name.attribute = MigProfileAttribute::kNone;
-  } else if (rest == "+me") {
-    name.attribute = MigProfileAttribute::kMediaExtensions;
-  } else if (rest == "+me.all") {
-    name.attribute = MigProfileAttribute::kAllMediaEngines;
-  } else if (rest == "+gfx") {
-    name.attribute = MigProfileAttribute::kGraphics;
-  } else if (rest == "-me") {
-    name.attribute = MigProfileAttribute::kNoMedia;
-  } else {
-    return invalid();
-  }
-  if (name.compute_slices > name.gpu_slices) {
-    return InvalidArgumentError("invalid MIG profile name \"" + std::string(text) +
-                                "\": compute slices exceed GPU slices");
-  }
-  return name;
-}
-
-std::string MigProfileName::ToString() const {
-  std::string text;
-  if (compute_slices != gpu_slices) {
-    text += std::to_string(compute_slices) + "c.";
-  }
-  text += std::to_string(gpu_slices) + "g." + std::to_string(memory_gb) + "gb";
-  text += AttributeSuffix(attribute);
-  return text;
-}
-
-std::string MigProfileName::ToResourceSuffix() const {
-  std::string text = ToString();
-  std::replace(text.begin(), text.end(), '+', '.');
-  return text;
-}
 
 Result<PciDeviceId> PciDeviceId::Parse(std::string_view text) {
   auto invalid = [&]() {
@@ -220,8 +125,8 @@ std::vector<ConfigIssue> CheckMigPartedSpec(const MigPartedSpec& spec) {
       bool any_positive = false;
       for (const auto& [profile, count] : entry.mig_devices) {
         if (count < 0) {
-          error(path + ".mig-devices." + profile.ToString(),
-                "count " + std::to_string(count) + " for " + profile.ToString() + " is negative");
+          error(path + ".mig-devices." + profile,
+                "count " + std::to_string(count) + " for " + profile + " is negative");
         }
         any_positive = any_positive || count > 0;
       }
@@ -233,21 +138,21 @@ std::vector<ConfigIssue> CheckMigPartedSpec(const MigPartedSpec& spec) {
   return issues;
 }
 
-std::string MigConfigNameForGeometry(const std::map<MigProfileName, int>& geometry,
-                                     bool fills_gpu_with_one_profile) {
-  if (fills_gpu_with_one_profile && geometry.size() == 1) {
-    return "all-" + geometry.begin()->first.ToResourceSuffix();
+std::string MigConfigNameForGeometry(
+    const std::vector<std::pair<std::string, int>>& profiles_largest_first,
+    bool fills_gpu_with_one_profile) {
+  if (fills_gpu_with_one_profile && profiles_largest_first.size() == 1) {
+    return "all-" + ResourceSuffix(profiles_largest_first.front().first);
   }
   std::string name;
-  // Largest first, as NVIDIA's tools create instances and as people read geometries.
-  for (auto it = geometry.rbegin(); it != geometry.rend(); ++it) {
-    if (it->second <= 0) {
+  for (const auto& [profile, count] : profiles_largest_first) {
+    if (count <= 0) {
       continue;
     }
     if (!name.empty()) {
       name += '_';
     }
-    name += std::to_string(it->second) + "x" + it->first.ToResourceSuffix();
+    name += std::to_string(count) + "x" + ResourceSuffix(profile);
   }
   if (name.empty()) {
     return "all-enabled";

@@ -10,7 +10,8 @@
 //         mig-devices: {"1g.5gb": 7}           # profile -> count
 //
 // mig-parted reads its configs into Go maps, so neither config nor profile order carries meaning;
-// these values keep both sorted, which makes rendering deterministic.
+// these values keep both sorted, which makes rendering deterministic. Profile names are those of
+// gpu_model.h (ParseMigProfileName checks them when reading).
 //
 // Thread safety: values and pure functions.
 #pragma once
@@ -20,42 +21,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"
 #include "gpu/config_issue.h"
 
 namespace gpupack::gpu {
-
-// The suffix of a MIG profile name (go-nvlib): media extensions, all media engines, graphics, or
-// no media engines.
-enum class MigProfileAttribute { kNone, kMediaExtensions, kAllMediaEngines, kGraphics, kNoMedia };
-
-// A MIG profile name as go-nvlib spells it: `[<C>c.]<G>g.<GB>gb[+me|+me.all|+gfx|-me]`, e.g.
-// `1g.5gb`, `1c.2g.10gb`, `1g.5gb+me`, `1g.24gb+me.all`, `1g.24gb+gfx`, `1g.24gb-me`.
-struct MigProfileName {
-  int compute_slices = 0;  // C; equal to gpu_slices when the name has no `<C>c.` part
-  int gpu_slices = 0;      // G
-  int memory_gb = 0;       // GB
-  MigProfileAttribute attribute = MigProfileAttribute::kNone;
-
-  // Parses the grammar above. InvalidArgument naming the text otherwise (also for C > G and
-  // zero sizes).
-  [[nodiscard]] static Result<MigProfileName> Parse(std::string_view text);
-
-  // True when the compute instance spans the whole GPU instance (no `<C>c.` prefix): only such
-  // devices get a device-plugin resource.
-  bool IsWholeGpuInstance() const { return compute_slices == gpu_slices; }
-
-  // The canonical spelling ("1c.2g.10gb", "1g.5gb+me").
-  std::string ToString() const;
-
-  // The spelling used in resource and config names, with `+` written as `.`
-  // ("1g.5gb.me", "1g.24gb.me.all", "1g.24gb-me"): `nvidia.com/mig-<this>`, `all-<this>`.
-  std::string ToResourceSuffix() const;
-
-  auto operator<=>(const MigProfileName&) const = default;
-};
 
 // A PCI id as mig-parted's device-filter writes it: `0x<device><vendor>` (e.g. `0x20B010DE`,
 // A100-SXM4-40GB), optionally followed by `:0x<subdevice><subvendor>`.
@@ -95,7 +67,8 @@ struct MigConfigEntry {
   std::vector<PciDeviceId> device_filter;  // empty = every GPU model
   MigDeviceSelector devices;
   bool mig_enabled = false;
-  std::map<MigProfileName, int> mig_devices;  // profile -> instance count
+  // Profile name as written (checked by gpu::ParseMigProfileName) -> instance count.
+  std::map<std::string, int> mig_devices;
 
   bool operator==(const MigConfigEntry&) const = default;
 };
@@ -120,11 +93,12 @@ std::string MigEntryPath(std::string_view config_name, size_t entry_index);
 
 // A config name following NVIDIA's conventions: `all-<profile>` with `+` written as `.`
 // (`all-1g.5gb.me`) when `fills_gpu_with_one_profile` (one profile at its maximum count, as in
-// the shipped files); otherwise the profiles largest first as `<count>x<profile>` joined by `_`
-// (`1x3g.20gb_1x2g.10gb_2x1g.5gb`). Names stay valid Kubernetes label values (<= 63 characters of
-// [A-Za-z0-9._-]) because `nvidia.com/mig.config` carries them: a longer name becomes
-// `geometry-<16 hex digits>` of a stable hash.
-std::string MigConfigNameForGeometry(const std::map<MigProfileName, int>& geometry,
-                                     bool fills_gpu_with_one_profile);
+// the shipped files); otherwise `<count>x<profile>` joined by `_` in the given order (largest
+// first by convention: `1x3g.20gb_1x2g.10gb_2x1g.5gb`). Names stay valid Kubernetes label values
+// (<= 63 characters of [A-Za-z0-9._-]) because `nvidia.com/mig.config` carries them: a longer
+// name becomes `geometry-<16 hex digits>` of a stable hash.
+std::string MigConfigNameForGeometry(
+    const std::vector<std::pair<std::string, int>>& profiles_largest_first,
+    bool fills_gpu_with_one_profile);
 
 }  // namespace gpupack::gpu

@@ -1,0 +1,1 @@
+#include "gpu/geometry.h"
