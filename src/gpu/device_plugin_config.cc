@@ -154,6 +154,17 @@ MigStrategy EffectiveMigStrategy(const DevicePluginConfig& config) {
   return config.mig_strategy.value_or(MigStrategy::kNone);
 }
 
+std::string DevicePluginConfigKey(MigStrategy strategy, int replicas) {
+  std::string key;
+  if (strategy != MigStrategy::kNone) {
+    key = "mig-" + std::string(MigStrategyName(strategy));
+  }
+  if (replicas > 1) {
+    key += (key.empty() ? "" : "-") + std::string("ts-") + std::to_string(replicas);
+  }
+  return key.empty() ? "no-sharing" : key;
+}
+
 std::string SharingSectionPath(bool mps) { return mps ? "sharing.mps" : "sharing.timeSlicing"; }
 
 std::vector<ConfigIssue> CheckDevicePluginConfig(const DevicePluginConfig& config) {

@@ -101,6 +101,10 @@ MigStrategy EffectiveMigStrategy(const DevicePluginConfig& config);
 // look like `sharing.timeSlicing.resources[0].replicas`.
 std::vector<ConfigIssue> CheckDevicePluginConfig(const DevicePluginConfig& config);
 
+// The ConfigMap key naming a sharing variant (DESIGN.md section 4): `ts-<replicas>`,
+// `mig-<strategy>`, `mig-<strategy>-ts-<replicas>`, or `no-sharing` for none without replicas.
+std::string DevicePluginConfigKey(MigStrategy strategy, int replicas);
+
 // Path of a sharing section: "sharing.timeSlicing" or "sharing.mps".
 std::string SharingSectionPath(bool mps);
 

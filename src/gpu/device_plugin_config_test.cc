@@ -119,5 +119,13 @@ TEST(DevicePluginConfigTest, ParsesMigStrategies) {
   EXPECT_EQ(EffectiveMigStrategy(DevicePluginConfig{}), MigStrategy::kNone);
 }
 
+TEST(DevicePluginConfigTest, NamesConfigMapKeysAsTheDesignDoes) {
+  EXPECT_EQ(DevicePluginConfigKey(MigStrategy::kNone, 4), "ts-4");
+  EXPECT_EQ(DevicePluginConfigKey(MigStrategy::kSingle, 1), "mig-single");
+  EXPECT_EQ(DevicePluginConfigKey(MigStrategy::kSingle, 4), "mig-single-ts-4");
+  EXPECT_EQ(DevicePluginConfigKey(MigStrategy::kMixed, 2), "mig-mixed-ts-2");
+  EXPECT_EQ(DevicePluginConfigKey(MigStrategy::kNone, 1), "no-sharing");
+}
+
 }  // namespace
 }  // namespace gpupack::gpu
