@@ -107,7 +107,7 @@ std::string RenderConfigMap(std::string_view name, std::string_view namespace_na
     const bool ends_with_newline = !text.empty() && text.back() == '\n';
     out += "  " + ScalarText(key) + ": " + (ends_with_newline ? "|" : "|-");
     if (!text.empty() && text.front() == ' ') {
-      out += "4";  // explicit indentation: the first line itself is indented
+      out += "2";  // explicit indentation (relative to the key's): the first line is indented
     }
     out += "\n";
     size_t start = 0;

@@ -36,27 +36,25 @@ class Reader {
     }
     GP_TRY(yaml_.RequireMap(root, ""));
     yaml_.Record("", root);
+    yaml_.RecordKeys(root, "");
     WarnUnknown(root, "", {"version", "flags", "resources", "sharing", "imex"});
     if (const YAML::Node version = root["version"]) {
-      yaml_.Record("version", version);
       GP_ASSIGN_OR_RETURN(parsed_.config.version, yaml_.String(version, "version"));
     }
     if (const YAML::Node resources = root["resources"]) {
-      yaml_.Record("resources", resources);
       parsed_.warnings.push_back({gpu::Severity::kWarning, "resources",
                                   "the plugin ignores the top-level resources section "
                                   "(\"Customizing the 'resources' field is not yet supported\")"});
     }
     if (const YAML::Node imex = root["imex"]) {
-      yaml_.Record("imex", imex);
       parsed_.config.other_sections["imex"] = FlowText(imex);
     }
     if (const YAML::Node flags = root["flags"]; flags && !flags.IsNull()) {
       GP_TRY(ReadFlags(flags));
     }
     if (const YAML::Node sharing = root["sharing"]; sharing && !sharing.IsNull()) {
-      yaml_.Record("sharing", sharing);
       GP_TRY(yaml_.RequireMap(sharing, "sharing"));
+      yaml_.RecordKeys(sharing, "sharing");
       WarnUnknown(sharing, "sharing", {"timeSlicing", "mps"});
       if (const YAML::Node node = sharing["timeSlicing"]) {
         GP_ASSIGN_OR_RETURN(parsed_.config.time_slicing, ReadReplicated(node, false));
@@ -73,20 +71,18 @@ class Reader {
                    const std::vector<std::string_view>& allowed) {
     for (const auto& [key, key_node] : yaml_.UnknownKeys(node, allowed)) {
       const std::string key_path = JoinPath(path, key);
-      yaml_.Record(key_path, key_node);
       parsed_.warnings.push_back({gpu::Severity::kWarning, key_path,
                                   "unknown field \"" + key + "\" is ignored by the plugin"});
     }
   }
 
   Status ReadFlags(const YAML::Node& flags) {
-    yaml_.Record("flags", flags);
     GP_TRY(yaml_.RequireMap(flags, "flags"));
+    yaml_.RecordKeys(flags, "flags");
     WarnUnknown(flags, "flags", kKnownFlags);
     for (const auto& item : flags) {
       const std::string& key = item.first.Scalar();
       const std::string path = "flags." + key;
-      yaml_.Record(path, item.first);
       if (key == "migStrategy") {
         GP_ASSIGN_OR_RETURN(std::string text, yaml_.String(item.second, path));
         Result<gpu::MigStrategy> strategy = gpu::ParseMigStrategy(text);
@@ -130,19 +126,17 @@ class Reader {
 
   Result<gpu::ReplicatedResources> ReadReplicated(const YAML::Node& node, bool mps) {
     const std::string base = gpu::SharingSectionPath(mps);
-    yaml_.Record(base, node);
     gpu::ReplicatedResources section;
     if (node.IsNull()) {
       return section;  // no resources: CheckDevicePluginConfig reports it
     }
     GP_TRY(yaml_.RequireMap(node, base));
+    yaml_.RecordKeys(node, base);
     WarnUnknown(node, base, {"renameByDefault", "failRequestsGreaterThanOne", "resources"});
     if (const YAML::Node rename = node["renameByDefault"]) {
-      yaml_.Record(base + ".renameByDefault", rename);
       GP_ASSIGN_OR_RETURN(section.rename_by_default, yaml_.Bool(rename, base + ".renameByDefault"));
     }
     if (const YAML::Node fail = node["failRequestsGreaterThanOne"]) {
-      yaml_.Record(base + ".failRequestsGreaterThanOne", fail);
       GP_ASSIGN_OR_RETURN(section.fail_requests_greater_than_one,
                           yaml_.Bool(fail, base + ".failRequestsGreaterThanOne"));
     }
@@ -151,7 +145,6 @@ class Reader {
       return section;
     }
     const std::string list_path = base + ".resources";
-    yaml_.Record(list_path, resources);
     if (!resources.IsSequence()) {
       return yaml_.Fail(resources, list_path, "resources must be a list");
     }
@@ -160,29 +153,26 @@ class Reader {
       const std::string path = list_path + "[" + std::to_string(index) + "]";
       yaml_.Record(path, item);
       GP_TRY(yaml_.RequireMap(item, path));
+      yaml_.RecordKeys(item, path);
       WarnUnknown(item, path, {"name", "rename", "devices", "replicas"});
       gpu::ReplicatedResource resource;
       const YAML::Node name = item["name"];
       if (!name) {
         return yaml_.Fail(item, path, "missing required field \"name\"");
       }
-      yaml_.Record(path + ".name", name);
       GP_ASSIGN_OR_RETURN(std::string name_text, yaml_.String(name, path + ".name"));
       resource.name = gpu::QualifyResourceName(name_text);
       if (const YAML::Node rename = item["rename"]) {
-        yaml_.Record(path + ".rename", rename);
         GP_ASSIGN_OR_RETURN(std::string rename_text, yaml_.String(rename, path + ".rename"));
         resource.rename = gpu::QualifyResourceName(rename_text);
       }
       if (const YAML::Node devices = item["devices"]) {
-        yaml_.Record(path + ".devices", devices);
         GP_ASSIGN_OR_RETURN(resource.devices, ReadDevices(devices, path + ".devices"));
       }
       const YAML::Node replicas = item["replicas"];
       if (!replicas) {
         return yaml_.Fail(item, path, "missing required field \"replicas\"");
       }
-      yaml_.Record(path + ".replicas", replicas);
       GP_ASSIGN_OR_RETURN(int64_t count, yaml_.Int(replicas, path + ".replicas"));
       if (count > 1 << 20 || count < -(1 << 20)) {
         return yaml_.Fail(replicas, path + ".replicas", "replicas is out of range");

@@ -59,11 +59,11 @@ Result<gpu::MigConfigEntry> ReadEntry(const YamlReader& reader, const YAML::Node
                                       const std::string& path) {
   GP_TRY(reader.RequireMap(node, path));
   reader.Record(path, node);
+  reader.RecordKeys(node, path);
   GP_TRY(reader.RejectUnknownKeys(node, path,
                                   {"device-filter", "devices", "mig-enabled", "mig-devices"}));
   gpu::MigConfigEntry entry;
   if (const YAML::Node filter = node["device-filter"]) {
-    reader.Record(path + ".device-filter", filter);
     GP_ASSIGN_OR_RETURN(entry.device_filter,
                         ReadDeviceFilter(reader, filter, path + ".device-filter"));
   }
@@ -71,13 +71,11 @@ Result<gpu::MigConfigEntry> ReadEntry(const YamlReader& reader, const YAML::Node
   if (!devices) {
     return reader.Fail(node, path, "missing required field \"devices\"");
   }
-  reader.Record(path + ".devices", devices);
   GP_ASSIGN_OR_RETURN(entry.devices, ReadDevices(reader, devices, path + ".devices"));
   const YAML::Node enabled = node["mig-enabled"];
   if (!enabled) {
     return reader.Fail(node, path, "missing required field \"mig-enabled\"");
   }
-  reader.Record(path + ".mig-enabled", enabled);
   GP_ASSIGN_OR_RETURN(entry.mig_enabled, reader.Bool(enabled, path + ".mig-enabled"));
   const YAML::Node mig_devices = node["mig-devices"];
   if (!mig_devices) {
@@ -89,7 +87,6 @@ Result<gpu::MigConfigEntry> ReadEntry(const YamlReader& reader, const YAML::Node
     return entry;
   }
   const std::string devices_path = path + ".mig-devices";
-  reader.Record(devices_path, mig_devices);
   if (mig_devices.IsNull()) {
     return entry;
   }
@@ -151,12 +148,12 @@ Result<ParsedMigParted> ParseMigPartedOrThrow(std::string_view text, std::string
   }
   GP_TRY(reader.RequireMap(root, ""));
   reader.Record("", root);
+  reader.RecordKeys(root, "");
   GP_TRY(reader.RejectUnknownKeys(root, "", {"version", "mig-configs"}));
   const YAML::Node version = root["version"];
   if (!version) {
     return reader.Fail(root, "", "missing required field \"version\" (v1)");
   }
-  reader.Record("version", version);
   GP_ASSIGN_OR_RETURN(parsed.spec.version, reader.String(version, "version"));
   if (parsed.spec.version != gpu::kMigPartedVersion) {
     return reader.Fail(version, "version",
@@ -166,7 +163,6 @@ Result<ParsedMigParted> ParseMigPartedOrThrow(std::string_view text, std::string
   if (!configs || configs.IsNull()) {
     return parsed;  // CheckMigPartedSpec reports the empty spec with its line
   }
-  reader.Record("mig-configs", configs);
   GP_TRY(reader.RequireMap(configs, "mig-configs"));
   for (const auto& item : configs) {
     const std::string& name = item.first.Scalar();

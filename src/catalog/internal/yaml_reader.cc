@@ -51,6 +51,17 @@ void YamlReader::Record(const std::string& path, const YAML::Node& node) const {
   }
 }
 
+void YamlReader::RecordKeys(const YAML::Node& node, std::string_view path) const {
+  if (!node.IsMap()) {
+    return;
+  }
+  for (const auto& entry : node) {
+    if (entry.first.IsScalar()) {
+      Record(JoinPath(path, entry.first.Scalar()), entry.first);
+    }
+  }
+}
+
 Result<std::string> YamlReader::String(const YAML::Node& node, std::string_view path) const {
   if (!node.IsScalar()) {
     return Fail(node, path, "expected a string");

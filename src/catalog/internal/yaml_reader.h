@@ -35,6 +35,10 @@ class YamlReader {
   tl::unexpected<Error> Fail(const YAML::Node& node, std::string_view path,
                              std::string_view message) const;
 
+  // Records `<path>.<key>` at each key's line for every key of the mapping `node`, so that a
+  // field is located at its key rather than at its value (which may start a line later).
+  void RecordKeys(const YAML::Node& node, std::string_view path) const;
+
   // Records `path` at the line of `node` in the source map.
   void Record(const std::string& path, const YAML::Node& node) const;
 
