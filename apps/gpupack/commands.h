@@ -27,6 +27,7 @@ tl::unexpected<Error> ExitQuietly();
 bool IsQuietExit(const Error& error);
 
 void RegisterVersionCommand(CLI::App& root);
+void RegisterCatalogCommand(CLI::App& root);
 void RegisterValidateCommand(CLI::App& root);
 void RegisterRenderCommand(CLI::App& root);
 
