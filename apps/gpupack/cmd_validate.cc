@@ -20,6 +20,7 @@ struct ValidateOptions {
   std::vector<std::string> files;
   std::string output = "table";
   std::string gpu_catalog;
+  bool verbose = false;
 };
 
 nlohmann::json IssueJson(const catalog::LocatedIssue& located) {
@@ -43,8 +44,12 @@ Status RunValidate(const ValidateOptions& options) {
     catalog::FileReport file_report;
     Result<std::string> contents = ReadFile(path);
     if (!contents) {
-      file_report.issues.push_back(
-          {{gpu::Severity::kError, "", contents.error().message()}, "", 0});
+      // ReadFile's message starts with the path; the issue prints it once.
+      std::string message = contents.error().message();
+      if (message.starts_with(path + ": ")) {
+        message.erase(0, path.size() + 2);
+      }
+      file_report.issues.push_back({{gpu::Severity::kError, "", message}, path, 0});
     } else {
       file_report = registry.CheckFile(path, *contents);
     }
@@ -52,7 +57,9 @@ Status RunValidate(const ValidateOptions& options) {
     nlohmann::json issues = nlohmann::json::array();
     for (const catalog::LocatedIssue& located : file_report.issues) {
       issues.push_back(IssueJson(located));
-      text_out += (located.source.empty() ? located.issue.message : FormatIssue(located)) + "\n";
+      if (options.verbose || located.issue.severity != gpu::Severity::kNote) {
+        text_out += FormatIssue(located) + "\n";
+      }
     }
     std::string kinds;
     for (const std::string& kind : file_report.kinds) {
@@ -94,7 +101,8 @@ void RegisterValidateCommand(CLI::App& root) {
       "ConfigMaps that carry them (GPU operator default-mig-parted-config, the device plugin's\n"
       "config map). Each file's kind is detected; every problem is printed as\n"
       "file:line: severity: field: message. mig-parted geometries are checked against the GPU\n"
-      "catalog. Exit status 0 when no file has an error, 1 otherwise.\n\n"
+      "catalog; entries for GPUs or profiles it does not know are skipped with a note (shown\n"
+      "with -v). Exit status 0 when no file has an error, 1 otherwise.\n\n"
       "Examples:\n"
       "  gpupack validate config-default.yaml\n"
       "  gpupack validate time-slicing-config.yaml mig-parted-configmap.yaml -o json\n"
@@ -105,6 +113,8 @@ void RegisterValidateCommand(CLI::App& root) {
       ->capture_default_str();
   command->add_option("--gpu-catalog", options->gpu_catalog,
                       "A GPU catalog file that overrides or extends the built-in one");
+  command->add_flag("-v,--verbose", options->verbose,
+                    "Also print notes (e.g. GPUs or profiles the catalog does not know)");
   SetAction(*command, [options] { return RunValidate(*options); });
 }
 
