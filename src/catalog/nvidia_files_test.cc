@@ -7,8 +7,10 @@
 
 #include "catalog/config_map_yaml.h"
 #include "catalog/device_plugin_yaml.h"
+#include "catalog/gpu_catalog_loader.h"
 #include "catalog/mig_parted_yaml.h"
 #include "common/file.h"
+#include "gpu/mig_parted_check.h"
 
 namespace gpupack::catalog {
 namespace {
@@ -259,6 +261,96 @@ TEST(NvidiaFilesTest, TimeSlicingConfigsRoundTripThroughOurWriters) {
       EXPECT_EQ(again->config, configs[i].second);
     }
   }
+}
+
+// ---- against the GPU catalog ---------------------------------------------------------------
+
+const gpu::GpuCatalog& Catalog() {
+  static const Result<gpu::GpuCatalog> catalog = LoadBuiltInGpuCatalog();
+  EXPECT_TRUE(catalog) << (catalog ? "" : catalog.error().message());
+  return *catalog;
+}
+
+std::vector<gpu::ConfigIssue> IssuesOf(const std::vector<gpu::ConfigIssue>& issues,
+                                       gpu::Severity severity) {
+  std::vector<gpu::ConfigIssue> selected;
+  for (const gpu::ConfigIssue& issue : issues) {
+    if (issue.severity == severity) {
+      selected.push_back(issue);
+    }
+  }
+  return selected;
+}
+
+std::string Describe(const std::vector<gpu::ConfigIssue>& issues) {
+  std::string text;
+  for (const gpu::ConfigIssue& issue : issues) {
+    text += issue.path + ": " + issue.message + "\n";
+  }
+  return text;
+}
+
+TEST(NvidiaFilesTest, EveryShippedConfigFitsTheGpusTheCatalogKnows) {
+  for (const gpu::MigPartedSpec& spec :
+       {ParseMig(NvidiaFile(kConfigDefault), kConfigDefault), OperatorSpec(),
+        ParseMig(NvidiaFile(kExamplesConfig), kExamplesConfig)}) {
+    std::vector<gpu::ConfigIssue> issues = gpu::CheckMigPartedAgainstCatalog(spec, Catalog());
+    EXPECT_TRUE(IssuesOf(issues, gpu::Severity::kError).empty())
+        << Describe(IssuesOf(issues, gpu::Severity::kError));
+    EXPECT_TRUE(IssuesOf(issues, gpu::Severity::kWarning).empty())
+        << Describe(IssuesOf(issues, gpu::Severity::kWarning));
+  }
+}
+
+TEST(NvidiaFilesTest, AllBalancedEntriesSelectTheModelsTheirCommentsName) {
+  gpu::MigPartedSpec spec = ParseMig(NvidiaFile(kConfigDefault), kConfigDefault);
+  auto names = [&](const std::string& pci_id) {
+    std::vector<std::string> selected;
+    const gpu::MigConfigEntry* entry = EntryFor(spec, "all-balanced", pci_id);
+    EXPECT_NE(entry, nullptr) << pci_id;
+    if (entry != nullptr) {
+      for (const gpu::GpuModel* model :
+           gpu::ModelsMatchingFilter(entry->device_filter, Catalog())) {
+        selected.push_back(model->name);
+      }
+    }
+    return selected;
+  };
+  std::vector<std::string> a100_40 = names("0x20B010DE");
+  EXPECT_NE(std::find(a100_40.begin(), a100_40.end(), "A100-SXM4-40GB"), a100_40.end());
+  std::vector<std::string> h100 = names("0x233010DE");
+  EXPECT_NE(std::find(h100.begin(), h100.end(), "H100-SXM5-80GB"), h100.end());
+  EXPECT_NE(std::find(h100.begin(), h100.end(), "A100-SXM4-80GB"), h100.end());
+  EXPECT_EQ(names("0x20B710DE"), std::vector<std::string>{"A30"});
+}
+
+// The checks would catch a misreading: change one count of NVIDIA's file and it must fail.
+TEST(NvidiaFilesTest, ChangingACountOfTheShippedFileBreaksItForThatGpu) {
+  gpu::MigPartedSpec spec = ParseMig(NvidiaFile(kConfigDefault), kConfigDefault);
+  for (gpu::MigConfigEntry& entry : spec.mig_configs["all-1g.10gb"]) {
+    if (entry.mig_devices["1g.10gb"] == 4) {
+      entry.mig_devices["1g.10gb"] = 7;  // 1g.10gb is the double-memory 1g on A100-40GB
+    }
+  }
+  std::vector<gpu::ConfigIssue> errors =
+      IssuesOf(gpu::CheckMigPartedAgainstCatalog(spec, Catalog()), gpu::Severity::kError);
+  ASSERT_FALSE(errors.empty());
+  bool names_sxm4 = false;
+  for (const gpu::ConfigIssue& error : errors) {
+    EXPECT_EQ(error.path, "mig-configs.all-1g.10gb[1].mig-devices");
+    names_sxm4 = names_sxm4 || error.message.find("on A100-SXM4-40GB:") != std::string::npos;
+  }
+  EXPECT_TRUE(names_sxm4) << Describe(errors);
+
+  gpu::MigPartedSpec balanced = ParseMig(NvidiaFile(kConfigDefault), kConfigDefault);
+  for (gpu::MigConfigEntry& entry : balanced.mig_configs["all-balanced"]) {
+    if (entry.mig_devices.count("3g.40gb") != 0) {
+      entry.mig_devices["3g.40gb"] = 2;  // 2x3g + 2g + 2x1g needs 11 memory slices of 8
+    }
+  }
+  EXPECT_FALSE(
+      IssuesOf(gpu::CheckMigPartedAgainstCatalog(balanced, Catalog()), gpu::Severity::kError)
+          .empty());
 }
 
 }  // namespace
