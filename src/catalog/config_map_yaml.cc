@@ -82,7 +82,8 @@ Result<ConfigMapDocument> ParseConfigMap(std::string_view text, std::string_view
       const std::string path = "data." + item.first.Scalar();
       GP_ASSIGN_OR_RETURN(std::string value, reader.String(item.second, path));
       document.data.push_back({item.first.Scalar(), std::move(value),
-                               catalog_internal::BlockScalarFirstLine(item.second, 1)});
+                               catalog_internal::BlockScalarFirstLine(item.second, 1),
+                               reader.Line(item.first)});
     }
     return document;
   } catch (const YAML::Exception& e) {

@@ -19,6 +19,7 @@ struct ConfigMapEntry {
   std::string key;
   std::string text;
   int first_line = 0;  // 1-based file line where `text` starts
+  int key_line = 0;    // 1-based file line of the key
 };
 
 struct ConfigMapDocument {

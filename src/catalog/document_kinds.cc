@@ -214,7 +214,7 @@ FileReport DocumentKindRegistry::CheckFile(const std::string& source, std::strin
           unknown.push_back({{gpu::Severity::kNote, "data." + entry.key,
                               "not a file gpupack knows (" + known + "); not checked"},
                              source,
-                             inner.first_line - 1});
+                             entry.key_line + document.first_line - 1});
           continue;
         }
         ++matched;
