@@ -143,8 +143,9 @@ Status RunRenderMigConfig(const MigConfigOptions& options) {
 void RegisterRenderMigConfig(CLI::App& render) {
   auto options = std::make_shared<MigConfigOptions>();
   CLI::App* command = render.add_subcommand(
-      "mig-config",
-      "Write a mig-parted config (what NVIDIA's MIG manager applies) that partitions every GPU\n"
+      "mig-config", "Write a mig-parted config that partitions one GPU model into a geometry");
+  command->footer(
+      "Writes a mig-parted config (what NVIDIA's MIG manager applies) that partitions every GPU\n"
       "of one model into the given geometry. The config is named by NVIDIA's convention\n"
       "(all-<profile> when one profile fills the GPU, else e.g. 1x3g.20gb_1x2g.10gb_2x1g.5gb)\n"
       "and carries a device-filter with the model's PCI ids. Select it on a node with\n"
@@ -246,8 +247,9 @@ Status RunRenderPluginConfig(const PluginConfigOptions& options) {
 void RegisterRenderPluginConfig(CLI::App& render) {
   auto options = std::make_shared<PluginConfigOptions>();
   CLI::App* command = render.add_subcommand(
-      "device-plugin-config",
-      "Write a config file for NVIDIA's device plugin / GFD: the MIG strategy and time-slicing\n"
+      "device-plugin-config", "Write a device-plugin config: MIG strategy and time-slicing");
+  command->footer(
+      "Writes a config file for NVIDIA's device plugin / GFD: the MIG strategy and time-slicing\n"
       "of nvidia.com/gpu (or, with --mig-strategy mixed and --profile, of each\n"
       "nvidia.com/mig-<profile>) into N replicas. With --configmap the file is wrapped in a\n"
       "ConfigMap under a key named like ts-4, mig-single-ts-4 or mig-mixed-ts-2; a node picks\n"
@@ -356,9 +358,10 @@ Status RunRenderLabels(const LabelsOptions& options) {
 
 void RegisterRenderLabels(CLI::App& render) {
   auto options = std::make_shared<LabelsOptions>();
-  CLI::App* command = render.add_subcommand(
-      "labels",
-      "Show what a node would advertise: the extended resources NVIDIA's device plugin\n"
+  CLI::App* command =
+      render.add_subcommand("labels", "Show the resources and GFD labels a node would advertise");
+  command->footer(
+      "Shows what a node would advertise: the extended resources NVIDIA's device plugin\n"
       "registers and the labels gpu-feature-discovery writes, for N GPUs of one model with an\n"
       "optional MIG geometry (the same on every GPU) and time-slicing replicas. Runtime labels\n"
       "(driver/CUDA versions, timestamps, machine) are not shown.\n\n"
@@ -392,6 +395,11 @@ void RegisterRenderLabels(CLI::App& render) {
 void RegisterRenderCommand(CLI::App& root) {
   CLI::App* render = root.add_subcommand(
       "render", "Write files NVIDIA's GPU stack reads, or show what a node would advertise");
+  render->footer(
+      "Examples:\n"
+      "  gpupack render mig-config --gpu A100-SXM4-40GB --geometry 3g.20gb,2g.10gb,2x1g.5gb\n"
+      "  gpupack render device-plugin-config --replicas 4 -f plugin-config.yaml\n"
+      "  gpupack render labels --gpu T4 --count 4 --replicas 4\n");
   render->require_subcommand(1);
   RegisterRenderMigConfig(*render);
   RegisterRenderPluginConfig(*render);

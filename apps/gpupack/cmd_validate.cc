@@ -96,8 +96,9 @@ Status RunValidate(const ValidateOptions& options) {
 void RegisterValidateCommand(CLI::App& root) {
   auto options = std::make_shared<ValidateOptions>();
   CLI::App* command = root.add_subcommand(
-      "validate",
-      "Check files NVIDIA's GPU stack reads: mig-parted configs, device-plugin configs and the\n"
+      "validate", "Check mig-parted and device-plugin configs (and their ConfigMaps)");
+  command->footer(
+      "Checks files NVIDIA's GPU stack reads: mig-parted configs, device-plugin configs and the\n"
       "ConfigMaps that carry them (GPU operator default-mig-parted-config, the device plugin's\n"
       "config map). Each file's kind is detected; every problem is printed as\n"
       "file:line: severity: field: message. mig-parted geometries are checked against the GPU\n"
