@@ -103,11 +103,16 @@ std::string RenderConfigMap(std::string_view name, std::string_view namespace_na
   }
   out += "data:\n";
   for (const auto& [key, text] : data) {
-    // `|` keeps one final newline, `|-` none; the value round-trips byte for byte as long as it
-    // has at most one trailing newline, which rendered configs do.
-    const bool ends_with_newline = !text.empty() && text.back() == '\n';
-    out += "  " + ScalarText(key) + ": " + (ends_with_newline ? "|" : "|-");
-    if (!text.empty() && text.front() == ' ') {
+    // Chomping: `|-` keeps no final newline, `|` one, `|+` all of them, so every value reads
+    // back byte for byte.
+    const bool ends_with_newline = text.ends_with('\n');
+    const bool ends_with_blank_lines = text.ends_with("\n\n");
+    out += "  " + ScalarText(key) + ": " +
+           (ends_with_blank_lines ? "|+" : (ends_with_newline ? "|" : "|-"));
+    // YAML takes the indentation from the first non-empty line; when that line itself starts
+    // with spaces the indentation must be given explicitly.
+    const size_t first_content = text.find_first_not_of('\n');
+    if (first_content != std::string::npos && text[first_content] == ' ') {
       out += "2";  // explicit indentation (relative to the key's): the first line is indented
     }
     out += "\n";
