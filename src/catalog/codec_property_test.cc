@@ -28,7 +28,8 @@ rc::Gen<std::string> ProfileNames() {
 
 rc::Gen<std::string> ConfigNames() {
   return rc::gen::element<std::string>("all-disabled", "all-1g.5gb", "all-1g.5gb.me", "custom",
-                                       "1x3g.20gb_2x1g.5gb", "with space", "7", "true");
+                                       "1x3g.20gb_2x1g.5gb", "with space", "7", "true",
+                                       "quote\"d: x", "Yes", ".hidden");
 }
 
 rc::Gen<gpu::PciDeviceId> PciIds() {

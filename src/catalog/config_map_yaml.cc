@@ -7,27 +7,6 @@ namespace {
 
 using catalog_internal::YamlReader;
 
-// A ConfigMap key or metadata value written as a YAML scalar: plain when safe, else quoted.
-std::string ScalarText(std::string_view text) {
-  bool plain = !text.empty();
-  for (char c : text) {
-    plain = plain && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '_' || c == '.');
-  }
-  if (plain && text != "true" && text != "false" && text != "null" && text.front() != '-' &&
-      !(text.front() >= '0' && text.front() <= '9')) {
-    return std::string(text);
-  }
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      quoted += '\\';
-    }
-    quoted += c;
-  }
-  return quoted + "\"";
-}
-
 }  // namespace
 
 bool IsConfigMap(std::string_view text) {
@@ -94,9 +73,10 @@ Result<ConfigMapDocument> ParseConfigMap(std::string_view text, std::string_view
 std::string RenderConfigMap(std::string_view name, std::string_view namespace_name,
                             const std::vector<std::pair<std::string, std::string>>& data) {
   std::string out =
-      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + ScalarText(name) + "\n";
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + catalog_internal::YamlScalar(name) +
+      "\n";
   if (!namespace_name.empty()) {
-    out += "  namespace: " + ScalarText(namespace_name) + "\n";
+    out += "  namespace: " + catalog_internal::YamlScalar(namespace_name) + "\n";
   }
   if (data.empty()) {
     return out + "data: {}\n";
@@ -107,7 +87,7 @@ std::string RenderConfigMap(std::string_view name, std::string_view namespace_na
     // back byte for byte.
     const bool ends_with_newline = text.ends_with('\n');
     const bool ends_with_blank_lines = text.ends_with("\n\n");
-    out += "  " + ScalarText(key) + ": " +
+    out += "  " + catalog_internal::YamlScalar(key) + ": " +
            (ends_with_blank_lines ? "|+" : (ends_with_newline ? "|" : "|-"));
     // YAML takes the indentation from the first non-empty line; when that line itself starts
     // with spaces the indentation must be given explicitly.

@@ -203,9 +203,9 @@ void RenderSection(const gpu::ReplicatedResources& section, std::string_view key
   }
   out += "    resources:\n";
   for (const gpu::ReplicatedResource& resource : section.resources) {
-    out += "    - name: " + resource.name + "\n";
+    out += "    - name: " + catalog_internal::YamlScalar(resource.name) + "\n";
     if (!resource.rename.empty()) {
-      out += "      rename: " + resource.rename + "\n";
+      out += "      rename: " + catalog_internal::YamlScalar(resource.rename) + "\n";
     }
     switch (resource.devices.kind) {
       case gpu::ReplicatedDevices::Kind::kAll:
@@ -216,7 +216,7 @@ void RenderSection(const gpu::ReplicatedResources& section, std::string_view key
       case gpu::ReplicatedDevices::Kind::kList: {
         out += "      devices: [";
         for (size_t i = 0; i < resource.devices.list.size(); ++i) {
-          out += (i == 0 ? "\"" : ", \"") + resource.devices.list[i] + "\"";
+          out += (i == 0 ? "" : ", ") + catalog_internal::YamlQuoted(resource.devices.list[i]);
         }
         out += "]\n";
         break;
@@ -249,7 +249,7 @@ std::string RenderDevicePluginConfig(const gpu::DevicePluginConfig& config) {
       out += "  migStrategy: " + std::string(gpu::MigStrategyName(*config.mig_strategy)) + "\n";
     }
     if (config.mps_root) {
-      out += "  mpsRoot: \"" + *config.mps_root + "\"\n";
+      out += "  mpsRoot: " + catalog_internal::YamlQuoted(*config.mps_root) + "\n";
     }
     for (const auto& [key, text] : config.other_flags) {
       out += "  " + key + ": " + text + "\n";

@@ -107,35 +107,6 @@ Result<gpu::MigConfigEntry> ReadEntry(const YamlReader& reader, const YAML::Node
   return entry;
 }
 
-// YAML double-quoted string; config names and ids here are plain ASCII.
-std::string Quote(std::string_view text) {
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      quoted += '\\';
-    }
-    quoted += c;
-  }
-  quoted += '"';
-  return quoted;
-}
-
-// Whether a config name can be written as a plain YAML key.
-bool IsPlainKey(std::string_view name) {
-  if (name.empty()) {
-    return false;
-  }
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.';
-    if (!ok) {
-      return false;
-    }
-  }
-  return name != "true" && name != "false" && name != "null" && name.front() != '-' &&
-         !(name.front() >= '0' && name.front() <= '9');
-}
-
 Result<ParsedMigParted> ParseMigPartedOrThrow(std::string_view text, std::string_view source,
                                               int first_line) {
   ParsedMigParted parsed;
@@ -203,13 +174,14 @@ std::string RenderMigPartedConfig(const gpu::MigPartedSpec& spec) {
       out += "\n";
     }
     first_config = false;
-    out += "  " + (IsPlainKey(name) ? name : Quote(name)) + ":\n";
+    out += "  " + catalog_internal::YamlScalar(name) + ":\n";
     for (const gpu::MigConfigEntry& entry : entries) {
       std::string prefix = "    - ";
       if (!entry.device_filter.empty()) {
         out += prefix + "device-filter: [";
         for (size_t i = 0; i < entry.device_filter.size(); ++i) {
-          out += (i == 0 ? "" : ", ") + Quote(entry.device_filter[i].ToString());
+          out += (i == 0 ? "" : ", ") +
+                 catalog_internal::YamlQuoted(entry.device_filter[i].ToString());
         }
         out += "]\n";
         prefix = "      ";
@@ -231,7 +203,8 @@ std::string RenderMigPartedConfig(const gpu::MigPartedSpec& spec) {
         } else {
           out += "      mig-devices:\n";
           for (const auto& [profile, count] : entry.mig_devices) {
-            out += "        " + Quote(profile) + ": " + std::to_string(count) + "\n";
+            out += "        " + catalog_internal::YamlQuoted(profile) + ": " +
+                   std::to_string(count) + "\n";
           }
         }
       }

@@ -1,6 +1,8 @@
 #include "catalog/internal/yaml_reader.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <set>
 
 namespace gpupack::catalog_internal {
@@ -129,6 +131,45 @@ Status YamlReader::RejectUnknownKeys(const YAML::Node& node, std::string_view pa
                 "unknown field \"" + unknown.front().first + "\"");
   }
   return OkStatus();
+}
+
+std::string YamlQuoted(std::string_view text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      quoted += '\\';
+      quoted += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escape[8];
+      std::snprintf(escape, sizeof escape, "\\x%02x", static_cast<unsigned>(c));
+      quoted += escape;
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "\"";
+}
+
+std::string YamlScalar(std::string_view text) {
+  bool plain = !text.empty();
+  for (char c : text) {
+    plain = plain && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.' || c == '/');
+  }
+  if (plain) {
+    // Keywords, and anything starting like a number or an indicator, would read differently.
+    static constexpr std::string_view kKeywords[] = {"true", "false", "null", "yes", "no",
+                                                     "on",   "off",   "y",    "n",   "~"};
+    std::string lower(text);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (std::string_view keyword : kKeywords) {
+      plain = plain && lower != keyword;
+    }
+    const char first = text.front();
+    plain = plain && first != '-' && first != '.' && !(first >= '0' && first <= '9');
+  }
+  return plain ? std::string(text) : YamlQuoted(text);
 }
 
 std::string JoinPath(std::string_view parent, std::string_view child) {

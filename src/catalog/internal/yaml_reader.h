@@ -66,6 +66,13 @@ class YamlReader {
   catalog::SourceMap* where_;
 };
 
+// A YAML double-quoted scalar ("a \"b\""), escaping quotes, backslashes and control characters.
+std::string YamlQuoted(std::string_view text);
+
+// `text` as a plain YAML scalar when it reads back as the same string (letters, digits, `-_./`
+// and not a YAML keyword or number), else YamlQuoted.
+std::string YamlScalar(std::string_view text);
+
 // `a.b` (or `b` when `a` is empty).
 std::string JoinPath(std::string_view parent, std::string_view child);
 
