@@ -11,10 +11,13 @@ using catalog_internal::JoinPath;
 using catalog_internal::YamlReader;
 
 // Keys of `flags` the plugin, GFD or the MPS daemon read (api/config/v1/flags.go).
-const std::vector<std::string_view> kKnownFlags = {
-    "migStrategy",       "failOnInitError",         "mpsRoot",    "nvidiaDriverRoot",
-    "nvidiaDevRoot",     "gdrcopyEnabled",          "gdsEnabled", "mofedEnabled",
-    "useNodeFeatureAPI", "deviceDiscoveryStrategy", "plugin",     "gfd"};
+const std::vector<std::string_view>& KnownFlags() {
+  static const std::vector<std::string_view> flags = {
+      "migStrategy",       "failOnInitError",         "mpsRoot",    "nvidiaDriverRoot",
+      "nvidiaDevRoot",     "gdrcopyEnabled",          "gdsEnabled", "mofedEnabled",
+      "useNodeFeatureAPI", "deviceDiscoveryStrategy", "plugin",     "gfd"};
+  return flags;
+}
 
 std::string FlowText(const YAML::Node& node) {
   YAML::Emitter emitter;
@@ -79,7 +82,7 @@ class Reader {
   Status ReadFlags(const YAML::Node& flags) {
     GP_TRY(yaml_.RequireMap(flags, "flags"));
     yaml_.RecordKeys(flags, "flags");
-    WarnUnknown(flags, "flags", kKnownFlags);
+    WarnUnknown(flags, "flags", KnownFlags());
     for (const auto& item : flags) {
       const std::string& key = item.first.Scalar();
       const std::string path = "flags." + key;
@@ -92,7 +95,7 @@ class Reader {
         parsed_.config.mig_strategy = *strategy;
       } else if (key == "mpsRoot") {
         GP_ASSIGN_OR_RETURN(parsed_.config.mps_root, yaml_.String(item.second, path));
-      } else if (std::find(kKnownFlags.begin(), kKnownFlags.end(), key) != kKnownFlags.end()) {
+      } else if (std::find(KnownFlags().begin(), KnownFlags().end(), key) != KnownFlags().end()) {
         parsed_.config.other_flags[key] = FlowText(item.second);
       }
     }

@@ -27,7 +27,7 @@ namespace gpupack::catalog {
 // What a detector sees of one document.
 struct DocumentView {
   std::string source;     // file name for messages
-  std::string_view text;  // the document's text
+  std::string text;       // the document's text
   int first_line = 1;     // 1-based file line where `text` starts
   std::string extension;  // of the file name, lower case, without the dot ("yaml", "csv")
   bool is_yaml_mapping = false;
