@@ -25,7 +25,8 @@ namespace gpupack::app {
 namespace {
 
 // Splits "3g.20gb,2g.10gb,2x1g.5gb" into one profile name per instance ("2x" repeats a name).
-Result<std::vector<std::string>> SplitGeometry(const std::vector<std::string>& parts) {
+[[nodiscard]] Result<std::vector<std::string>> SplitGeometry(
+    const std::vector<std::string>& parts) {
   std::vector<std::string> names;
   for (const std::string& part : parts) {
     std::string_view text = part;
@@ -64,7 +65,7 @@ std::vector<std::pair<std::string, int>> CountRuns(const std::vector<std::string
   return runs;
 }
 
-Status Emit(const std::string& output_path, const std::string& text) {
+[[nodiscard]] Status Emit(const std::string& output_path, const std::string& text) {
   return WriteFileAtomically(output_path.empty() ? "-" : output_path, text);
 }
 
@@ -92,7 +93,7 @@ struct MigConfigOptions {
   std::string gpu_catalog;
 };
 
-Status RunRenderMigConfig(const MigConfigOptions& options) {
+[[nodiscard]] Status RunRenderMigConfig(const MigConfigOptions& options) {
   GP_ASSIGN_OR_RETURN(gpu::GpuCatalog gpu_catalog,
                       catalog::LoadGpuCatalogWithUserFile(options.gpu_catalog));
   GP_ASSIGN_OR_RETURN(const gpu::GpuModel* model, gpu_catalog.Find(options.gpu));
@@ -183,7 +184,8 @@ struct PluginConfigOptions {
 };
 
 // Checks that some catalog model offers `profile`; NotFound with the nearest names otherwise.
-Status CheckProfileKnown(const gpu::GpuCatalog& gpu_catalog, const std::string& profile) {
+[[nodiscard]] Status CheckProfileKnown(const gpu::GpuCatalog& gpu_catalog,
+                                       const std::string& profile) {
   GP_TRY(gpu::ParseMigProfileName(profile));
   if (!gpu_catalog.ModelsOffering(profile).empty()) {
     return OkStatus();
@@ -206,7 +208,7 @@ Status CheckProfileKnown(const gpu::GpuCatalog& gpu_catalog, const std::string& 
   return NotFoundError(message);
 }
 
-Status RunRenderPluginConfig(const PluginConfigOptions& options) {
+[[nodiscard]] Status RunRenderPluginConfig(const PluginConfigOptions& options) {
   GP_ASSIGN_OR_RETURN(gpu::MigStrategy strategy, gpu::ParseMigStrategy(options.mig_strategy));
   if (options.replicas < 1) {
     return InvalidArgumentError("--replicas must be at least 1 (1 = no time-slicing)");
@@ -293,7 +295,7 @@ struct LabelsOptions {
   std::string gpu_catalog;
 };
 
-Status RunRenderLabels(const LabelsOptions& options) {
+[[nodiscard]] Status RunRenderLabels(const LabelsOptions& options) {
   GP_ASSIGN_OR_RETURN(report::OutputFormat format, report::ParseOutputFormat(options.output));
   GP_ASSIGN_OR_RETURN(gpu::MigStrategy strategy, gpu::ParseMigStrategy(options.mig_strategy));
   GP_ASSIGN_OR_RETURN(gpu::GpuCatalog gpu_catalog,

@@ -30,7 +30,7 @@ nlohmann::json IssueJson(const catalog::LocatedIssue& located) {
           {"message", located.issue.message}};
 }
 
-Status RunValidate(const ValidateOptions& options) {
+[[nodiscard]] Status RunValidate(const ValidateOptions& options) {
   GP_ASSIGN_OR_RETURN(report::OutputFormat format, report::ParseOutputFormat(options.output));
   GP_ASSIGN_OR_RETURN(gpu::GpuCatalog gpu_catalog,
                       catalog::LoadGpuCatalogWithUserFile(options.gpu_catalog));

@@ -32,7 +32,7 @@ class Reader {
   Reader(std::string_view source, int first_line, ParsedDevicePluginConfig& parsed)
       : parsed_(parsed), yaml_(std::string(source), first_line, &parsed.where) {}
 
-  Status Read(std::string_view text) {
+  [[nodiscard]] Status Read(std::string_view text) {
     GP_ASSIGN_OR_RETURN(YAML::Node root, yaml_.Load(text));
     if (root.IsNull()) {
       return yaml_.Fail(root, "", "empty config (expected version: v1 and sharing or flags)");
@@ -79,7 +79,7 @@ class Reader {
     }
   }
 
-  Status ReadFlags(const YAML::Node& flags) {
+  [[nodiscard]] Status ReadFlags(const YAML::Node& flags) {
     GP_TRY(yaml_.RequireMap(flags, "flags"));
     yaml_.RecordKeys(flags, "flags");
     WarnUnknown(flags, "flags", KnownFlags());
@@ -102,7 +102,8 @@ class Reader {
     return OkStatus();
   }
 
-  Result<gpu::ReplicatedDevices> ReadDevices(const YAML::Node& node, const std::string& path) {
+  [[nodiscard]] Result<gpu::ReplicatedDevices> ReadDevices(const YAML::Node& node,
+                                                           const std::string& path) {
     gpu::ReplicatedDevices devices;
     if (node.IsScalar() && node.Scalar() == "all") {
       return devices;
@@ -127,7 +128,7 @@ class Reader {
     return devices;
   }
 
-  Result<gpu::ReplicatedResources> ReadReplicated(const YAML::Node& node, bool mps) {
+  [[nodiscard]] Result<gpu::ReplicatedResources> ReadReplicated(const YAML::Node& node, bool mps) {
     const std::string base = gpu::SharingSectionPath(mps);
     gpu::ReplicatedResources section;
     if (node.IsNull()) {

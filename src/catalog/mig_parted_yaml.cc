@@ -9,9 +9,9 @@ namespace {
 using catalog_internal::JoinPath;
 using catalog_internal::YamlReader;
 
-Result<std::vector<gpu::PciDeviceId>> ReadDeviceFilter(const YamlReader& reader,
-                                                       const YAML::Node& node,
-                                                       const std::string& path) {
+[[nodiscard]] Result<std::vector<gpu::PciDeviceId>> ReadDeviceFilter(const YamlReader& reader,
+                                                                     const YAML::Node& node,
+                                                                     const std::string& path) {
   std::vector<gpu::PciDeviceId> ids;
   auto read_one = [&](const YAML::Node& item) -> Status {
     GP_ASSIGN_OR_RETURN(std::string text, reader.String(item, path));
@@ -35,8 +35,9 @@ Result<std::vector<gpu::PciDeviceId>> ReadDeviceFilter(const YamlReader& reader,
   return ids;
 }
 
-Result<gpu::MigDeviceSelector> ReadDevices(const YamlReader& reader, const YAML::Node& node,
-                                           const std::string& path) {
+[[nodiscard]] Result<gpu::MigDeviceSelector> ReadDevices(const YamlReader& reader,
+                                                         const YAML::Node& node,
+                                                         const std::string& path) {
   gpu::MigDeviceSelector selector;
   if (node.IsScalar() && node.Scalar() == "all") {
     return selector;
@@ -55,8 +56,9 @@ Result<gpu::MigDeviceSelector> ReadDevices(const YamlReader& reader, const YAML:
   return selector;
 }
 
-Result<gpu::MigConfigEntry> ReadEntry(const YamlReader& reader, const YAML::Node& node,
-                                      const std::string& path) {
+[[nodiscard]] Result<gpu::MigConfigEntry> ReadEntry(const YamlReader& reader,
+                                                    const YAML::Node& node,
+                                                    const std::string& path) {
   GP_TRY(reader.RequireMap(node, path));
   reader.Record(path, node);
   reader.RecordKeys(node, path);
@@ -107,8 +109,9 @@ Result<gpu::MigConfigEntry> ReadEntry(const YamlReader& reader, const YAML::Node
   return entry;
 }
 
-Result<ParsedMigParted> ParseMigPartedOrThrow(std::string_view text, std::string_view source,
-                                              int first_line) {
+[[nodiscard]] Result<ParsedMigParted> ParseMigPartedOrThrow(std::string_view text,
+                                                            std::string_view source,
+                                                            int first_line) {
   ParsedMigParted parsed;
   YamlReader reader(std::string(source), first_line, &parsed.where);
   GP_ASSIGN_OR_RETURN(YAML::Node root, reader.Load(text));

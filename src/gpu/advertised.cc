@@ -119,8 +119,8 @@ struct ResolvedInstance {
   int compute_instance_slices = 0;  // C when a sub-profile, else 0
 };
 
-Result<std::vector<ResolvedInstance>> Resolve(const GpuModel& model,
-                                              const std::vector<std::string>& geometry) {
+[[nodiscard]] Result<std::vector<ResolvedInstance>> Resolve(
+    const GpuModel& model, const std::vector<std::string>& geometry) {
   std::vector<ResolvedInstance> instances;
   for (const std::string& name : geometry) {
     GP_ASSIGN_OR_RETURN(MigProfileName parsed, ParseMigProfileName(name));

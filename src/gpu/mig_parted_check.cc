@@ -23,8 +23,8 @@ bool OffersAll(const GpuModel& model, const std::map<std::string, int>& mig_devi
 }
 
 // Whether the entry's instances fit on one GPU of `model`; the error says why not.
-Status FitsOn(const GpuModel& model, const MigGeometryEngine& engine,
-              const std::map<std::string, int>& mig_devices) {
+[[nodiscard]] Status FitsOn(const GpuModel& model, const MigGeometryEngine& engine,
+                            const std::map<std::string, int>& mig_devices) {
   ProfileCounts counts(engine.profile_count(), 0);
   for (const auto& [profile, count] : mig_devices) {
     GP_ASSIGN_OR_RETURN(size_t index, model.FindProfileIndex(GpuInstanceProfile(profile)));
