@@ -263,6 +263,21 @@ TEST(NvidiaFilesTest, TimeSlicingConfigsRoundTripThroughOurWriters) {
   }
 }
 
+// Our writer uses the layout of NVIDIA's documentation: rendering their configs gives their text.
+TEST(NvidiaFilesTest, TimeSlicingConfigsRenderByteForByteAsNvidiaWroteThem) {
+  for (const char* name : {"cloud-native-docs__time-slicing-config-all.yaml",
+                           "cloud-native-docs__time-slicing-config-fine.yaml"}) {
+    Result<ConfigMapDocument> map = ParseConfigMap(NvidiaFile(name), name);
+    ASSERT_TRUE(map);
+    for (const ConfigMapEntry& entry : map->data) {
+      Result<ParsedDevicePluginConfig> parsed = ParseDevicePluginConfig(entry.text, name);
+      ASSERT_TRUE(parsed);
+      // NVIDIA's values are `|-` block scalars: no final newline.
+      EXPECT_EQ(RenderDevicePluginConfig(parsed->config), entry.text + "\n") << entry.key;
+    }
+  }
+}
+
 // ---- against the GPU catalog ---------------------------------------------------------------
 
 const gpu::GpuCatalog& Catalog() {
