@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "common/rng.h"
+#include "plan/lp/test_problems.h"
 
 namespace gpupack::plan::lp {
 
@@ -20,6 +20,8 @@ void showValue(RowSense sense, std::ostream& os) {
 }
 
 namespace {
+
+using testing::RandomCoveringLp;
 
 constexpr double kTol = 1e-7;
 
@@ -302,24 +304,6 @@ TEST(SimplexTest, RejectsNonFiniteNumbers) {
   ASSERT_FALSE(solution.has_value());
   EXPECT_EQ(solution.error().code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(solution.error().message().find("column 1"), std::string::npos);
-}
-
-// A random covering LP (always feasible and bounded) of the benchmark's shape.
-LinearProgram RandomCoveringLp(int rows, int columns, uint64_t seed) {
-  Rng rng(seed);
-  LinearProgram lp;
-  for (int i = 0; i < rows; ++i) {
-    lp.AddRow(RowSense::kGreaterEqual, static_cast<double>(rng.UniformInt(1, 50)));
-  }
-  std::vector<double> coefficients(static_cast<size_t>(rows));
-  for (int j = 0; j < columns; ++j) {
-    for (double& a : coefficients) {
-      a = rng.Bernoulli(0.3) ? static_cast<double>(rng.UniformInt(1, 4)) : 0.0;
-    }
-    coefficients[rng.Uniform(static_cast<uint64_t>(rows))] += 1;
-    lp.AddColumn(1 + 9 * rng.UniformDouble(), coefficients);
-  }
-  return lp;
 }
 
 TEST(SimplexTest, PartialAndFullPricingReachTheSameOptimum) {

@@ -1,6 +1,7 @@
-// Test-only fixtures for the LP kernel's tests (not part of gp_plan): the classic roll
-// cutting-stock instance, the 7-slice MIG geometries as covering columns, a knapsack pricing
-// callback and a brute-force integer covering solver for small problems.
+// Fixtures for the LP kernel's tests and benchmark (header-only, not part of gp_plan's API): the
+// classic roll cutting-stock instance, the 7-slice MIG geometries as covering columns, a knapsack
+// pricing callback, random covering LPs and a brute-force integer covering solver for small
+// problems.
 #pragma once
 
 #include <algorithm>
@@ -10,7 +11,9 @@
 #include <span>
 #include <vector>
 
+#include "common/rng.h"
 #include "plan/lp/cutting_stock.h"
+#include "plan/lp/simplex.h"
 
 namespace gpupack::plan::lp::testing {
 
@@ -41,37 +44,62 @@ inline std::vector<CoverColumn> AllRollPatterns() {
   return patterns;
 }
 
-// Prices the roll problem exactly: the pattern of largest dual value (unbounded knapsack by
-// dynamic programming over the width), returned when its value exceeds the roll's cost of 1.
-inline std::optional<CoverColumn> PriceRollPattern(std::span<const double> duals) {
-  constexpr auto kWidth = static_cast<size_t>(kRollWidth);
-  std::vector<double> best(kWidth + 1, 0.0);
-  std::vector<size_t> last_item(kWidth + 1, kItemWidths.size());  // size(): no item
-  for (size_t width = 1; width <= kWidth; ++width) {
+// Prices a cutting-stock problem exactly: the pattern of largest dual value that fits in
+// `capacity` (unbounded knapsack by dynamic programming over the width), returned when its value
+// exceeds the roll's cost of 1.
+inline std::optional<CoverColumn> PriceKnapsackPattern(int capacity, const std::vector<int>& widths,
+                                                       std::span<const double> duals) {
+  const auto room = static_cast<size_t>(capacity);
+  std::vector<double> best(room + 1, 0.0);
+  std::vector<size_t> last_item(room + 1, widths.size());  // widths.size(): no item
+  for (size_t width = 1; width <= room; ++width) {
     best[width] = best[width - 1];
-    for (size_t item = 0; item < kItemWidths.size(); ++item) {
-      const auto item_width = static_cast<size_t>(kItemWidths[item]);
+    for (size_t item = 0; item < widths.size(); ++item) {
+      const auto item_width = static_cast<size_t>(widths[item]);
       if (item_width <= width && best[width - item_width] + duals[item] > best[width] + 1e-12) {
         best[width] = best[width - item_width] + duals[item];
         last_item[width] = item;
       }
     }
   }
-  if (best[kWidth] <= 1 + 1e-9) {
+  if (best[room] <= 1 + 1e-9) {
     return std::nullopt;
   }
-  CoverColumn pattern{.cost = 1, .coverage = std::vector<int>(kItemWidths.size(), 0)};
-  size_t width = kWidth;
+  CoverColumn pattern{.cost = 1, .coverage = std::vector<int>(widths.size(), 0)};
+  size_t width = room;
   while (width > 0) {
     const size_t item = last_item[width];
-    if (item == kItemWidths.size()) {
+    if (item == widths.size()) {
       --width;
       continue;
     }
     ++pattern.coverage[item];
-    width -= static_cast<size_t>(kItemWidths[item]);
+    width -= static_cast<size_t>(widths[item]);
   }
   return pattern;
+}
+
+inline std::optional<CoverColumn> PriceRollPattern(std::span<const double> duals) {
+  return PriceKnapsackPattern(kRollWidth, kItemWidths, duals);
+}
+
+// A random covering LP (always feasible and bounded): rows >= 1..50, about 30% of coefficients
+// 1..4 plus one guaranteed per column, costs in [1, 10).
+inline LinearProgram RandomCoveringLp(int rows, int columns, uint64_t seed) {
+  Rng rng(seed);
+  LinearProgram lp;
+  for (int i = 0; i < rows; ++i) {
+    lp.AddRow(RowSense::kGreaterEqual, static_cast<double>(rng.UniformInt(1, 50)));
+  }
+  std::vector<double> coefficients(static_cast<size_t>(rows));
+  for (int j = 0; j < columns; ++j) {
+    for (double& a : coefficients) {
+      a = rng.Bernoulli(0.3) ? static_cast<double>(rng.UniformInt(1, 4)) : 0.0;
+    }
+    coefficients[rng.Uniform(static_cast<uint64_t>(rows))] += 1;
+    lp.AddColumn(1 + 9 * rng.UniformDouble(), coefficients);
+  }
+  return lp;
 }
 
 // The 28 maximal MIG geometries of the 7-slice layout (NVIDIA-NOTES.md section 5.4) as columns
