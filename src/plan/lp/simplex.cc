@@ -41,7 +41,7 @@ constexpr double kStepTieTolerance = 1e-12;
 constexpr double kSingularPivot = 1e-11;
 
 // Dot product with four accumulators: the compiler may not reorder a floating-point reduction
-// itself, and one accumulator leaves the pricing loop latency-bound.
+// itself, and one accumulator leaves the dense B^-1 products latency-bound.
 double Dot(const double* a, const double* b, size_t n) {
   double s0 = 0;
   double s1 = 0;
@@ -128,20 +128,24 @@ class Simplex {
         options_(options),
         m_(lp.rhs.size()),
         n_(lp.objective.size()),
-        total_(n_ + 2 * m_),
-        row_sign_(m_, 1.0),
-        logical_coefficient_(m_, 1.0),
-        upper_(total_, kInfinity),
-        cost_(total_, 0.0),
-        state_(total_, VarState::kAtLower),
-        basis_(m_),
-        basic_value_(m_),
-        inverse_(m_ * m_),
-        internal_rhs_(m_),
-        duals_(m_),
-        signed_duals_(m_),
-        column_(m_),
-        alpha_(m_) {
+        total_(n_ + 2 * m_) {
+    // Sized here rather than in the initialiser list: GCC 12 at -O2 reports a bogus
+    // -Wfree-nonheap-object for the unwinding path of a long list of vector initialisers.
+    row_sign_.assign(m_, 1.0);
+    logical_coefficient_.assign(m_, 1.0);
+    upper_.assign(total_, kInfinity);
+    cost_.assign(total_, 0.0);
+    state_.assign(total_, VarState::kAtLower);
+    basis_.assign(m_, 0);
+    basic_value_.assign(m_, 0.0);
+    inverse_.assign(m_ * m_, 0.0);
+    internal_rhs_.assign(m_, 0.0);
+    duals_.assign(m_, 0.0);
+    signed_duals_.assign(m_, 0.0);
+    column_.assign(m_, 0.0);
+    alpha_.assign(m_, 0.0);
+    reduced_.assign(total_, 0.0);
+    pivot_row_.assign(total_, 0.0);
     max_iterations_ = options.max_iterations > 0 ? static_cast<int64_t>(options.max_iterations)
                                                  : 20 * static_cast<int64_t>(m_ + n_) + 1000;
     segment_ = options.pricing_segment > 0 ? static_cast<size_t>(options.pricing_segment)
@@ -183,12 +187,78 @@ class Simplex {
       }
       state_[basis_[i]] = VarState::kBasic;
     }
+    // The structural columns as compressed sparse columns with the row signs applied: pricing
+    // and the dual simplex's pivot row read every column each iteration, and covering matrices
+    // are mostly zeros.
+    column_start_.reserve(n_ + 1);
+    column_start_.push_back(0);
+    for (size_t j = 0; j < n_; ++j) {
+      const double* a = &lp.matrix[j * m_];
+      for (size_t i = 0; i < m_; ++i) {
+        if (a[i] != 0) {
+          entry_row_.push_back(static_cast<uint32_t>(i));
+          entry_value_.push_back(row_sign_[i] * a[i]);
+        }
+      }
+      column_start_.push_back(entry_row_.size());
+    }
   }
 
   Result<LpSolution> Solve() {
     LpSolution solution;
-    GP_TRY(Refactor());
-    // Phase 1: minimise the sum of the artificials.
+    bool feasible = false;
+    if (StartFromDualFeasibleBasis()) {
+      GP_TRY(Refactor());
+      GP_ASSIGN_OR_RETURN(feasible, RunDual());
+    } else {
+      GP_TRY(Refactor());
+      GP_ASSIGN_OR_RETURN(feasible, RunPrimalPhaseOne());
+    }
+    if (!feasible) {
+      solution.status = LpStatus::kInfeasible;
+      solution.iterations = static_cast<int>(iterations_);
+      return solution;
+    }
+    // Primal phase 2 from a feasible basis. After the dual simplex it only removes the small
+    // dual infeasibilities the Harris ratio test may leave, usually in zero pivots.
+    GP_ASSIGN_OR_RETURN(bool bounded, RunPhase());
+    solution.iterations = static_cast<int>(iterations_);
+    if (!bounded) {
+      solution.status = LpStatus::kUnbounded;
+      return solution;
+    }
+    GP_TRY(Extract(solution));
+    return solution;
+  }
+
+ private:
+  // Switches to the all-logical basis with the real costs when it is dual feasible: every
+  // structural column with a negative cost has a finite upper bound to sit at (covering LPs,
+  // where every cost is >= 0, always qualify). Returns false, changing nothing, otherwise.
+  bool StartFromDualFeasibleBasis() {
+    for (size_t j = 0; j < n_; ++j) {
+      if (lp_.objective[j] < -options_.optimality_tolerance && upper_[j] == kInfinity) {
+        return false;
+      }
+    }
+    for (size_t j = 0; j < n_; ++j) {
+      cost_[j] = lp_.objective[j];
+      if (cost_[j] < -options_.optimality_tolerance) {
+        state_[j] = VarState::kAtUpper;
+      }
+    }
+    for (size_t i = 0; i < m_; ++i) {
+      state_[basis_[i]] = VarState::kAtLower;
+      basis_[i] = n_ + i;
+      state_[n_ + i] = VarState::kBasic;
+      upper_[n_ + m_ + i] = 0;
+    }
+    return true;
+  }
+
+  // Phase 1 of the primal simplex: minimises the sum of the artificials, then fixes them at
+  // zero and installs the real costs. Returns false when the LP is infeasible.
+  Result<bool> RunPrimalPhaseOne() {
     for (size_t i = 0; i < m_; ++i) {
       cost_[n_ + m_ + i] = 1;
     }
@@ -204,12 +274,10 @@ class Simplex {
       }
     }
     if (infeasibility > feasibility_scale_) {
-      solution.status = LpStatus::kInfeasible;
-      solution.iterations = static_cast<int>(iterations_);
-      return solution;
+      return false;
     }
-    // Phase 2: artificials are fixed at zero; the ratio test removes any still basic as soon as
-    // a pivot touches their row.
+    // The ratio test removes any artificial still basic (at zero) as soon as a pivot touches
+    // its row.
     for (size_t i = 0; i < m_; ++i) {
       cost_[n_ + m_ + i] = 0;
       upper_[n_ + m_ + i] = 0;
@@ -217,27 +285,222 @@ class Simplex {
     for (size_t j = 0; j < n_; ++j) {
       cost_[j] = lp_.objective[j];
     }
-    GP_ASSIGN_OR_RETURN(bounded, RunPhase());
-    solution.iterations = static_cast<int>(iterations_);
-    if (!bounded) {
-      solution.status = LpStatus::kUnbounded;
-      return solution;
-    }
-    GP_TRY(Extract(solution));
-    return solution;
+    return true;
   }
 
- private:
+  // The dual simplex from a dual feasible basis: the leaving row is the basic variable whose
+  // bound violation is largest relative to the norm of its row of B^-1 (dual steepest edge,
+  // exact since B^-1 is explicit); the entering column comes from a Harris two-pass ratio test
+  // over that row of B^-1 A. Returns false when a violated row has no entering column, which
+  // proves the LP infeasible.
+  Result<bool> RunDual() {
+    bland_ = false;
+    degenerate_run_ = 0;
+    ComputeReducedCosts();
+    while (true) {
+      const size_t leaving_row = ChooseLeavingRow();
+      if (leaving_row == m_) {
+        if (pivots_since_refactor_ == 0) {
+          return true;
+        }
+        GP_TRY(Refactor());
+        ComputeReducedCosts();
+        continue;
+      }
+      if (++iterations_ > max_iterations_) {
+        return DeadlineExceededError("simplex: iteration limit of " +
+                                     std::to_string(max_iterations_) + " reached");
+      }
+      const size_t leaving = basis_[leaving_row];
+      const bool to_lower = basic_value_[leaving_row] < 0;
+      const double violation =
+          to_lower ? basic_value_[leaving_row] : basic_value_[leaving_row] - upper_[leaving];
+      ComputePivotRow(leaving_row);
+      const size_t entering = DualRatioTest(to_lower);
+      if (entering == total_) {
+        return false;
+      }
+      const double dual_step = ClampedReducedCost(entering) / pivot_row_[entering];
+      for (size_t var = 0; var < total_; ++var) {
+        if (pivot_row_[var] != 0) {
+          reduced_[var] -= dual_step * pivot_row_[var];
+        }
+      }
+      reduced_[entering] = 0;
+      reduced_[leaving] = -dual_step;
+      LoadColumn(entering);
+      for (size_t i = 0; i < m_; ++i) {
+        alpha_[i] = Dot(&inverse_[i * m_], column_.data(), m_);
+      }
+      const double primal_step = violation / alpha_[leaving_row];
+      for (size_t i = 0; i < m_; ++i) {
+        basic_value_[i] -= primal_step * alpha_[i];
+      }
+      const double entering_value =
+          (state_[entering] == VarState::kAtUpper ? upper_[entering] : 0) + primal_step;
+      state_[leaving] = to_lower ? VarState::kAtLower : VarState::kAtUpper;
+      ReplaceBasic(leaving_row, entering, entering_value);
+      UpdateDegeneracy(std::abs(dual_step));
+      if (pivots_since_refactor_ >= options_.refactor_interval) {
+        GP_TRY(Refactor());
+        ComputeReducedCosts();
+      }
+    }
+  }
+
+  void ComputeReducedCosts() {
+    ComputeDuals();
+    for (size_t var = 0; var < total_; ++var) {
+      reduced_[var] = state_[var] == VarState::kBasic ? 0 : ReducedCost(var);
+    }
+  }
+
+  // A nonbasic reduced cost with a sign that would break dual feasibility read as zero.
+  double ClampedReducedCost(size_t var) const {
+    return state_[var] == VarState::kAtLower ? std::max(reduced_[var], 0.0)
+                                             : std::min(reduced_[var], 0.0);
+  }
+
+  // The basic row violating its bounds most per unit of dual steepest-edge weight, m_ when none
+  // does (Bland's rule: the violated row whose basic variable has the lowest index).
+  size_t ChooseLeavingRow() const {
+    size_t best = m_;
+    double best_score = 0;
+    for (size_t i = 0; i < m_; ++i) {
+      const double value = basic_value_[i];
+      const double upper = upper_[basis_[i]];
+      double violation = 0;
+      if (value < -feasibility_scale_) {
+        violation = -value;
+      } else if (value > upper + feasibility_scale_) {
+        violation = value - upper;
+      }
+      if (violation == 0) {
+        continue;
+      }
+      if (bland_) {
+        if (best == m_ || basis_[i] < basis_[best]) {
+          best = i;
+        }
+        continue;
+      }
+      const double* row = &inverse_[i * m_];
+      const double weight = Dot(row, row, m_);
+      const double score = violation * violation / weight;
+      if (score > best_score) {
+        best_score = score;
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  // pivot_row_[var] = (row r of B^-1) · a_var for the nonbasic, non-fixed variables, else 0.
+  void ComputePivotRow(size_t leaving_row) {
+    const double* rho = &inverse_[leaving_row * m_];
+    for (size_t var = 0; var < total_; ++var) {
+      if (state_[var] == VarState::kBasic || upper_[var] == 0) {
+        pivot_row_[var] = 0;
+      } else if (var < n_) {
+        pivot_row_[var] = SparseDot(rho, var);
+      } else if (var < n_ + m_) {
+        pivot_row_[var] = logical_coefficient_[var - n_] * rho[var - n_];
+      } else {
+        pivot_row_[var] = rho[var - n_ - m_];
+      }
+    }
+  }
+
+  // The entering variable for a leaving row that goes to its lower bound (`to_lower`) or upper
+  // bound, total_ when none can enter. Harris: the first pass finds the longest dual step that
+  // keeps every reduced cost within the optimality tolerance of its sign, the second picks the
+  // largest pivot among the columns whose own ratio fits in it. Bland mode: the exact shortest
+  // step, lowest index among ties.
+  size_t DualRatioTest(bool to_lower) const {
+    const double sign = to_lower ? -1.0 : 1.0;
+    auto candidate_rate = [&](size_t var) {
+      const double rate = sign * pivot_row_[var];
+      if (state_[var] == VarState::kAtLower && rate > options_.pivot_tolerance) {
+        return rate;
+      }
+      if (state_[var] == VarState::kAtUpper && rate < -options_.pivot_tolerance) {
+        return -rate;
+      }
+      return 0.0;
+    };
+    double bound = kInfinity;
+    for (size_t var = 0; var < total_; ++var) {
+      const double rate = candidate_rate(var);
+      if (rate > 0) {
+        const double slack = bland_ ? 0 : options_.optimality_tolerance;
+        bound = std::min(bound, (std::abs(ClampedReducedCost(var)) + slack) / rate);
+      }
+    }
+    if (bound == kInfinity) {
+      return total_;
+    }
+    const double limit = bound + kStepTieTolerance * (1 + bound);
+    size_t best = total_;
+    double best_rate = 0;
+    for (size_t var = 0; var < total_; ++var) {
+      const double rate = candidate_rate(var);
+      if (rate == 0 || std::abs(ClampedReducedCost(var)) / rate > limit) {
+        continue;
+      }
+      if (bland_) {
+        return var;
+      }
+      if (rate > best_rate) {
+        best_rate = rate;
+        best = var;
+      }
+    }
+    return best;
+  }
+
+  // Makes `entering` basic in `row` with `value` and updates B^-1 from alpha_ (= B^-1 a_entering):
+  // the pivot row is divided by alpha_row, the others lose alpha_i times it. The leaving
+  // variable's state must already be set.
+  void ReplaceBasic(size_t row, size_t entering, double value) {
+    state_[entering] = VarState::kBasic;
+    basis_[row] = entering;
+    basic_value_[row] = value;
+    double* pivot = &inverse_[row * m_];
+    const double scale = 1 / alpha_[row];
+    for (size_t k = 0; k < m_; ++k) {
+      pivot[k] *= scale;
+    }
+    for (size_t i = 0; i < m_; ++i) {
+      const double factor = alpha_[i];
+      if (i == row || factor == 0) {
+        continue;
+      }
+      double* target = &inverse_[i * m_];
+      for (size_t k = 0; k < m_; ++k) {
+        target[k] -= factor * pivot[k];
+      }
+    }
+    ++pivots_since_refactor_;
+  }
+
+  // Sum over structural column `var`'s nonzeros of vector[row] * a_row,var (row signs applied).
+  double SparseDot(const double* vector, size_t var) const {
+    double sum = 0;
+    for (size_t k = column_start_[var]; k < column_start_[var + 1]; ++k) {
+      sum += vector[entry_row_[k]] * entry_value_[k];
+    }
+    return sum;
+  }
+
   // Writes the internal (row-sign-adjusted) column of variable `var` into column_.
   void LoadColumn(size_t var) {
+    std::fill(column_.begin(), column_.end(), 0.0);
     if (var < n_) {
-      const double* a = &lp_.matrix[var * m_];
-      for (size_t i = 0; i < m_; ++i) {
-        column_[i] = row_sign_[i] * a[i];
+      for (size_t k = column_start_[var]; k < column_start_[var + 1]; ++k) {
+        column_[entry_row_[k]] = entry_value_[k];
       }
       return;
     }
-    std::fill(column_.begin(), column_.end(), 0.0);
     if (var < n_ + m_) {
       column_[var - n_] = logical_coefficient_[var - n_];
     } else {
@@ -248,7 +511,7 @@ class Simplex {
   // c_j - y·a_j with the current duals.
   double ReducedCost(size_t var) const {
     if (var < n_) {
-      return cost_[var] - Dot(signed_duals_.data(), &lp_.matrix[var * m_], m_);
+      return cost_[var] - SparseDot(duals_.data(), var);
     }
     if (var < n_ + m_) {
       return cost_[var] - logical_coefficient_[var - n_] * duals_[var - n_];
@@ -446,35 +709,17 @@ class Simplex {
       basic_value_[i] -= direction * step * alpha_[i];
     }
     UpdateDegeneracy(step);
-    ++pivots_since_refactor_;
     if (leaving_row == m_) {
+      ++pivots_since_refactor_;
       state_[entering] =
           state_[entering] == VarState::kAtLower ? VarState::kAtUpper : VarState::kAtLower;
       return true;
     }
     const double entering_value =
         state_[entering] == VarState::kAtLower ? step : upper_[entering] - step;
-    const size_t leaving = basis_[leaving_row];
-    state_[leaving] = direction * alpha_[leaving_row] > 0 ? VarState::kAtLower : VarState::kAtUpper;
-    state_[entering] = VarState::kBasic;
-    basis_[leaving_row] = entering;
-    basic_value_[leaving_row] = entering_value;
-    // B^-1 <- E B^-1: divide the pivot row by alpha_r, eliminate alpha_i from the others.
-    double* pivot = &inverse_[leaving_row * m_];
-    const double scale = 1 / alpha_[leaving_row];
-    for (size_t k = 0; k < m_; ++k) {
-      pivot[k] *= scale;
-    }
-    for (size_t i = 0; i < m_; ++i) {
-      const double factor = alpha_[i];
-      if (i == leaving_row || factor == 0) {
-        continue;
-      }
-      double* row = &inverse_[i * m_];
-      for (size_t k = 0; k < m_; ++k) {
-        row[k] -= factor * pivot[k];
-      }
-    }
+    state_[basis_[leaving_row]] =
+        direction * alpha_[leaving_row] > 0 ? VarState::kAtLower : VarState::kAtUpper;
+    ReplaceBasic(leaving_row, entering, entering_value);
     return true;
   }
 
@@ -565,6 +810,9 @@ class Simplex {
   size_t segment_ = 0;
   double feasibility_scale_ = 0;
   std::vector<double> row_sign_;
+  std::vector<size_t> column_start_;  // structural column j: entries [start_j, start_j+1)
+  std::vector<uint32_t> entry_row_;
+  std::vector<double> entry_value_;  // row-sign-adjusted coefficients
   std::vector<double> logical_coefficient_;
   std::vector<double> upper_;
   std::vector<double> cost_;
@@ -577,6 +825,8 @@ class Simplex {
   std::vector<double> signed_duals_;  // original rows
   std::vector<double> column_;        // scratch: one internal column
   std::vector<double> alpha_;         // scratch: B^-1 times the entering column
+  std::vector<double> reduced_;       // dual simplex: reduced cost per variable
+  std::vector<double> pivot_row_;     // dual simplex: row r of B^-1 A per variable
   int64_t iterations_ = 0;
   int pivots_since_refactor_ = 0;
   size_t pricing_start_ = 0;
