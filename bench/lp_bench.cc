@@ -80,7 +80,11 @@ void BM_ColumnGenerationRandomCuttingStock(benchmark::State& state) {
   state.counters["pricing_rounds"] = rounds;
 }
 
-BENCHMARK(BM_ColumnGenerationRandomCuttingStock)->Arg(10)->Arg(40)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ColumnGenerationRandomCuttingStock)
+    ->Arg(10)
+    ->Arg(40)
+    ->Arg(100)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace gpupack::plan::lp

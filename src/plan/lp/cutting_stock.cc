@@ -132,7 +132,8 @@ double CostOf(const CoveringProblem& problem, std::span<const int64_t> copies) {
   return cost;
 }
 
-// The master LP: the columns, then one artificial per class costing `penalty`.
+// The master LP: one artificial per class costing `penalty` first, then the columns, so that a
+// basis stays valid for the next round's master (which only appends columns).
 LinearProgram BuildMaster(const CoveringProblem& problem, double penalty) {
   const size_t classes = problem.demand.size();
   LinearProgram lp;
@@ -140,14 +141,14 @@ LinearProgram BuildMaster(const CoveringProblem& problem, double penalty) {
     lp.AddRow(RowSense::kGreaterEqual, demand);
   }
   std::vector<double> coefficients(classes);
-  for (const CoverColumn& column : problem.columns) {
-    std::copy(column.coverage.begin(), column.coverage.end(), coefficients.begin());
-    lp.AddColumn(column.cost, coefficients);
-  }
   for (size_t i = 0; i < classes; ++i) {
     std::fill(coefficients.begin(), coefficients.end(), 0.0);
     coefficients[i] = 1;
     lp.AddColumn(penalty, coefficients);
+  }
+  for (const CoverColumn& column : problem.columns) {
+    std::copy(column.coverage.begin(), column.coverage.end(), coefficients.begin());
+    lp.AddColumn(column.cost, coefficients);
   }
   return lp;
 }
@@ -209,6 +210,7 @@ Result<CoveringSolution> SolveCovering(const CoveringProblem& problem,
   double penalty = kPenaltyFactor * (1 + max_cost);
   int penalty_raises = 0;
   CoveringSolution solution;
+  std::optional<LpBasis> basis;
   while (true) {
     if (solution.pricing_rounds >= options.max_pricing_rounds) {
       return DeadlineExceededError("column generation did not converge in " +
@@ -216,11 +218,13 @@ Result<CoveringSolution> SolveCovering(const CoveringProblem& problem,
     }
     ++solution.pricing_rounds;
     const LinearProgram lp = BuildMaster(master, penalty);
-    GP_ASSIGN_OR_RETURN(LpSolution lp_solution, SolveLp(lp, options.simplex));
+    GP_ASSIGN_OR_RETURN(LpSolution lp_solution,
+                        SolveLp(lp, options.simplex, basis ? &*basis : nullptr));
     if (lp_solution.status != LpStatus::kOptimal) {
       // Artificials make the master feasible and costs >= 0 make it bounded.
       return InternalError("column generation: master LP not optimal (numerical trouble)");
     }
+    basis = std::move(lp_solution.basis);
     if (pricing) {
       std::optional<CoverColumn> column = pricing(lp_solution.duals);
       if (column) {
@@ -241,10 +245,9 @@ Result<CoveringSolution> SolveCovering(const CoveringProblem& problem,
         continue;
       }
     }
-    const size_t real_columns = master.columns.size();
     size_t uncovered = classes;
     for (size_t i = 0; i < classes; ++i) {
-      if (lp_solution.x[real_columns + i] > kArtificialTolerance) {
+      if (lp_solution.x[i] > kArtificialTolerance) {
         uncovered = i;
         break;
       }
@@ -262,10 +265,10 @@ Result<CoveringSolution> SolveCovering(const CoveringProblem& problem,
     solution.lp_bound = lp_solution.objective;
     for (size_t i = 0; i < classes; ++i) {
       // The artificials sit at (numerically) zero; their cost does not belong in the bound.
-      solution.lp_bound -= penalty * lp_solution.x[real_columns + i];
+      solution.lp_bound -= penalty * lp_solution.x[i];
     }
-    solution.fractional.assign(lp_solution.x.begin(),
-                               lp_solution.x.begin() + static_cast<ptrdiff_t>(real_columns));
+    solution.fractional.assign(lp_solution.x.begin() + static_cast<ptrdiff_t>(classes),
+                               lp_solution.x.end());
     solution.duals = std::move(lp_solution.duals);
     break;
   }

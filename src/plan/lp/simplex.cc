@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/check.h"
@@ -117,6 +118,36 @@ Status Validate(const LinearProgram& lp) {
   return OkStatus();
 }
 
+Status ValidateBasis(const LinearProgram& lp, const LpBasis& basis) {
+  const int rows = lp.num_rows();
+  const int columns = lp.num_columns();
+  if (basis.basic.size() != lp.rhs.size()) {
+    return InvalidArgumentError("warm-start basis: " + std::to_string(basis.basic.size()) +
+                                " basic variables for " + std::to_string(rows) + " rows");
+  }
+  std::vector<bool> seen(static_cast<size_t>(rows + columns), false);
+  for (int var : basis.basic) {
+    if (var < -rows || var >= columns) {
+      return InvalidArgumentError("warm-start basis: variable " + std::to_string(var) +
+                                  " out of range");
+    }
+    const auto slot = static_cast<size_t>(var + rows);
+    if (seen[slot]) {
+      return InvalidArgumentError("warm-start basis: variable " + std::to_string(var) +
+                                  " listed twice");
+    }
+    seen[slot] = true;
+  }
+  for (int column : basis.at_upper) {
+    if (column < 0 || column >= columns || seen[static_cast<size_t>(column + rows)] ||
+        lp.upper_bounds[static_cast<size_t>(column)] == kInfinity) {
+      return InvalidArgumentError("warm-start basis: column " + std::to_string(column) +
+                                  " cannot sit at its upper bound");
+    }
+  }
+  return OkStatus();
+}
+
 // The working state of one solve. Variables are numbered: structural columns [0, n), then one
 // logical per row [n, n + m) (slack +1 for <=, surplus -1 for >=, a fixed-at-zero +1 for =), then
 // one artificial per row [n + m, n + 2m) (+1, free only in phase 1 and only for >= and = rows).
@@ -205,22 +236,73 @@ class Simplex {
   }
 
   Result<LpSolution> Solve() {
-    LpSolution solution;
-    bool feasible = false;
     if (StartFromDualFeasibleBasis()) {
       GP_TRY(Refactor());
-      GP_ASSIGN_OR_RETURN(feasible, RunDual());
-    } else {
-      GP_TRY(Refactor());
-      GP_ASSIGN_OR_RETURN(feasible, RunPrimalPhaseOne());
+      return Finish(/*primal_feasible=*/false);
     }
+    GP_TRY(Refactor());
+    GP_ASSIGN_OR_RETURN(bool feasible, RunPrimalPhaseOne());
     if (!feasible) {
+      LpSolution solution;
       solution.status = LpStatus::kInfeasible;
       solution.iterations = static_cast<int>(iterations_);
       return solution;
     }
-    // Primal phase 2 from a feasible basis. After the dual simplex it only removes the small
-    // dual infeasibilities the Harris ratio test may leave, usually in zero pivots.
+    return Finish(/*primal_feasible=*/true);
+  }
+
+  // Solves from a caller's basis (validated by ValidateBasis). Returns nullopt when that basis
+  // is singular or neither primal nor dual feasible; the caller then starts cold.
+  std::optional<Result<LpSolution>> SolveFrom(const LpBasis& start) {
+    for (size_t var = 0; var < total_; ++var) {
+      state_[var] = VarState::kAtLower;
+    }
+    for (size_t j = 0; j < n_; ++j) {
+      cost_[j] = lp_.objective[j];
+    }
+    for (size_t i = 0; i < m_; ++i) {
+      upper_[n_ + m_ + i] = 0;
+      const int var = start.basic[i];
+      basis_[i] = var >= 0 ? static_cast<size_t>(var) : n_ + static_cast<size_t>(-1 - var);
+      state_[basis_[i]] = VarState::kBasic;
+    }
+    for (int column : start.at_upper) {
+      state_[static_cast<size_t>(column)] = VarState::kAtUpper;
+    }
+    if (!Refactor()) {
+      return std::nullopt;
+    }
+    bool primal_feasible = true;
+    for (size_t i = 0; i < m_; ++i) {
+      primal_feasible = primal_feasible && basic_value_[i] >= -feasibility_scale_ &&
+                        basic_value_[i] <= upper_[basis_[i]] + feasibility_scale_;
+    }
+    if (!primal_feasible) {
+      ComputeReducedCosts();
+      for (size_t var = 0; var < total_; ++var) {
+        if (state_[var] != VarState::kBasic && upper_[var] > 0 &&
+            std::abs(ClampedReducedCost(var) - reduced_[var]) > options_.optimality_tolerance) {
+          return std::nullopt;
+        }
+      }
+    }
+    return Finish(primal_feasible);
+  }
+
+ private:
+  // From a basis that is primal feasible (or else dual feasible): the dual simplex when needed,
+  // then primal phase 2 (which after the dual simplex only removes the small dual
+  // infeasibilities the Harris ratio test may leave, usually in zero pivots).
+  Result<LpSolution> Finish(bool primal_feasible) {
+    LpSolution solution;
+    if (!primal_feasible) {
+      GP_ASSIGN_OR_RETURN(primal_feasible, RunDual());
+    }
+    if (!primal_feasible) {
+      solution.status = LpStatus::kInfeasible;
+      solution.iterations = static_cast<int>(iterations_);
+      return solution;
+    }
     GP_ASSIGN_OR_RETURN(bool bounded, RunPhase());
     solution.iterations = static_cast<int>(iterations_);
     if (!bounded) {
@@ -231,7 +313,6 @@ class Simplex {
     return solution;
   }
 
- private:
   // Switches to the all-logical basis with the real costs when it is dual feasible: every
   // structural column with a negative cost has a finite upper bound to sit at (covering LPs,
   // where every cost is >= 0, always qualify). Returns false, changing nothing, otherwise.
@@ -754,6 +835,18 @@ class Simplex {
 
   Status Extract(LpSolution& solution) {
     solution.status = LpStatus::kOptimal;
+    // Logicals and artificials of a row span the same unit column, so either names the row.
+    solution.basis.basic.resize(m_);
+    for (size_t i = 0; i < m_; ++i) {
+      const size_t var = basis_[i];
+      const size_t row = var < n_ + m_ ? var - n_ : var - n_ - m_;
+      solution.basis.basic[i] = var < n_ ? static_cast<int>(var) : -1 - static_cast<int>(row);
+    }
+    for (size_t j = 0; j < n_; ++j) {
+      if (state_[j] == VarState::kAtUpper) {
+        solution.basis.at_upper.push_back(static_cast<int>(j));
+      }
+    }
     solution.x.assign(n_, 0.0);
     for (size_t j = 0; j < n_; ++j) {
       if (state_[j] == VarState::kAtUpper) {
@@ -836,8 +929,17 @@ class Simplex {
 
 }  // namespace
 
-Result<LpSolution> SolveLp(const LinearProgram& lp, const SimplexOptions& options) {
+Result<LpSolution> SolveLp(const LinearProgram& lp, const SimplexOptions& options,
+                           const LpBasis* warm_start) {
   GP_TRY(Validate(lp));
+  if (warm_start != nullptr) {
+    GP_TRY(ValidateBasis(lp, *warm_start));
+    Simplex warm(lp, options);
+    std::optional<Result<LpSolution>> solution = warm.SolveFrom(*warm_start);
+    if (solution) {
+      return *std::move(solution);
+    }
+  }
   Simplex simplex(lp, options);
   return simplex.Solve();
 }

@@ -76,6 +76,15 @@ struct LinearProgram {
 
 enum class LpStatus { kOptimal, kInfeasible, kUnbounded };
 
+// A basis, to warm-start a related solve (same rows; columns may have been appended, costs or
+// bounds changed). basic[i] >= 0 names structural column basic[i]; basic[i] = -1 - k names the
+// slack/surplus of row k. at_upper lists the nonbasic columns at their upper bound; every other
+// nonbasic column is at zero.
+struct LpBasis {
+  std::vector<int> basic;     // one per row
+  std::vector<int> at_upper;  // ascending
+};
+
 struct SimplexOptions {
   double feasibility_tolerance = 1e-9;
   double optimality_tolerance = 1e-9;
@@ -97,14 +106,19 @@ struct LpSolution {
   std::vector<double> duals;          // one per row (see the header comment for signs)
   std::vector<double> reduced_costs;  // one per column
   int iterations = 0;                 // pivots and bound flips, both phases
+  LpBasis basis;                      // the optimal basis, for a warm start
 };
 
-// Solves `lp`. Infeasible and unbounded problems are statuses, not errors. Errors:
-// InvalidArgument when the sizes disagree or a number is NaN, infinite (except upper bounds) or a
-// bound negative; DeadlineExceeded when the iteration limit is reached; Internal when the basis
-// becomes numerically singular or the final solution violates a row by more than the tolerance
-// after refactorisation.
+// Solves `lp`, starting from `warm_start` when given (borrowed; typically the previous solve's
+// basis after columns were appended, as column generation does). A warm basis that is singular,
+// or neither primal nor dual feasible for `lp`, is dropped for a cold start. Infeasible and
+// unbounded problems are statuses, not errors. Errors: InvalidArgument when the sizes disagree,
+// a number is NaN, infinite (except upper bounds) or a bound negative, or the warm basis names
+// a variable out of range or twice; DeadlineExceeded when the iteration limit is reached;
+// Internal when the basis becomes numerically singular or the final solution violates a row by
+// more than the tolerance after refactorisation.
 [[nodiscard]] Result<LpSolution> SolveLp(const LinearProgram& lp,
-                                         const SimplexOptions& options = {});
+                                         const SimplexOptions& options = {},
+                                         const LpBasis* warm_start = nullptr);
 
 }  // namespace gpupack::plan::lp

@@ -337,6 +337,83 @@ TEST(SimplexTest, SurvivesFrequentAndRareRefactorisation) {
   }
 }
 
+TEST(SimplexWarmStartTest, ResolvesFromItsOwnOptimalBasisWithoutPivots) {
+  const LinearProgram lp = RandomCoveringLp(20, 200, 3);
+  const Result<LpSolution> cold = SolveLp(lp);
+  ASSERT_TRUE(cold.has_value()) << cold.error().message();
+  const Result<LpSolution> warm = SolveLp(lp, {}, &cold->basis);
+  ASSERT_TRUE(warm.has_value()) << warm.error().message();
+  EXPECT_EQ(warm->iterations, 0);
+  EXPECT_NEAR(warm->objective, cold->objective, 1e-9);
+  ExpectOptimalityCertificate(lp, *warm);
+}
+
+TEST(SimplexWarmStartTest, NeedsFewerPivotsAfterAColumnIsAppended) {
+  // Column generation's pattern: one improving column per round.
+  LinearProgram lp = RandomCoveringLp(30, 300, 5);
+  const Result<LpSolution> before = SolveLp(lp);
+  ASSERT_TRUE(before.has_value()) << before.error().message();
+  // A copy of the first unused column priced at 90% of its dual value: reduced cost < 0.
+  size_t unused = 0;
+  while (before->x[unused] > 0) {
+    ++unused;
+  }
+  const auto begin = lp.matrix.begin() + static_cast<std::ptrdiff_t>(unused * 30);
+  const std::vector<double> coverage(begin, begin + 30);
+  double dual_value = 0;
+  for (size_t i = 0; i < coverage.size(); ++i) {
+    dual_value += before->duals[i] * coverage[i];
+  }
+  ASSERT_GT(dual_value, 0);
+  lp.AddColumn(0.9 * dual_value, coverage);
+  const Result<LpSolution> cold = SolveLp(lp);
+  const Result<LpSolution> warm = SolveLp(lp, {}, &before->basis);
+  ASSERT_TRUE(cold.has_value()) << cold.error().message();
+  ASSERT_TRUE(warm.has_value()) << warm.error().message();
+  EXPECT_LT(cold->objective, before->objective - 1e-6);
+  EXPECT_NEAR(warm->objective, cold->objective, 1e-7);
+  EXPECT_LT(warm->iterations, cold->iterations);
+  ExpectOptimalityCertificate(lp, *warm);
+}
+
+TEST(SimplexWarmStartTest, UsesTheDualSimplexWhenTheRightHandSideGrows) {
+  LinearProgram lp = RandomCoveringLp(25, 250, 8);
+  const Result<LpSolution> before = SolveLp(lp);
+  ASSERT_TRUE(before.has_value()) << before.error().message();
+  for (double& b : lp.rhs) {
+    b *= 3;  // the old basis turns primal infeasible but stays dual feasible
+  }
+  const Result<LpSolution> warm = SolveLp(lp, {}, &before->basis);
+  ASSERT_TRUE(warm.has_value()) << warm.error().message();
+  EXPECT_NEAR(warm->objective, 3 * before->objective, 1e-6);
+  ExpectOptimalityCertificate(lp, *warm);
+}
+
+TEST(SimplexWarmStartTest, StartsColdFromASingularBasis) {
+  // Columns 0 and 1 are equal, so a basis holding both is singular.
+  const LinearProgram lp =
+      MakeLp({{1, 1, 0}, {1, 1, 1}}, {RowSense::kGreaterEqual, RowSense::kGreaterEqual}, {2, 3},
+             {1, 2, 1});
+  const LpBasis singular{.basic = {0, 1}, .at_upper = {}};
+  const Result<LpSolution> solution = SolveLp(lp, {}, &singular);
+  ASSERT_TRUE(solution.has_value()) << solution.error().message();
+  EXPECT_NEAR(solution->objective, 3, kTol);
+  ExpectOptimalityCertificate(lp, *solution);
+}
+
+TEST(SimplexWarmStartTest, RejectsABasisNamingAVariableTwiceOrOutOfRange) {
+  const LinearProgram lp =
+      MakeLp({{1, 1}, {1, 2}}, {RowSense::kGreaterEqual, RowSense::kGreaterEqual}, {2, 3}, {1, 1});
+  for (const LpBasis& bad :
+       {LpBasis{.basic = {0, 0}, .at_upper = {}}, LpBasis{.basic = {0, 2}, .at_upper = {}},
+        LpBasis{.basic = {-3, 0}, .at_upper = {}}, LpBasis{.basic = {0}, .at_upper = {}},
+        LpBasis{.basic = {0, -1}, .at_upper = {1}}}) {
+    const Result<LpSolution> solution = SolveLp(lp, {}, &bad);
+    ASSERT_FALSE(solution.has_value());
+    EXPECT_EQ(solution.error().code(), ErrorCode::kInvalidArgument);
+  }
+}
+
 // Random small LPs with every row sense, negative data and some upper bounds: whenever the solver
 // says optimal, the KKT certificate must hold.
 RC_GTEST_PROP(SimplexProperty, OptimalAnswersCarryAValidCertificate, ()) {
@@ -406,6 +483,39 @@ RC_GTEST_PROP(SimplexProperty, VerdictsAreConsistent, ()) {
     RC_ASSERT(small_solution.has_value());
     RC_ASSERT(small_solution->status == LpStatus::kOptimal);
     RC_ASSERT(boxed_solution->objective < small_solution->objective - 1);
+  }
+}
+
+// A warm start from a related problem's basis (columns appended, right-hand side changed)
+// reaches the cold start's optimum.
+RC_GTEST_PROP(SimplexProperty, WarmStartsReachTheColdOptimum, ()) {
+  const int rows = *rc::gen::inRange(1, 12);
+  const auto seed = *rc::gen::arbitrary<uint64_t>();
+  LinearProgram lp = RandomCoveringLp(rows, *rc::gen::inRange(1, 40), seed);
+  const Result<LpSolution> before = SolveLp(lp);
+  RC_ASSERT(before.has_value());
+  RC_PRE(before->status == LpStatus::kOptimal);
+  const LinearProgram extra = RandomCoveringLp(rows, *rc::gen::inRange(0, 5), seed + 1);
+  for (int j = 0; j < extra.num_columns(); ++j) {
+    const auto begin = extra.matrix.begin() + static_cast<std::ptrdiff_t>(j * rows);
+    lp.AddColumn(extra.objective[static_cast<size_t>(j)] / 4,
+                 std::vector<double>(begin, begin + rows));
+  }
+  if (*rc::gen::arbitrary<bool>()) {
+    for (double& b : lp.rhs) {
+      b += *rc::gen::inRange(-5, 20);
+    }
+  }
+  const Result<LpSolution> cold = SolveLp(lp);
+  const Result<LpSolution> warm = SolveLp(lp, {}, &before->basis);
+  RC_ASSERT(cold.has_value());
+  RC_ASSERT(warm.has_value());
+  RC_ASSERT(cold->status == warm->status);
+  if (cold->status == LpStatus::kOptimal) {
+    RC_ASSERT(std::abs(cold->objective - warm->objective) <=
+              1e-7 * (1 + std::abs(cold->objective)));
+    const std::string violation = CertificateViolation(lp, *warm);
+    RC_ASSERT(violation == "");
   }
 }
 

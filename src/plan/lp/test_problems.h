@@ -83,8 +83,9 @@ inline std::optional<CoverColumn> PriceRollPattern(std::span<const double> duals
   return PriceKnapsackPattern(kRollWidth, kItemWidths, duals);
 }
 
-// A random covering LP (always feasible and bounded): rows >= 1..50, about 30% of coefficients
-// 1..4 plus one guaranteed per column, costs in [1, 10).
+// A random covering LP: rows >= 1..50, about 30% of coefficients 1..4 plus a guaranteed one in
+// row j mod rows of column j (so feasible when columns >= rows; always bounded), costs in
+// [1, 10).
 inline LinearProgram RandomCoveringLp(int rows, int columns, uint64_t seed) {
   Rng rng(seed);
   LinearProgram lp;
@@ -96,7 +97,7 @@ inline LinearProgram RandomCoveringLp(int rows, int columns, uint64_t seed) {
     for (double& a : coefficients) {
       a = rng.Bernoulli(0.3) ? static_cast<double>(rng.UniformInt(1, 4)) : 0.0;
     }
-    coefficients[rng.Uniform(static_cast<uint64_t>(rows))] += 1;
+    coefficients[static_cast<size_t>(j % rows)] += 1;
     lp.AddColumn(1 + 9 * rng.UniformDouble(), coefficients);
   }
   return lp;
