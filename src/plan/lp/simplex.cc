@@ -224,7 +224,7 @@ class Simplex {
     column_start_.reserve(n_ + 1);
     column_start_.push_back(0);
     for (size_t j = 0; j < n_; ++j) {
-      const double* a = &lp.matrix[j * m_];
+      const double* a = lp.matrix.data() + j * m_;
       for (size_t i = 0; i < m_; ++i) {
         if (a[i] != 0) {
           entry_row_.push_back(static_cast<uint32_t>(i));
@@ -879,7 +879,7 @@ class Simplex {
       if (value == 0) {
         continue;
       }
-      const double* a = &lp_.matrix[j * m_];
+      const double* a = lp_.matrix.data() + j * m_;
       for (size_t i = 0; i < m_; ++i) {
         activity[i] += a[i] * value;
       }
