@@ -7,6 +7,7 @@
 
 #include "common/rng.h"
 #include "plan/lp/cutting_stock.h"
+#include "plan/lp/exact_cover.h"
 #include "plan/lp/simplex.h"
 #include "plan/lp/test_problems.h"
 
@@ -85,6 +86,30 @@ BENCHMARK(BM_ColumnGenerationRandomCuttingStock)
     ->Arg(40)
     ->Arg(100)
     ->Unit(benchmark::kMillisecond);
+
+// The exact integer optimum of the roll instance over every pattern, by CBC (GP_WITH_CBC=ON
+// builds only), to set the LP bound's cost beside an exact solver's.
+void BM_ExactCoverClassicRollsWithCbc(benchmark::State& state) {
+  if (!ExactCoverAvailable()) {
+    state.SkipWithError("built without CBC (GP_WITH_CBC=OFF)");
+    return;
+  }
+  const CoveringProblem problem{.demand = testing::kItemDemand,
+                                .columns = testing::AllRollPatterns()};
+  double cost = 0;
+  for (auto _ : state) {
+    Result<ExactCoverSolution> solution = SolveCoveringExactly(problem, 60);
+    if (!solution || !solution->proven_optimal) {
+      state.SkipWithError("CBC did not prove optimality");
+      return;
+    }
+    cost = solution->cost;
+    benchmark::DoNotOptimize(solution);
+  }
+  state.counters["optimum"] = cost;
+}
+
+BENCHMARK(BM_ExactCoverClassicRollsWithCbc)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace gpupack::plan::lp

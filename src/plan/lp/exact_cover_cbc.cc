@@ -85,10 +85,13 @@ Result<ExactCoverSolution> Solve(const CoveringProblem& problem, double time_lim
                                  std::to_string(time_limit_seconds) + " s");
   }
   ExactCoverSolution solution;
-  solution.copies.resize(problem.columns.size());
+  // Appended rather than resized then assigned: GCC 12 at -O2 reports a bogus
+  // -Wnull-dereference inside vector::resize here.
+  solution.copies.reserve(problem.columns.size());
   for (size_t j = 0; j < problem.columns.size(); ++j) {
-    solution.copies[j] = static_cast<int64_t>(std::llround(best[j]));
-    solution.cost += problem.columns[j].cost * static_cast<double>(solution.copies[j]);
+    const auto copies = static_cast<int64_t>(std::llround(best[j]));
+    solution.copies.push_back(copies);
+    solution.cost += problem.columns[j].cost * static_cast<double>(copies);
   }
   solution.proven_optimal = Cbc_isProvenOptimal(model.get()) != 0;
   solution.best_bound =

@@ -17,8 +17,8 @@
 //     upper bound (always for covering LPs, whose costs are >= 0): then the dual simplex runs
 //     from it, choosing the leaving row by dual steepest edge (exact weights, cheap with an
 //     explicit inverse) and the entering column by a Harris two-pass ratio test. On a
-//     100 x 20,000 covering LP this takes about 1.3 m iterations; the textbook primal two-phase
-//     method with Dantzig pricing needed 7,291 on the same LP (BENCHMARKS.md).
+//     100 x 20,000 covering LP this takes about 1.4 m iterations; the primal two-phase method
+//     with Dantzig pricing needed over 7,000 on one of the same shape (BENCHMARKS.md).
 //   * Otherwise, primal phase 1 minimises the sum of one artificial per >= or = row, then the
 //     artificials are fixed at zero.
 //   * A warm start (LpBasis) runs primal phase 2 when its basis is primal feasible for this LP,
