@@ -225,6 +225,10 @@ Result<CoveringSolution> SolveCovering(const CoveringProblem& problem,
       return InternalError("column generation: master LP not optimal (numerical trouble)");
     }
     basis = std::move(lp_solution.basis);
+    // Covering duals are >= 0; rounding can leave -1e-16, which the callback need not handle.
+    for (double& dual : lp_solution.duals) {
+      dual = std::max(dual, 0.0);
+    }
     if (pricing) {
       std::optional<CoverColumn> column = pricing(lp_solution.duals);
       if (column) {
