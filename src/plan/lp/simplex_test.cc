@@ -12,10 +12,11 @@
 
 namespace gpupack::plan::lp {
 
-// Lets rapidcheck print row senses in counterexamples (found by argument-dependent lookup).
-void showValue(RowSense sense, std::ostream& os);
+// Lets rapidcheck print row senses in counterexamples (found by argument-dependent lookup under
+// the name rapidcheck fixes, hence the NOLINT).
+void showValue(RowSense sense, std::ostream& os);  // NOLINT(readability-identifier-naming)
 
-void showValue(RowSense sense, std::ostream& os) {
+void showValue(RowSense sense, std::ostream& os) {  // NOLINT(readability-identifier-naming)
   os << (sense == RowSense::kGreaterEqual ? ">=" : sense == RowSense::kLessEqual ? "<=" : "=");
 }
 
