@@ -19,3 +19,14 @@ endif()
 if(GP_BUILD_BENCH)
   find_package(benchmark 1.7 REQUIRED)
 endif()
+
+# Optional exact MIP solver for the planner's lower-bound checks (src/plan/lp/exact_cover_cbc.cc).
+# Debian: coinor-libcbc-dev. Requested but missing is a configure error, never a silent fallback.
+option(GP_WITH_CBC "Link CBC for the exact covering solver (src/plan/lp)" OFF)
+if(GP_WITH_CBC)
+  pkg_check_modules(CBC IMPORTED_TARGET cbc>=2.10)
+  if(NOT CBC_FOUND)
+    message(FATAL_ERROR "GP_WITH_CBC=ON but CBC was not found by pkg-config (module 'cbc'); "
+      "install coinor-libcbc-dev or configure with -DGP_WITH_CBC=OFF")
+  endif()
+endif()
