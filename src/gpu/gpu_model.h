@@ -124,8 +124,9 @@ GpuFamily FamilyOf(ComputeCapability capability);
 std::string SanitizeProductLabel(std::string_view nvml_name);
 
 struct GpuModel {
-  std::string name;       // canonical short name users recognise: "A100-SXM4-40GB", "T4", "H200"
-  std::string nvml_name;  // as NVML/GFD report it: "NVIDIA A100-SXM4-40GB", "Tesla T4"
+  std::string name;  // canonical short name users recognise: "A100-SXM4-40GB", "T4", "H200"
+  // As NVML/GFD report it: "NVIDIA A100-SXM4-40GB", "Tesla T4"; empty only when !known.
+  std::string nvml_name;
   std::vector<std::string> aliases;         // other spellings, e.g. "V100M16" (Alibaba trace)
   std::vector<std::string> pci_device_ids;  // mig-parted device-filter form: "0x20B010DE"
   int64_t memory_mib = 0;                   // total memory as NVML reports it (0 if unknown)
