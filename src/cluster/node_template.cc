@@ -93,6 +93,10 @@ GpuDemand RefineForTemplate(const GpuDemand& demand, const NodeTemplate& node_te
       node_template.time_slicing.enabled && !node_template.mig.enabled) {
     refined.kind = GpuDemandKind::kSharedGpu;
   }
+  if (demand.kind == GpuDemandKind::kMigProfile && node_template.mig.enabled &&
+      node_template.time_slicing.enabled) {
+    refined.time_sliced = true;
+  }
   return refined;
 }
 

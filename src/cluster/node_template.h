@@ -100,7 +100,8 @@ bool MatchesGlob(std::string_view pattern, std::string_view name);
 
 // A pod's demand made concrete for a template it pins with gpupack.io/node-template: a plain
 // nvidia.com/gpu request on a template that time-slices (and has no MIG) becomes a replica
-// (kSharedGpu). Other demands are returned unchanged.
+// (kSharedGpu); a MIG demand on a template with MIG and time-slicing becomes a time-sliced
+// instance. Other demands are returned unchanged.
 GpuDemand RefineForTemplate(const GpuDemand& demand, const NodeTemplate& node_template);
 
 }  // namespace gpupack::cluster
