@@ -6,15 +6,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "catalog/embedded_catalog.h"
 #include "catalog/internal/yaml_fields.h"
 #include "cluster/gpu_demand.h"
 #include "common/embedded_file.h"
 #include "common/file.h"
 #include "common/quantity.h"
-
-namespace gpupack::catalog::instances_embedded {
-std::span<const gpupack::EmbeddedFile> EmbeddedFiles();
-}  // namespace gpupack::catalog::instances_embedded
 
 namespace gpupack::catalog {
 namespace {
@@ -160,7 +157,7 @@ Result<cluster::InstanceCatalog> ParseInstanceCatalog(std::string_view text, std
 
 std::vector<std::string> EmbeddedInstanceCatalogNames() {
   std::vector<std::string> names;
-  for (const EmbeddedFile& file : instances_embedded::EmbeddedFiles()) {
+  for (const EmbeddedFile& file : embedded::EmbeddedFiles()) {
     std::string_view name = file.name;
     if (name.starts_with(kEmbeddedPrefix) && name.ends_with(kEmbeddedSuffix)) {
       name.remove_prefix(kEmbeddedPrefix.size());
@@ -174,7 +171,7 @@ std::vector<std::string> EmbeddedInstanceCatalogNames() {
 
 Result<cluster::InstanceCatalog> LoadInstanceCatalog(std::string_view name_or_path,
                                                      const gpu::GpuCatalog& gpus) {
-  for (const EmbeddedFile& file : instances_embedded::EmbeddedFiles()) {
+  for (const EmbeddedFile& file : embedded::EmbeddedFiles()) {
     std::string wanted =
         std::string(kEmbeddedPrefix) + std::string(name_or_path) + std::string(kEmbeddedSuffix);
     if (file.name == wanted) {
