@@ -751,11 +751,28 @@ Result<cluster::Node> ReadNode(const std::string& file, const YAML::Node& object
 // --- Documents ---------------------------------------------------------------------------------
 
 struct Reader {
-  std::string file;
   const gpu::GpuCatalog& catalog;
   const cluster::InstanceCatalog* instances;
+  std::string file;
   KubeObjects out;
   std::vector<Workload> workloads;
+
+  Status ReadText(std::string_view text, std::string_view file_name) {
+    file = std::string(file_name);
+    GP_ASSIGN_OR_RETURN(std::vector<YAML::Node> documents,
+                        catalog_internal::ParseDocuments(text, file_name));
+    try {
+      for (const YAML::Node& document : documents) {
+        if (document.IsNull() || !document.IsDefined()) {
+          continue;
+        }
+        GP_TRY(ReadObject(document, "", ""));
+      }
+    } catch (const YAML::Exception& e) {
+      return InvalidArgumentError(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+    return OkStatus();
+  }
 
   Status ReadObject(const YAML::Node& object, std::string kind, std::string api_version) {
     if (!object.IsMap()) {
@@ -854,36 +871,22 @@ struct Reader {
 Result<KubeObjects> ReadKubeObjects(std::string_view text, std::string_view file,
                                     const gpu::GpuCatalog& catalog,
                                     const cluster::InstanceCatalog* instances) {
-  GP_ASSIGN_OR_RETURN(std::vector<YAML::Node> documents,
-                      catalog_internal::ParseDocuments(text, file));
-  Reader reader{std::string(file), catalog, instances, {}, {}};
-  try {
-    for (const YAML::Node& document : documents) {
-      if (document.IsNull() || !document.IsDefined()) {
-        continue;
-      }
-      GP_TRY(reader.ReadObject(document, "", ""));
-    }
-  } catch (const YAML::Exception& e) {
-    return InvalidArgumentError(std::string(file) + ":" + std::to_string(e.mark.line + 1) + ": " +
-                                e.msg);
-  }
+  Reader reader{catalog, instances, "", {}, {}};
+  GP_TRY(reader.ReadText(text, file));
   reader.ExpandWorkloads();
   return std::move(reader.out);
 }
 
-Status ReadKubeFile(const std::string& path, const gpu::GpuCatalog& catalog,
-                    const cluster::InstanceCatalog* instances, KubeObjects& out) {
-  GP_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  GP_ASSIGN_OR_RETURN(KubeObjects objects, ReadKubeObjects(text, path, catalog, instances));
-  auto append = [](auto& to, auto& from) {
-    std::move(from.begin(), from.end(), std::back_inserter(to));
-  };
-  append(out.pods, objects.pods);
-  append(out.nodes, objects.nodes);
-  append(out.templates, objects.templates);
-  append(out.warnings, objects.warnings);
-  return OkStatus();
+Result<KubeObjects> ReadKubeFiles(const std::vector<std::string>& paths,
+                                  const gpu::GpuCatalog& catalog,
+                                  const cluster::InstanceCatalog* instances) {
+  Reader reader{catalog, instances, "", {}, {}};
+  for (const std::string& path : paths) {
+    GP_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+    GP_TRY(reader.ReadText(text, path));
+  }
+  reader.ExpandWorkloads();
+  return std::move(reader.out);
 }
 
 }  // namespace gpupack::catalog

@@ -49,8 +49,10 @@ struct KubeObjects {
     std::string_view text, std::string_view file, const gpu::GpuCatalog& catalog,
     const cluster::InstanceCatalog* instances = nullptr);
 
-// Reads a file (ReadFile errors pass through) and appends its objects to `out`.
-[[nodiscard]] Status ReadKubeFile(const std::string& path, const gpu::GpuCatalog& catalog,
-                                  const cluster::InstanceCatalog* instances, KubeObjects& out);
+// Reads files (ReadFile errors pass through) as one input: workloads in one file and their live
+// pods in another are still counted once.
+[[nodiscard]] Result<KubeObjects> ReadKubeFiles(
+    const std::vector<std::string>& paths, const gpu::GpuCatalog& catalog,
+    const cluster::InstanceCatalog* instances = nullptr);
 
 }  // namespace gpupack::catalog
