@@ -79,8 +79,14 @@ TEST(NodeTemplateTest, PlainGpuRequestOnATimeSlicedTemplateBecomesAReplica) {
   EXPECT_EQ(RefineForTemplate(whole, ts).kind, GpuDemandKind::kSharedGpu);
   ts.mig.enabled = true;
   EXPECT_EQ(RefineForTemplate(whole, ts).kind, GpuDemandKind::kWholeGpu);
-  GpuDemand mig{GpuDemandKind::kMigProfile, GpuRequestForm::kMigSelector, 1, "1g.5gb", false, 0,
-                0, "nvidia.com/gpu"};
+  GpuDemand mig{GpuDemandKind::kMigProfile,
+                GpuRequestForm::kMigSelector,
+                1,
+                "1g.5gb",
+                false,
+                0,
+                0,
+                "nvidia.com/gpu"};
   EXPECT_TRUE(RefineForTemplate(mig, ts).time_sliced);
   ts.time_slicing.enabled = false;
   EXPECT_FALSE(RefineForTemplate(mig, ts).time_sliced);

@@ -86,6 +86,28 @@ TEST_F(NodeTest, MigSingleFoldsInstancesIntoNvidiaGpuAndMixedNamesProfiles) {
   EXPECT_EQ(mig_ts.Describe(*a100_), "mig 7x1g.5gb ts-4 (mixed)");
 }
 
+TEST_F(NodeTest, MigNodesGetPartitionLabelsAndTheMigTaint) {
+  SharingConfig mixed = Mig("1g.5gb", 2, MigStrategy::kMixed);
+  const gpu::MigGeometryEngine& engine = catalog_->Geometry(*a100_);
+  std::vector<std::string> names = {"3g.20gb", "1g.5gb"};
+  mixed.geometry = *engine.Fit(*engine.CountsFromNames(names));
+  Labels labels = PartitionLabels(mixed, *a100_);
+  EXPECT_EQ(labels, (Labels{{"nvidia.com/gpu.mig-partition-1g.5gb", "true"},
+                            {"nvidia.com/gpu.mig-partition-3g.20gb", "true"}}));
+  ASSERT_EQ(SharingTaints(mixed).size(), 1U);
+  EXPECT_EQ(SharingTaints(mixed)[0].ToString(), "nvidia.com/gpu.mig=true:NoSchedule");
+  // The seed pod fits such a node: it tolerates the taint and its selector matches.
+  Pod seed = GpuPod("seed", GpuDemandKind::kMigProfile, "nvidia.com/gpu", 1, "1g.5gb");
+  seed.node_selector = {{"nvidia.com/gpu.mig-partition-1g.5gb", "true"}};
+  seed.tolerations = {{"nvidia.com/gpu.mig", TolerationOperator::kExists, "",
+                       TaintEffect::kNoSchedule, std::nullopt}};
+  EXPECT_TRUE(MatchesNodeLabels(seed, labels));
+  EXPECT_TRUE(Tolerates(seed, SharingTaints(mixed)));
+  SharingConfig whole;
+  EXPECT_TRUE(PartitionLabels(whole, *a100_).empty());
+  EXPECT_TRUE(SharingTaints(whole).empty());
+}
+
 TEST_F(NodeTest, ValidateSharingRejectsWhatThePluginWouldRefuse) {
   const gpu::MigGeometryEngine& engine = catalog_->Geometry(*a100_);
   SharingConfig ts;

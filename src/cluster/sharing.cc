@@ -150,4 +150,23 @@ Resources AdvertisedCapacity(const SharingConfig& sharing, const gpu::GpuModel& 
   return capacity;
 }
 
+Labels PartitionLabels(const SharingConfig& sharing, const gpu::GpuModel& model) {
+  Labels labels;
+  if (!sharing.IsMig()) {
+    return labels;
+  }
+  for (const gpu::MigPlacement& p : sharing.geometry.placements) {
+    labels.insert_or_assign(
+        std::string(kLabelMigPartitionPrefix) + model.mig_profiles[p.profile].name, "true");
+  }
+  return labels;
+}
+
+std::vector<Taint> SharingTaints(const SharingConfig& sharing) {
+  if (!sharing.IsMig()) {
+    return {};
+  }
+  return {Taint{std::string(kTaintMig), "true", TaintEffect::kNoSchedule}};
+}
+
 }  // namespace gpupack::cluster

@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "cluster/resources.h"
+#include "cluster/scheduling.h"
 #include "common/error.h"
 #include "gpu/geometry.h"
 #include "gpu/gpu_model.h"
@@ -83,5 +84,15 @@ std::string DeviceResourceName(const SharingConfig& sharing, const gpu::GpuModel
 
 // The extended resources the device plugin advertises for one GPU with this config.
 Resources AdvertisedCapacity(const SharingConfig& sharing, const gpu::GpuModel& model);
+
+// The labels gpupack itself puts on a node whose GPUs use `sharing` (DESIGN.md section 4):
+// nvidia.com/gpu.mig-partition-<profile>: "true" for each profile of a MIG geometry (what the
+// seed's selector form looks for). Empty when not MIG. GFD's own labels are not included.
+Labels PartitionLabels(const SharingConfig& sharing, const gpu::GpuModel& model);
+
+// The taints a node with `sharing` carries: nvidia.com/gpu.mig=true:NoSchedule when MIG (so only
+// pods that ask for a partition land there). gpupack.io/sharing-pending is the controller's
+// business, not part of the steady state.
+std::vector<Taint> SharingTaints(const SharingConfig& sharing);
 
 }  // namespace gpupack::cluster
