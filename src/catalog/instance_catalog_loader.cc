@@ -38,7 +38,7 @@ Result<cluster::InstanceType> ReadType(const std::string& file, const YAML::Node
   Location loc(file, *name);
   cluster::InstanceType type;
   type.name = *name;
-  GP_ASSIGN_OR_RETURN(YAML::Node gpu, catalog_internal::OptMap(loc, item, "gpu", "gpu"));
+  GP_ASSIGN_OR_RETURN(const YAML::Node gpu, catalog_internal::OptMap(loc, item, "gpu", "gpu"));
   if (gpu.IsDefined()) {
     GP_ASSIGN_OR_RETURN(auto model, catalog_internal::OptString(loc, gpu, "model", "gpu.model"));
     GP_ASSIGN_OR_RETURN(auto count, catalog_internal::OptInt(loc, gpu, "count", "gpu.count"));
@@ -132,7 +132,7 @@ Result<cluster::InstanceCatalog> ParseInstanceCatalog(std::string_view text, std
     info.source = source.value_or("");
     GP_ASSIGN_OR_RETURN(std::vector<std::string> zones,
                         catalog_internal::StringList(loc, root, "zones", "zones"));
-    GP_ASSIGN_OR_RETURN(YAML::Node items,
+    GP_ASSIGN_OR_RETURN(const YAML::Node items,
                         catalog_internal::OptSeq(loc, root, "instanceTypes", "instanceTypes"));
     if (!items.IsDefined() || items.size() == 0) {
       return tl::unexpected(loc.At(root, "instanceTypes", "required, non-empty"));

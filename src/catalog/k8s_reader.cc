@@ -64,7 +64,7 @@ struct Metadata {
 Result<Metadata> ReadMetadata(const Location& loc, const YAML::Node& object, std::string_view path,
                               bool name_required) {
   Metadata out;
-  GP_ASSIGN_OR_RETURN(YAML::Node meta,
+  GP_ASSIGN_OR_RETURN(const YAML::Node meta,
                       catalog_internal::OptMap(loc, object, "metadata", std::string(path)));
   std::string prefix = std::string(path) + ".";
   GP_ASSIGN_OR_RETURN(auto name, catalog_internal::OptString(loc, meta, "name", prefix + "name"));
@@ -81,8 +81,9 @@ Result<Metadata> ReadMetadata(const Location& loc, const YAML::Node& object, std
                       catalog_internal::StringMap(loc, meta, "labels", prefix + "labels"));
   GP_ASSIGN_OR_RETURN(out.annotations, catalog_internal::StringMap(loc, meta, "annotations",
                                                                    prefix + "annotations"));
-  GP_ASSIGN_OR_RETURN(YAML::Node owners, catalog_internal::OptSeq(loc, meta, "ownerReferences",
-                                                                  prefix + "ownerReferences"));
+  GP_ASSIGN_OR_RETURN(
+      const YAML::Node owners,
+      catalog_internal::OptSeq(loc, meta, "ownerReferences", prefix + "ownerReferences"));
   for (size_t i = 0; owners.IsDefined() && i < owners.size(); ++i) {
     std::string owner_path = prefix + "ownerReferences[" + std::to_string(i) + "]";
     if (!owners[i].IsMap()) {
@@ -106,7 +107,7 @@ Result<Metadata> ReadMetadata(const Location& loc, const YAML::Node& object, std
 Result<Resources> ReadResourceList(const Location& loc, const YAML::Node& parent,
                                    std::string_view key, const std::string& path) {
   Resources out;
-  GP_ASSIGN_OR_RETURN(YAML::Node list, catalog_internal::OptMap(loc, parent, key, path));
+  GP_ASSIGN_OR_RETURN(const YAML::Node list, catalog_internal::OptMap(loc, parent, key, path));
   if (!list.IsDefined()) {
     return out;
   }
@@ -134,7 +135,7 @@ Result<Resources> ReadResourceList(const Location& loc, const YAML::Node& parent
 // apiserver does on create; files read here were never created).
 Result<Resources> ReadContainerRequests(const Location& loc, const YAML::Node& container,
                                         const std::string& path) {
-  GP_ASSIGN_OR_RETURN(YAML::Node resources,
+  GP_ASSIGN_OR_RETURN(const YAML::Node resources,
                       catalog_internal::OptMap(loc, container, "resources", path + ".resources"));
   if (!resources.IsDefined()) {
     return Resources{};
@@ -143,7 +144,7 @@ Result<Resources> ReadContainerRequests(const Location& loc, const YAML::Node& c
                       ReadResourceList(loc, resources, "requests", path + ".resources.requests"));
   GP_ASSIGN_OR_RETURN(Resources limits,
                       ReadResourceList(loc, resources, "limits", path + ".resources.limits"));
-  YAML::Node request_node = resources["requests"];
+  const YAML::Node request_node = resources["requests"];
   auto has_request = [&](std::string_view name) {
     return request_node.IsDefined() && request_node.IsMap() && request_node[std::string(name)];
   };
@@ -165,7 +166,7 @@ Result<std::vector<cluster::NodeSelectorRequirement>> ReadRequirements(const Loc
                                                                        std::string_view key,
                                                                        const std::string& path) {
   std::vector<cluster::NodeSelectorRequirement> out;
-  GP_ASSIGN_OR_RETURN(YAML::Node list, catalog_internal::OptSeq(loc, term, key, path));
+  GP_ASSIGN_OR_RETURN(const YAML::Node list, catalog_internal::OptSeq(loc, term, key, path));
   for (size_t i = 0; list.IsDefined() && i < list.size(); ++i) {
     std::string item_path = path + "[" + std::to_string(i) + "]";
     const YAML::Node& item = list[i];
@@ -221,13 +222,13 @@ Result<cluster::NodeSelectorTerm> ReadTerm(const Location& loc, const YAML::Node
 
 Status ReadNodeAffinity(const Location& loc, const YAML::Node& spec, const std::string& prefix,
                         cluster::Pod& pod) {
-  GP_ASSIGN_OR_RETURN(YAML::Node affinity,
+  GP_ASSIGN_OR_RETURN(const YAML::Node affinity,
                       catalog_internal::OptMap(loc, spec, "affinity", prefix + ".affinity"));
   if (!affinity.IsDefined()) {
     return OkStatus();
   }
   std::string path = prefix + ".affinity.nodeAffinity";
-  GP_ASSIGN_OR_RETURN(YAML::Node node_affinity,
+  GP_ASSIGN_OR_RETURN(const YAML::Node node_affinity,
                       catalog_internal::OptMap(loc, affinity, "nodeAffinity", path));
   if (!node_affinity.IsDefined()) {
     return OkStatus();
@@ -238,7 +239,7 @@ Status ReadNodeAffinity(const Location& loc, const YAML::Node& spec, const std::
       catalog_internal::OptMap(loc, node_affinity, "requiredDuringSchedulingIgnoredDuringExecution",
                                required_path));
   if (required.IsDefined()) {
-    GP_ASSIGN_OR_RETURN(YAML::Node terms,
+    GP_ASSIGN_OR_RETURN(const YAML::Node terms,
                         catalog_internal::OptSeq(loc, required, "nodeSelectorTerms",
                                                  required_path + ".nodeSelectorTerms"));
     cluster::NodeSelector selector;
@@ -274,7 +275,7 @@ Status ReadNodeAffinity(const Location& loc, const YAML::Node& spec, const std::
 
 Status ReadTolerations(const Location& loc, const YAML::Node& spec, const std::string& prefix,
                        cluster::Pod& pod) {
-  GP_ASSIGN_OR_RETURN(YAML::Node list,
+  GP_ASSIGN_OR_RETURN(const YAML::Node list,
                       catalog_internal::OptSeq(loc, spec, "tolerations", prefix + ".tolerations"));
   for (size_t i = 0; list.IsDefined() && i < list.size(); ++i) {
     std::string path = prefix + ".tolerations[" + std::to_string(i) + "]";
@@ -325,7 +326,7 @@ Status ReadTolerations(const Location& loc, const YAML::Node& spec, const std::s
 // init container on top of the sidecars started before it, the larger of the two, plus overhead.
 Status ReadPodRequests(const Location& loc, const YAML::Node& spec, const std::string& prefix,
                        cluster::Pod& pod) {
-  GP_ASSIGN_OR_RETURN(YAML::Node containers,
+  GP_ASSIGN_OR_RETURN(const YAML::Node containers,
                       catalog_internal::OptSeq(loc, spec, "containers", prefix + ".containers"));
   if (!containers.IsDefined() || containers.size() == 0) {
     return tl::unexpected(loc.At(spec, prefix + ".containers", "required"));
@@ -339,8 +340,8 @@ Status ReadPodRequests(const Location& loc, const YAML::Node& spec, const std::s
     GP_ASSIGN_OR_RETURN(Resources requests, ReadContainerRequests(loc, containers[i], path));
     sum += requests;
   }
-  GP_ASSIGN_OR_RETURN(YAML::Node inits, catalog_internal::OptSeq(loc, spec, "initContainers",
-                                                                 prefix + ".initContainers"));
+  GP_ASSIGN_OR_RETURN(const YAML::Node inits, catalog_internal::OptSeq(loc, spec, "initContainers",
+                                                                       prefix + ".initContainers"));
   Resources sidecars;
   Resources init_max;
   for (size_t i = 0; inits.IsDefined() && i < inits.size(); ++i) {
@@ -400,9 +401,9 @@ Status RecognizeDemand(const Location& loc, const YAML::Node& metadata, const st
                        cluster::Pod& pod) {
   Status status = cluster::RecognizeGpuDemand(pod);
   if (!status) {
-    YAML::Node at = metadata.IsMap() && metadata["annotations"].IsMap()
-                        ? metadata["annotations"][std::string(cluster::kAnnotationGpuMemory)]
-                        : metadata;
+    const YAML::Node at = metadata.IsMap() && metadata["annotations"].IsMap()
+                              ? metadata["annotations"][std::string(cluster::kAnnotationGpuMemory)]
+                              : metadata;
     return tl::unexpected(loc.At(at, path + ".annotations", status.error().message()));
   }
   return OkStatus();
@@ -429,12 +430,13 @@ Result<cluster::Pod> ReadPod(const std::string& file, const YAML::Node& object) 
   pod.labels = std::move(meta.labels);
   pod.annotations = std::move(meta.annotations);
   pod.owner = std::move(meta.owner);
-  GP_ASSIGN_OR_RETURN(YAML::Node spec, catalog_internal::OptMap(loc, object, "spec", "spec"));
+  GP_ASSIGN_OR_RETURN(const YAML::Node spec, catalog_internal::OptMap(loc, object, "spec", "spec"));
   if (!spec.IsDefined()) {
     return tl::unexpected(loc.At(object, "spec", "required"));
   }
   GP_TRY(ReadPodSpec(loc, spec, "spec", pod));
-  GP_ASSIGN_OR_RETURN(YAML::Node status, catalog_internal::OptMap(loc, object, "status", "status"));
+  GP_ASSIGN_OR_RETURN(const YAML::Node status,
+                      catalog_internal::OptMap(loc, object, "status", "status"));
   if (status.IsDefined()) {
     GP_ASSIGN_OR_RETURN(auto phase,
                         catalog_internal::OptString(loc, status, "phase", "status.phase"));
@@ -454,7 +456,7 @@ Result<Workload> ReadWorkload(const std::string& file, const std::string& kind,
   out.name = meta.name;
   out.namespace_name = meta.namespace_name;
   out.owner = meta.owner;
-  GP_ASSIGN_OR_RETURN(YAML::Node spec, catalog_internal::OptMap(loc, object, "spec", "spec"));
+  GP_ASSIGN_OR_RETURN(const YAML::Node spec, catalog_internal::OptMap(loc, object, "spec", "spec"));
   if (!spec.IsDefined()) {
     return tl::unexpected(loc.At(object, "spec", "required"));
   }
@@ -477,7 +479,7 @@ Result<Workload> ReadWorkload(const std::string& file, const std::string& kind,
       out.replicas = std::min(out.replicas, *completions);
     }
   }
-  GP_ASSIGN_OR_RETURN(YAML::Node pod_template,
+  GP_ASSIGN_OR_RETURN(const YAML::Node pod_template,
                       catalog_internal::OptMap(loc, spec, "template", "spec.template"));
   if (!pod_template.IsDefined()) {
     return tl::unexpected(loc.At(spec, "spec.template", "required"));
@@ -489,7 +491,7 @@ Result<Workload> ReadWorkload(const std::string& file, const std::string& kind,
   pod.labels = std::move(template_meta.labels);
   pod.annotations = std::move(template_meta.annotations);
   pod.owner = cluster::OwnerRef{kind, meta.name};
-  GP_ASSIGN_OR_RETURN(YAML::Node pod_spec,
+  GP_ASSIGN_OR_RETURN(const YAML::Node pod_spec,
                       catalog_internal::OptMap(loc, pod_template, "spec", "spec.template.spec"));
   if (!pod_spec.IsDefined()) {
     return tl::unexpected(loc.At(pod_template, "spec.template.spec", "required"));
@@ -692,12 +694,12 @@ Result<cluster::Node> ReadNode(const std::string& file, const YAML::Node& object
   node.name = meta.name;
   node.labels = std::move(meta.labels);
   node.annotations = std::move(meta.annotations);
-  GP_ASSIGN_OR_RETURN(YAML::Node spec, catalog_internal::OptMap(loc, object, "spec", "spec"));
+  GP_ASSIGN_OR_RETURN(const YAML::Node spec, catalog_internal::OptMap(loc, object, "spec", "spec"));
   if (spec.IsDefined()) {
     GP_ASSIGN_OR_RETURN(auto unschedulable, catalog_internal::OptBool(loc, spec, "unschedulable",
                                                                       "spec.unschedulable"));
     node.unschedulable = unschedulable.value_or(false);
-    GP_ASSIGN_OR_RETURN(YAML::Node taints,
+    GP_ASSIGN_OR_RETURN(const YAML::Node taints,
                         catalog_internal::OptSeq(loc, spec, "taints", "spec.taints"));
     for (size_t i = 0; taints.IsDefined() && i < taints.size(); ++i) {
       std::string path = "spec.taints[" + std::to_string(i) + "]";
@@ -718,7 +720,8 @@ Result<cluster::Node> ReadNode(const std::string& file, const YAML::Node& object
       node.taints.push_back({*key, value.value_or(""), *parsed});
     }
   }
-  GP_ASSIGN_OR_RETURN(YAML::Node status, catalog_internal::OptMap(loc, object, "status", "status"));
+  GP_ASSIGN_OR_RETURN(const YAML::Node status,
+                      catalog_internal::OptMap(loc, object, "status", "status"));
   if (status.IsDefined()) {
     GP_ASSIGN_OR_RETURN(node.capacity,
                         ReadResourceList(loc, status, "capacity", "status.capacity"));
@@ -727,7 +730,7 @@ Result<cluster::Node> ReadNode(const std::string& file, const YAML::Node& object
     if (!status["allocatable"]) {
       node.allocatable = node.capacity;
     }
-    GP_ASSIGN_OR_RETURN(YAML::Node conditions,
+    GP_ASSIGN_OR_RETURN(const YAML::Node conditions,
                         catalog_internal::OptSeq(loc, status, "conditions", "status.conditions"));
     for (size_t i = 0; conditions.IsDefined() && i < conditions.size(); ++i) {
       if (conditions[i].IsMap() && conditions[i]["type"] &&
@@ -806,7 +809,7 @@ struct Reader {
     }
     if (kind == "List" || kind.ends_with("List")) {
       std::string item_kind = kind == "List" ? "" : kind.substr(0, kind.size() - 4);
-      GP_ASSIGN_OR_RETURN(YAML::Node items,
+      GP_ASSIGN_OR_RETURN(const YAML::Node items,
                           catalog_internal::OptSeq(loc, object, "items", "items"));
       for (size_t i = 0; items.IsDefined() && i < items.size(); ++i) {
         GP_TRY(ReadObject(items[i], item_kind, kind == "List" ? "" : api_version));

@@ -49,7 +49,7 @@ Status ReadTimeSlicing(const Location& loc, const YAML::Node& node, const gpu::G
                         Replicas(loc, node["sharedClientsPerGpu"],
                                  "spec.gpuSharing.timeSlicing.sharedClientsPerGpu", *clients));
   }
-  GP_ASSIGN_OR_RETURN(YAML::Node per_model,
+  GP_ASSIGN_OR_RETURN(const YAML::Node per_model,
                       catalog_internal::OptMap(loc, node, "perGpuModel",
                                                "spec.gpuSharing.timeSlicing.perGpuModel"));
   if (per_model.IsDefined()) {
@@ -95,7 +95,7 @@ Status ReadMig(const Location& loc, const YAML::Node& node, cluster::MigSpec& sp
 
 Status ReadTaints(const Location& loc, const YAML::Node& spec,
                   std::vector<cluster::Taint>& taints) {
-  GP_ASSIGN_OR_RETURN(YAML::Node list,
+  GP_ASSIGN_OR_RETURN(const YAML::Node list,
                       catalog_internal::OptSeq(loc, spec, "taints", "spec.taints"));
   for (size_t i = 0; list.IsDefined() && i < list.size(); ++i) {
     std::string path = "spec.taints[" + std::to_string(i) + "]";
@@ -128,7 +128,7 @@ Status ReadTaints(const Location& loc, const YAML::Node& spec,
 
 // spotPercent: an integer 0..100 or a string "NN%".
 Result<std::optional<int32_t>> ReadSpotPercent(const Location& loc, const YAML::Node& spec) {
-  YAML::Node node = spec["spotPercent"];
+  const YAML::Node node = spec["spotPercent"];
   if (!node.IsDefined() || node.IsNull()) {
     return std::optional<int32_t>();
   }
@@ -154,7 +154,7 @@ Result<std::optional<int32_t>> ReadSpotPercent(const Location& loc, const YAML::
 
 Status ReadLimits(const Location& loc, const YAML::Node& spec, cluster::NodeTemplate& out,
                   std::vector<std::string>& warnings) {
-  GP_ASSIGN_OR_RETURN(YAML::Node limits,
+  GP_ASSIGN_OR_RETURN(const YAML::Node limits,
                       catalog_internal::OptMap(loc, spec, "limits", "spec.limits"));
   if (!limits.IsDefined()) {
     return OkStatus();
@@ -228,17 +228,18 @@ Status ReadSpec(const Location& loc, const YAML::Node& spec, const gpu::GpuCatal
     return tl::unexpected(
         loc.At(spec["minGpusPerNode"], "spec.minGpusPerNode", "is larger than maxGpusPerNode"));
   }
-  GP_ASSIGN_OR_RETURN(YAML::Node sharing,
+  GP_ASSIGN_OR_RETURN(const YAML::Node sharing,
                       catalog_internal::OptMap(loc, spec, "gpuSharing", "spec.gpuSharing"));
   if (sharing.IsDefined()) {
     catalog_internal::WarnUnknownFields(loc, sharing, "spec.gpuSharing", {"timeSlicing", "mig"},
                                         warnings);
-    GP_ASSIGN_OR_RETURN(YAML::Node ts, catalog_internal::OptMap(loc, sharing, "timeSlicing",
-                                                                "spec.gpuSharing.timeSlicing"));
+    GP_ASSIGN_OR_RETURN(
+        const YAML::Node ts,
+        catalog_internal::OptMap(loc, sharing, "timeSlicing", "spec.gpuSharing.timeSlicing"));
     if (ts.IsDefined()) {
       GP_TRY(ReadTimeSlicing(loc, ts, catalog, out.time_slicing, warnings));
     }
-    GP_ASSIGN_OR_RETURN(YAML::Node mig,
+    GP_ASSIGN_OR_RETURN(const YAML::Node mig,
                         catalog_internal::OptMap(loc, sharing, "mig", "spec.gpuSharing.mig"));
     if (mig.IsDefined()) {
       GP_TRY(ReadMig(loc, mig, out.mig, warnings));
@@ -255,7 +256,7 @@ Result<cluster::NodeTemplate> ReadNodeTemplate(const YAML::Node& object, std::st
                                                const gpu::GpuCatalog& catalog,
                                                std::vector<std::string>& warnings) {
   Location unnamed(std::string(file), "NodeTemplate");
-  GP_ASSIGN_OR_RETURN(YAML::Node metadata,
+  GP_ASSIGN_OR_RETURN(const YAML::Node metadata,
                       catalog_internal::OptMap(unnamed, object, "metadata", "metadata"));
   GP_ASSIGN_OR_RETURN(auto name,
                       catalog_internal::OptString(unnamed, metadata, "name", "metadata.name"));
@@ -265,7 +266,7 @@ Result<cluster::NodeTemplate> ReadNodeTemplate(const YAML::Node& object, std::st
   Location loc(std::string(file), "NodeTemplate/" + *name);
   cluster::NodeTemplate out;
   out.name = *name;
-  GP_ASSIGN_OR_RETURN(YAML::Node spec, catalog_internal::OptMap(loc, object, "spec", "spec"));
+  GP_ASSIGN_OR_RETURN(const YAML::Node spec, catalog_internal::OptMap(loc, object, "spec", "spec"));
   if (spec.IsDefined()) {
     GP_TRY(ReadSpec(loc, spec, catalog, out, warnings));
   }

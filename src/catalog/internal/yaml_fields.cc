@@ -45,7 +45,7 @@ Error Location::At(const YAML::Node& node, std::string_view path, std::string_vi
 
 Result<std::optional<std::string>> OptString(const Location& loc, const YAML::Node& parent,
                                              std::string_view key, std::string_view path) {
-  YAML::Node node = parent[std::string(key)];
+  const YAML::Node node = parent[std::string(key)];
   if (!Present(node)) {
     return std::optional<std::string>();
   }
@@ -57,7 +57,7 @@ Result<std::optional<std::string>> OptString(const Location& loc, const YAML::No
 
 Result<std::optional<int64_t>> OptInt(const Location& loc, const YAML::Node& parent,
                                       std::string_view key, std::string_view path) {
-  YAML::Node node = parent[std::string(key)];
+  const YAML::Node node = parent[std::string(key)];
   if (!Present(node)) {
     return std::optional<int64_t>();
   }
@@ -74,7 +74,7 @@ Result<std::optional<int64_t>> OptInt(const Location& loc, const YAML::Node& par
 
 Result<std::optional<double>> OptNumber(const Location& loc, const YAML::Node& parent,
                                         std::string_view key, std::string_view path) {
-  YAML::Node node = parent[std::string(key)];
+  const YAML::Node node = parent[std::string(key)];
   if (!Present(node)) {
     return std::optional<double>();
   }
@@ -91,7 +91,7 @@ Result<std::optional<double>> OptNumber(const Location& loc, const YAML::Node& p
 
 Result<std::optional<bool>> OptBool(const Location& loc, const YAML::Node& parent,
                                     std::string_view key, std::string_view path) {
-  YAML::Node node = parent[std::string(key)];
+  const YAML::Node node = parent[std::string(key)];
   if (!Present(node)) {
     return std::optional<bool>();
   }
@@ -110,7 +110,7 @@ Result<std::optional<bool>> OptBool(const Location& loc, const YAML::Node& paren
 
 Result<std::vector<std::string>> StringList(const Location& loc, const YAML::Node& parent,
                                             std::string_view key, std::string_view path) {
-  YAML::Node node = parent[std::string(key)];
+  const YAML::Node node = parent[std::string(key)];
   std::vector<std::string> out;
   if (!Present(node)) {
     return out;
@@ -131,7 +131,7 @@ Result<std::vector<std::string>> StringList(const Location& loc, const YAML::Nod
 
 Result<cluster::Labels> StringMap(const Location& loc, const YAML::Node& parent,
                                   std::string_view key, std::string_view path) {
-  YAML::Node node = parent[std::string(key)];
+  const YAML::Node node = parent[std::string(key)];
   cluster::Labels out;
   if (!Present(node)) {
     return out;
@@ -156,7 +156,7 @@ Result<cluster::Labels> StringMap(const Location& loc, const YAML::Node& parent,
 
 Result<YAML::Node> OptMap(const Location& loc, const YAML::Node& parent, std::string_view key,
                           std::string_view path) {
-  YAML::Node node = parent[std::string(key)];
+  const YAML::Node node = parent[std::string(key)];
   if (!Present(node)) {
     return YAML::Node(YAML::NodeType::Undefined);
   }
@@ -168,7 +168,7 @@ Result<YAML::Node> OptMap(const Location& loc, const YAML::Node& parent, std::st
 
 Result<YAML::Node> OptSeq(const Location& loc, const YAML::Node& parent, std::string_view key,
                           std::string_view path) {
-  YAML::Node node = parent[std::string(key)];
+  const YAML::Node node = parent[std::string(key)];
   if (!Present(node)) {
     return YAML::Node(YAML::NodeType::Undefined);
   }
