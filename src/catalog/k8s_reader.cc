@@ -59,6 +59,7 @@ struct Metadata {
   cluster::Labels labels;
   cluster::Labels annotations;
   std::optional<cluster::OwnerRef> owner;
+  Timestamp created;
 };
 
 Result<Metadata> ReadMetadata(const Location& loc, const YAML::Node& object, std::string_view path,
@@ -77,6 +78,16 @@ Result<Metadata> ReadMetadata(const Location& loc, const YAML::Node& object, std
   out.namespace_name = ns.value_or("default");
   GP_ASSIGN_OR_RETURN(auto uid, catalog_internal::OptString(loc, meta, "uid", prefix + "uid"));
   out.uid = uid.value_or("");
+  GP_ASSIGN_OR_RETURN(auto created, catalog_internal::OptString(loc, meta, "creationTimestamp",
+                                                                prefix + "creationTimestamp"));
+  if (created) {
+    std::optional<Timestamp> parsed = catalog_internal::ParseRfc3339(*created);
+    if (!parsed) {
+      return tl::unexpected(loc.At(meta["creationTimestamp"], prefix + "creationTimestamp",
+                                   "not an RFC 3339 time: \"" + *created + "\""));
+    }
+    out.created = *parsed;
+  }
   GP_ASSIGN_OR_RETURN(out.labels,
                       catalog_internal::StringMap(loc, meta, "labels", prefix + "labels"));
   GP_ASSIGN_OR_RETURN(out.annotations, catalog_internal::StringMap(loc, meta, "annotations",
@@ -430,6 +441,7 @@ Result<cluster::Pod> ReadPod(const std::string& file, const YAML::Node& object) 
   pod.labels = std::move(meta.labels);
   pod.annotations = std::move(meta.annotations);
   pod.owner = std::move(meta.owner);
+  pod.created = meta.created;
   GP_ASSIGN_OR_RETURN(const YAML::Node spec, catalog_internal::OptMap(loc, object, "spec", "spec"));
   if (!spec.IsDefined()) {
     return tl::unexpected(loc.At(object, "spec", "required"));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "catalog/gpu_catalog_loader.h"
+#include "catalog/internal/yaml_fields.h"
 #include "cluster/snapshot.h"
 #include "common/file.h"
 #include "common/quantity.h"
@@ -144,13 +145,14 @@ TEST_F(K8sReaderTest, CapturedClusterBecomesASnapshotWithEveryRunningPodAccounte
   EXPECT_EQ(ts->gpus[0].allocations.size(), 1U);
   EXPECT_EQ(ts->gpus[0].allocations[0].pod, "gpu-workloads/notebook-ts-0");
   EXPECT_EQ(ts->gpus[0].FreeSlots(-1), 3);
-  // Pending: 2 seed pods (one unbound), 2 mixed batch pods, train-llm; priority 0 all.
+  // Pending (unbound): one seed pod, the two mixed batch pods, train-llm; all priority 0, so
+  // oldest first: mig-mixed-batch-1 was created 8 minutes after the others.
   std::vector<std::string> pending;
   for (const cluster::Pod* pod : snapshot->PendingPods()) {
     pending.push_back(pod->name);
   }
   EXPECT_EQ(pending, (std::vector<std::string>{"mig-infer-5d8f7c9b6d-b3n8w", "mig-mixed-batch-0",
-                                               "mig-mixed-batch-1", "train-llm-0"}));
+                                               "train-llm-0", "mig-mixed-batch-1"}));
 }
 
 TEST_F(K8sReaderTest, ReadsTheCapturedNodeTemplateList) {
@@ -331,6 +333,50 @@ spec:
   EXPECT_EQ(snapshot->UnsatisfiablePods()[0]->unsatisfiable_reason,
             "no GPU model in the catalog has MIG profile \"9g.99gb\"");
   EXPECT_TRUE(snapshot->PendingPods().empty());
+}
+
+TEST(Rfc3339Test, ParsesKubernetesTimestamps) {
+  using catalog_internal::ParseRfc3339;
+  // 2026-11-24T19:41:42Z = 1795549302 s since the epoch.
+  EXPECT_EQ(ParseRfc3339("2026-11-24T19:41:42Z")->Seconds(), 1795549302);
+  EXPECT_EQ(ParseRfc3339("2026-11-24T20:41:42+01:00")->Seconds(), 1795549302);
+  EXPECT_EQ(ParseRfc3339("2026-11-24T19:41:42.250000Z")->since_epoch.count(), 1795549302250);
+  EXPECT_EQ(ParseRfc3339("1970-01-01T00:00:00Z")->Seconds(), 0);
+  EXPECT_FALSE(ParseRfc3339("2026-02-30T00:00:00Z"));
+  EXPECT_FALSE(ParseRfc3339("2026-11-24 19:41:42"));
+  EXPECT_FALSE(ParseRfc3339("yesterday"));
+}
+
+TEST_F(K8sReaderTest, OlderPodsComeFirstAmongEqualPriorities) {
+  Result<KubeObjects> objects = Read(R"(apiVersion: v1
+kind: Pod
+metadata: {name: a-young, creationTimestamp: "2026-11-24T19:45:00Z"}
+spec: {containers: [{name: c}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b-old, creationTimestamp: "2026-11-24T19:40:00Z"}
+spec: {containers: [{name: c}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: c-urgent, creationTimestamp: "2026-11-24T19:50:00Z"}
+spec: {priority: 1000, containers: [{name: c}]}
+)");
+  ASSERT_TRUE(objects) << objects.error().message();
+  std::vector<std::string> warnings;
+  Result<cluster::ClusterSnapshot> snapshot =
+      cluster::BuildSnapshot({}, objects->pods, {}, {}, *gpus_, warnings);
+  ASSERT_TRUE(snapshot);
+  std::vector<std::string> order;
+  for (const cluster::Pod* pod : snapshot->PendingPods()) {
+    order.push_back(pod->name);
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"c-urgent", "b-old", "a-young"}));
+  EXPECT_NE(ErrorOf("apiVersion: v1\nkind: Pod\nmetadata: {name: p, creationTimestamp: "
+                    "soon}\nspec: {containers: [{name: c}]}\n")
+                .find("metadata.creationTimestamp: not an RFC 3339 time"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "cluster/gpu_demand.h"
 #include "cluster/resources.h"
 #include "cluster/scheduling.h"
+#include "common/clock.h"
 #include "common/error.h"
 
 namespace gpupack::cluster {
@@ -51,6 +52,9 @@ struct Pod {
   std::string priority_class_name;
   std::string scheduler_name = "default-scheduler";
   std::optional<OwnerRef> owner;
+  // metadata.creationTimestamp (zero when unknown, e.g. pods expanded from a workload file): the
+  // scheduler's queue orders equal priorities by it.
+  Timestamp created;
 
   std::string node_name;  // spec.nodeName: bound to this node; empty while pending
   PodPhase phase = PodPhase::kPending;

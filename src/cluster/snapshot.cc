@@ -62,8 +62,12 @@ std::vector<const Pod*> ClusterSnapshot::PendingPods() const {
       out.push_back(&pod);
     }
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const Pod* a, const Pod* b) { return a->priority > b->priority; });
+  std::stable_sort(out.begin(), out.end(), [](const Pod* a, const Pod* b) {
+    if (a->priority != b->priority) {
+      return a->priority > b->priority;
+    }
+    return a->created < b->created;
+  });
   return out;
 }
 

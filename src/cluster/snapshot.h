@@ -36,7 +36,7 @@ struct ClusterSnapshot {
   const NodeTemplate* FindTemplate(std::string_view name) const;
 
   // Pods waiting for a node (not bound, not terminal) that could ever run, highest priority
-  // first, then by key: the order a scheduler queue would offer them.
+  // first, then oldest first, then by key: the order the scheduler's queue offers them.
   std::vector<const Pod*> PendingPods() const;
 
   // Pods whose unsatisfiable_reason is set, by key.

@@ -19,6 +19,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "cluster/scheduling.h"
+#include "common/clock.h"
 #include "common/error.h"
 
 namespace gpupack::catalog::catalog_internal {
@@ -79,6 +80,10 @@ class Location {
 void WarnUnknownFields(const Location& loc, const YAML::Node& node, std::string_view path,
                        const std::vector<std::string_view>& known,
                        std::vector<std::string>& warnings);
+
+// Parses an RFC 3339 timestamp as Kubernetes writes them ("2026-11-24T19:41:42Z", with optional
+// fractional seconds and a numeric offset). nullopt when malformed.
+std::optional<Timestamp> ParseRfc3339(std::string_view text);
 
 // Parses every YAML document of `text` (JSON too); yaml-cpp exceptions become InvalidArgument
 // "<file>:<line>: <problem>".
