@@ -20,7 +20,7 @@ using cluster::Resources;
 
 // More pods than this from one workload is a typo, not a cluster (Kubernetes' own limit is
 // 150,000 pods per cluster).
-constexpr int64_t kMaxReplicas = 150000;
+constexpr int64_t kMaxWorkloadReplicas = 150000;
 
 constexpr std::string_view kLabelInstanceGpuCount = "karpenter.k8s.aws/instance-gpu-count";
 constexpr std::string_view kLabelGpuCount = "nvidia.com/gpu.count";
@@ -476,10 +476,10 @@ Result<Workload> ReadWorkload(const std::string& file, const std::string& kind,
   GP_ASSIGN_OR_RETURN(auto count,
                       catalog_internal::OptInt(loc, spec, count_field, "spec." + count_field));
   out.replicas = count.value_or(1);
-  if (out.replicas < 0 || out.replicas > kMaxReplicas) {
-    return tl::unexpected(loc.At(
-        spec[count_field], "spec." + count_field,
-        "must be 0.." + std::to_string(kMaxReplicas) + ", got " + std::to_string(out.replicas)));
+  if (out.replicas < 0 || out.replicas > kMaxWorkloadReplicas) {
+    return tl::unexpected(loc.At(spec[count_field], "spec." + count_field,
+                                 "must be 0.." + std::to_string(kMaxWorkloadReplicas) + ", got " +
+                                     std::to_string(out.replicas)));
   }
   if (kind == "Job") {
     GP_ASSIGN_OR_RETURN(auto completions,

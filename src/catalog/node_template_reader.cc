@@ -1,5 +1,7 @@
 #include "catalog/node_template_reader.h"
 
+#include <charconv>
+
 #include <yaml-cpp/yaml.h>
 
 #include "catalog/internal/yaml_fields.h"
@@ -137,13 +139,8 @@ Result<std::optional<int32_t>> ReadSpotPercent(const Location& loc, const YAML::
     text.pop_back();
   }
   int64_t value = -1;
-  try {
-    size_t used = 0;
-    value = std::stoll(text, &used);
-    if (used != text.size()) {
-      value = -1;
-    }
-  } catch (const std::exception&) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) {
     value = -1;
   }
   if (value < 0 || value > 100) {

@@ -42,7 +42,8 @@ struct ClusterSnapshot {
   // Pods whose unsatisfiable_reason is set, by key.
   std::vector<const Pod*> UnsatisfiablePods() const;
 
-  // Bound, non-terminal pods on node `name`, by key.
+  // Bound, non-terminal pods on node `name`, by key. Linear in the pods; hot paths use
+  // Node::pods with FindPod.
   std::vector<const Pod*> PodsOn(std::string_view name) const;
 };
 
