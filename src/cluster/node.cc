@@ -35,6 +35,35 @@ Result<Resources> Node::ExpectedGpuCapacity(const gpu::GpuCatalog& catalog) cons
   return total;
 }
 
+Node PlannedNode(std::string name, const NodeTemplate& node_template, const InstanceType& type,
+                 const Offering& offering, const SharingConfig& sharing,
+                 const gpu::GpuModel& model) {
+  Node node;
+  node.name = std::move(name);
+  node.labels = node_template.NodeLabels(type, offering);
+  for (auto& [key, value] : PartitionLabels(sharing, model)) {
+    node.labels.insert_or_assign(key, value);
+  }
+  node.taints = node_template.taints;
+  for (Taint& taint : SharingTaints(sharing)) {
+    node.taints.push_back(std::move(taint));
+  }
+  node.capacity = type.capacity;
+  node.capacity.Set(kResourceGpu, 0);
+  Resources per_gpu = AdvertisedCapacity(sharing, model);
+  for (int32_t i = 0; i < type.gpu_count; ++i) {
+    node.capacity += per_gpu;
+    node.gpus.push_back(NodeGpu{i, model.name, sharing, {}});
+  }
+  node.allocatable = node.capacity;
+  node.instance_type = type.name;
+  node.zone = offering.zone;
+  node.capacity_type = offering.capacity_type;
+  node.template_name = node_template.name;
+  node.price_per_hour = offering.price_per_hour;
+  return node;
+}
+
 Status AllocateBoundPod(Node& node, const Pod& pod, const gpu::GpuCatalog& catalog) {
   std::string key = pod.Key();
   auto pos = std::lower_bound(node.pods.begin(), node.pods.end(), key);

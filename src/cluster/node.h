@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cluster/instance_type.h"
+#include "cluster/node_template.h"
 #include "cluster/pod.h"
 #include "cluster/resources.h"
 #include "cluster/scheduling.h"
@@ -86,6 +87,16 @@ struct Node {
   // allocatable's nvidia.com/* entries should be once the device plugin applied the config.
   [[nodiscard]] Result<Resources> ExpectedGpuCapacity(const gpu::GpuCatalog& catalog) const;
 };
+
+// The node `node_template` would get from buying `type` through `offering`, every GPU shared as
+// `sharing` (of GPU model `model`, the type's): labels are the template's NodeLabels plus
+// PartitionLabels, taints the template's plus SharingTaints, capacity and allocatable the type's
+// capacity with the GPU resources the device plugin will advertise instead of nvidia.com/gpu
+// (no system reservation is subtracted; a planner that models kube-reserved subtracts it), price
+// the offering's. This is what the planner fits pending pods against before the node exists.
+Node PlannedNode(std::string name, const NodeTemplate& node_template, const InstanceType& type,
+                 const Offering& offering, const SharingConfig& sharing,
+                 const gpu::GpuModel& model);
 
 // Accounts a bound pod on `node`: adds its requests and key, and (for a GPU pod) allocations on
 // the lowest-numbered devices that can hold it: a whole GPU per unit for kWholeGpu (unshared

@@ -108,6 +108,39 @@ TEST_F(NodeTest, MigNodesGetPartitionLabelsAndTheMigTaint) {
   EXPECT_TRUE(SharingTaints(whole).empty());
 }
 
+TEST_F(NodeTest, PlannedNodeCarriesWhatTheSeedPodNeeds) {
+  NodeTemplate t;
+  t.name = "a100-mig";
+  t.taints = {{"team", "ml", TaintEffect::kNoSchedule}};
+  InstanceType a2;
+  a2.name = "a2-highgpu-1g";
+  a2.gpu_model = "A100-SXM4-40GB";
+  a2.gpu_count = 1;
+  a2.capacity.milli_cpu = 12000;
+  a2.capacity.Set("nvidia.com/gpu", 1);
+  Offering offering{CapacityType::kSpot, "us-central1-a", 1.80385};
+  Node node =
+      PlannedNode("planned-0", t, a2, offering, Mig("1g.5gb", 7, MigStrategy::kSingle, 4), *a100_);
+  EXPECT_EQ(node.allocatable.Get("nvidia.com/gpu"), 28);
+  EXPECT_EQ(node.labels.at("nvidia.com/gpu.mig-partition-1g.5gb"), "true");
+  EXPECT_EQ(node.labels.at("gpupack.io/node-template"), "a100-mig");
+  ASSERT_EQ(node.taints.size(), 2U);
+  EXPECT_EQ(node.taints[1].ToString(), "nvidia.com/gpu.mig=true:NoSchedule");
+  EXPECT_EQ(node.gpus.size(), 1U);
+  EXPECT_DOUBLE_EQ(node.price_per_hour, 1.80385);
+  Pod seed = GpuPod("seed", GpuDemandKind::kMigProfile, "nvidia.com/gpu", 1, "1g.5gb");
+  seed.node_selector = {{"nvidia.com/gpu.mig-partition-1g.5gb", "true"}};
+  seed.tolerations = {{"", TolerationOperator::kExists, "", std::nullopt, std::nullopt}};
+  EXPECT_TRUE(MatchesNodeLabels(seed, node.labels, node.name));
+  EXPECT_TRUE(Tolerates(seed, node.taints));
+  for (int i = 0; i < 28; ++i) {
+    seed.name = "seed-" + std::to_string(i);
+    ASSERT_TRUE(AllocateBoundPod(node, seed, *catalog_));
+  }
+  seed.name = "seed-28";
+  EXPECT_FALSE(AllocateBoundPod(node, seed, *catalog_));
+}
+
 TEST_F(NodeTest, ValidateSharingRejectsWhatThePluginWouldRefuse) {
   const gpu::MigGeometryEngine& engine = catalog_->Geometry(*a100_);
   SharingConfig ts;
