@@ -28,5 +28,7 @@ bool IsQuietExit(const Error& error);
 
 void RegisterVersionCommand(CLI::App& root);
 void RegisterCatalogCommand(CLI::App& root);
+void RegisterValidateCommand(CLI::App& root);
+void RegisterRenderCommand(CLI::App& root);
 
 }  // namespace gpupack::app

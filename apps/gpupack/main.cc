@@ -32,6 +32,8 @@ int Run(int argc, char** argv) {
   root.set_help_all_flag("--help-all", "Print help for every subcommand");
   RegisterVersionCommand(root);
   RegisterCatalogCommand(root);
+  RegisterValidateCommand(root);
+  RegisterRenderCommand(root);
 
   try {
     root.parse(argc, argv);

@@ -286,6 +286,7 @@ Result<MigProfile> ParseProfile(const Reader& reader, const YAML::Node& node,
   auto layout_class = layout.classes.find(class_name);
   if (layout_class == layout.classes.end()) {
     std::vector<std::string> known;
+    known.reserve(layout.classes.size());
     for (const auto& [known_name, unused] : layout.classes) {
       known.push_back(known_name);
     }
@@ -400,6 +401,11 @@ Result<GpuModel> ParseModel(const Reader& reader, const YAML::Node& node, const 
   return model;
 }
 
+// "<source>:<line>", or just the source when yaml-cpp knows no position (null mark).
+std::string Where(const std::string& source, const YAML::Mark& mark) {
+  return mark.line < 0 ? source : fmt::format("{}:{}", source, mark.line + 1);
+}
+
 // Parses one source, adding its layouts to `layouts` and its models to `models` (replacing
 // same-named ones from earlier sources).
 Status ParseSource(const CatalogSource& source, std::map<std::string, Layout>& layouts,
@@ -409,7 +415,7 @@ Status ParseSource(const CatalogSource& source, std::map<std::string, Layout>& l
     root = YAML::Load(source.text);
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError(
-        fmt::format("{}:{}: invalid YAML: {}", source.name, e.mark.line + 1, e.msg));
+        fmt::format("{}: invalid YAML: {}", Where(source.name, e.mark), e.msg));
   }
   Reader reader(source.name);
   if (!root.IsMap()) {
@@ -466,7 +472,7 @@ Status ParseSource(const CatalogSource& source, std::map<std::string, Layout>& l
       }
     }
   } catch (const YAML::Exception& e) {
-    return InvalidArgumentError(fmt::format("{}:{}: {}", source.name, e.mark.line + 1, e.msg));
+    return InvalidArgumentError(fmt::format("{}: {}", Where(source.name, e.mark), e.msg));
   }
   return OkStatus();
 }

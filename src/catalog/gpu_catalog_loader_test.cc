@@ -5,6 +5,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
 
 #include "catalog/embedded_catalog.h"
 #include "common/file.h"
@@ -152,6 +154,33 @@ TEST(GpuCatalogLoaderTest, WrongVersionIsRejected) {
 TEST(GpuCatalogLoaderTest, NonMappingDocumentIsRejected) {
   EXPECT_THAT(LoadError("- just\n- a list\n"), HasSubstr("expected a mapping"));
   EXPECT_THAT(LoadError(""), HasSubstr("expected a mapping"));
+}
+
+// A cheap fuzz run on every ctest: random edits of a valid file load or fail with one
+// "test.yaml:..." line, and never throw or crash.
+RC_GTEST_PROP(GpuCatalogLoaderPropertyTest, MangledFilesGiveAnErrorNotACrash, ()) {
+  std::string text(kSmallCatalog);
+  const int edits = *rc::gen::inRange(1, 8);
+  for (int edit = 0; edit < edits; ++edit) {
+    const size_t at = *rc::gen::inRange<size_t>(0, text.size());
+    const char c = *rc::gen::element(' ', '\n', '-', ':', '[', ']', '{', '}', '"', '0', 'x', '#');
+    switch (*rc::gen::inRange(0, 3)) {
+      case 0:
+        text.erase(at, 1);
+        break;
+      case 1:
+        text.insert(at, 1, c);
+        break;
+      default:
+        text[at] = c;
+        break;
+    }
+  }
+  auto catalog = Load(text);
+  if (!catalog) {
+    RC_ASSERT(catalog.error().message().rfind("test.yaml", 0) == 0);
+    RC_ASSERT(catalog.error().message().find('\n') == std::string::npos);
+  }
 }
 
 TEST(GpuCatalogLoaderTest, LaterSourcesReplaceAndAddModels) {

@@ -290,6 +290,49 @@ std::span<const MigGeometry> MigGeometryEngine::MaximalGeometries(ProfileSet set
   return set == ProfileSet::kBase ? maximal_base_ : maximal_all_;
 }
 
+Status MigGeometryEngine::ValidatePlacements(std::span<const MigPlacement> placements) const {
+  GP_TRY(CheckMigCapable());
+  uint32_t occupied = 0;
+  int compute = 0;
+  int media = 0;
+  ProfileCounts counts(profile_count(), 0);
+  for (const MigPlacement& placement : placements) {
+    if (placement.profile >= profile_count()) {
+      return InvalidArgumentError(fmt::format("instance with profile index {}, {} has {} profiles",
+                                              placement.profile, model_.name, profile_count()));
+    }
+    const MigProfile& info = model_.mig_profiles[placement.profile];
+    bool allowed = std::find(info.placement_starts.begin(), info.placement_starts.end(),
+                             placement.start) != info.placement_starts.end();
+    if (!allowed || placement.size != info.memory_slices) {
+      return InvalidArgumentError(fmt::format("{}@{} (size {}) is not a placement {} allows on {}",
+                                              info.name, placement.start, placement.size, info.name,
+                                              model_.name));
+    }
+    uint32_t mask = SliceMask(placement.start, placement.size);
+    if ((occupied & mask) != 0) {
+      return InvalidArgumentError(fmt::format("{}@{} overlaps another instance on {}", info.name,
+                                              placement.start, model_.name));
+    }
+    occupied |= mask;
+    compute += info.compute_slices;
+    media += ClaimsMediaExtensions(info.attribute) ? 1 : 0;
+    if (++counts[placement.profile] > info.max_instances) {
+      return InvalidArgumentError(
+          fmt::format("more than {} {} on {}", info.max_instances, info.name, model_.name));
+    }
+  }
+  if (media > 1) {
+    return InvalidArgumentError(fmt::format(
+        "{} instances with media extensions on {}, at most one allowed", media, model_.name));
+  }
+  if (compute > model_.mig_compute_slices) {
+    return InvalidArgumentError(fmt::format("{} compute slices used, {} has {}", compute,
+                                            model_.name, model_.mig_compute_slices));
+  }
+  return OkStatus();
+}
+
 std::vector<int> MigGeometryEngine::FreeStarts(std::span<const MigPlacement> existing,
                                                size_t profile) const {
   GP_CHECK(profile < profile_count(), "profile index out of range");
@@ -325,31 +368,18 @@ Result<MigPlacement> MigGeometryEngine::PlaceAdditional(std::span<const MigPlace
   GP_CHECK(profile < profile_count(), "profile index out of range");
   const MigProfile& info = model_.mig_profiles[profile];
   // Existing instances come from a real GPU or the API server: check, do not assume.
+  GP_TRY(ValidatePlacements(existing));
   uint32_t occupied = 0;
-  std::vector<std::string> described;
   for (const MigPlacement& placement : existing) {
-    if (placement.profile >= profile_count()) {
-      return InvalidArgumentError(
-          fmt::format("existing instance has profile index {}, {} has {} profiles",
-                      placement.profile, model_.name, profile_count()));
-    }
-    const MigProfile& other = model_.mig_profiles[placement.profile];
-    bool allowed = std::find(other.placement_starts.begin(), other.placement_starts.end(),
-                             placement.start) != other.placement_starts.end();
-    uint32_t mask = allowed && placement.size == other.memory_slices
-                        ? SliceMask(placement.start, placement.size)
-                        : 0;
-    if (mask == 0 || (occupied & mask) != 0) {
-      return InvalidArgumentError(
-          fmt::format("existing instance {}@{} (size {}) is not a valid "
-                      "placement next to the others on {}",
-                      other.name, placement.start, placement.size, model_.name));
-    }
-    occupied |= mask;
-    described.push_back(fmt::format("{}@{}", other.name, placement.start));
+    occupied |= SliceMask(placement.start, placement.size);
   }
   std::vector<int> starts = FreeStarts(existing, profile);
   if (starts.empty()) {
+    std::vector<std::string> described;
+    for (const MigPlacement& placement : existing) {
+      described.push_back(
+          fmt::format("{}@{}", model_.mig_profiles[placement.profile].name, placement.start));
+    }
     return ResourceExhaustedError(fmt::format(
         "no placement left for {} next to {} on {}", info.name,
         described.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(described, "+")),

@@ -103,6 +103,11 @@ class MigGeometryEngine {
   // The valid geometries to which no profile of `set` can be added, in canonical order.
   std::span<const MigGeometry> MaximalGeometries(ProfileSet set = ProfileSet::kBase) const;
 
+  // Checks fixed placements as a GPU or the API server reports them (any order): known
+  // profiles, allowed starts and sizes, no overlap, max counts, the media rule, compute slices.
+  // InvalidArgument naming the first problem; FailedPrecondition when not MIG-capable.
+  [[nodiscard]] Status ValidatePlacements(std::span<const MigPlacement> placements) const;
+
   // Starts at which one more `profile` can be created on a GPU that already holds `existing`
   // (fixed placements; instances never move), honouring max counts and the media-extension
   // rule. Empty when it cannot be added. `profile` must be < profile_count() (GP_CHECK).
@@ -112,7 +117,7 @@ class MigGeometryEngine {
   // leaves the most placement opportunities (free allowed starts summed over the base
   // profiles) for later instances, lowest start on ties; this puts a 1g at slice 6 on an empty
   // A100, as the driver does. ResourceExhausted "no placement left for <profile> next to
-  // <existing>" when none; InvalidArgument when `existing` itself is not a valid geometry.
+  // <existing>" when none; InvalidArgument (ValidatePlacements) when `existing` is not valid.
   [[nodiscard]] Result<MigPlacement> PlaceAdditional(std::span<const MigPlacement> existing,
                                                      size_t profile) const;
 

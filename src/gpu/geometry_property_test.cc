@@ -13,17 +13,18 @@
 namespace gpupack::gpu {
 namespace {
 
+// Built once: enumeration is the expensive part and every property case reads the same engines.
 const std::vector<std::unique_ptr<MigGeometryEngine>>& Engines() {
-  static const auto* engines = [] {
-    auto* list = new std::vector<std::unique_ptr<MigGeometryEngine>>();
+  static const std::vector<std::unique_ptr<MigGeometryEngine>> engines = [] {
+    std::vector<std::unique_ptr<MigGeometryEngine>> list;
     for (const GpuModel& model : testing::AllModelsForTest()) {
       if (model.mig_capable) {
-        list->push_back(std::make_unique<MigGeometryEngine>(model));
+        list.push_back(std::make_unique<MigGeometryEngine>(model));
       }
     }
     return list;
   }();
-  return *engines;
+  return engines;
 }
 
 // Checks that `geometry` is a valid layout of `counts` on the engine's model.
@@ -57,6 +58,7 @@ void CheckIsValidLayout(const MigGeometryEngine& engine, const MigGeometry& geom
     RC_ASSERT(geometry.counts[profile] == counts[profile]);
   }
   RC_ASSERT(std::is_sorted(geometry.placements.begin(), geometry.placements.end()));
+  RC_ASSERT(engine.ValidatePlacements(geometry.placements).has_value());
 }
 
 RC_GTEST_PROP(GeometryPropertyTest, AcceptedGeometriesAreDisjointAndWithinLimits, ()) {

@@ -227,6 +227,24 @@ TEST_F(A100GeometryTest, RejectsExistingInstancesThatOverlap) {
   EXPECT_EQ(placement.error().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST_F(A100GeometryTest, ValidatesPlacementsReportedByAGpu) {
+  size_t three = *engine_.model().FindProfileIndex("3g.20gb");
+  size_t one = *engine_.model().FindProfileIndex("1g.5gb");
+  size_t me = *engine_.model().FindProfileIndex("1g.5gb+me");
+  EXPECT_TRUE(engine_.ValidatePlacements(std::vector<MigPlacement>{{one, 6, 1}, {three, 0, 4}})
+                  .has_value());
+  auto misplaced = engine_.ValidatePlacements(std::vector<MigPlacement>{{three, 2, 4}});
+  ASSERT_FALSE(misplaced.has_value());
+  EXPECT_EQ(misplaced.error().message(),
+            "3g.20gb@2 (size 4) is not a placement 3g.20gb allows on A100-SXM4-40GB");
+  auto overlap = engine_.ValidatePlacements(std::vector<MigPlacement>{{three, 4, 4}, {one, 5, 1}});
+  ASSERT_FALSE(overlap.has_value());
+  EXPECT_EQ(overlap.error().message(), "1g.5gb@5 overlaps another instance on A100-SXM4-40GB");
+  EXPECT_FALSE(
+      engine_.ValidatePlacements(std::vector<MigPlacement>{{me, 0, 1}, {me, 1, 1}}).has_value());
+  EXPECT_FALSE(engine_.ValidatePlacements(std::vector<MigPlacement>{{99, 0, 1}}).has_value());
+}
+
 TEST_F(A100GeometryTest, BestGeometryServesTheWholeDemandWhenItFits) {
   auto choice = engine_.Best(Counts(engine_, {"3g.20gb", "2g.10gb", "1g.5gb", "1g.5gb"}));
   ASSERT_TRUE(choice.has_value());

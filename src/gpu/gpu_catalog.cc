@@ -137,6 +137,7 @@ Result<const GpuModel*> GpuCatalog::Find(std::string_view name) const {
   }
   // Suggest canonical names only, but judge closeness by every name a model answers to.
   std::vector<std::string> names;
+  names.reserve(keys_.size());
   for (const auto& [candidate_key, index] : keys_) {
     names.push_back(candidate_key);
   }

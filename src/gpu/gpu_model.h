@@ -59,8 +59,8 @@ struct MigProfileName {
 std::string MigResourceName(std::string_view profile_name);
 
 // The inverse of MigResourceName: accepts "nvidia.com/mig-1g.5gb.me" or "mig-1g.5gb.me" and
-// returns "1g.5gb+me" ("1g.24gb.me.all" -> "1g.24gb+me.all"; "-me" is kept). NotFound-free:
-// InvalidArgument when the text is not a MIG resource name.
+// returns "1g.5gb+me" ("1g.24gb.me.all" -> "1g.24gb+me.all"; "-me" is kept). InvalidArgument
+// when the text is not a MIG resource name.
 [[nodiscard]] Result<std::string> ProfileNameFromResource(std::string_view resource);
 
 struct MigProfile {

@@ -9,6 +9,42 @@
 namespace gpupack::report {
 namespace {
 
+// True for anything a YAML 1.1 or 1.2 loader might read back as a number: ints in any base
+// (0x1F, 0o17, 0b101), sexagesimal (1:20), floats (1.5, 1e3, .5), .inf and .nan. Errs on the side
+// of quoting (e.g. "1-2" is quoted too), which is always safe.
+bool LooksLikeYamlNumber(std::string_view text) {
+  if (!text.empty() && (text.front() == '+' || text.front() == '-')) {
+    text.remove_prefix(1);
+  }
+  if (text.empty()) {
+    return false;
+  }
+  for (std::string_view special : {".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"}) {
+    if (text == special) {
+      return true;
+    }
+  }
+  auto all_of = [](std::string_view digits, std::string_view allowed) {
+    return !digits.empty() && digits.find_first_not_of(allowed) == std::string_view::npos;
+  };
+  if (text.size() > 2 && text[0] == '0') {
+    std::string_view rest = text.substr(2);
+    if ((text[1] == 'x' || text[1] == 'X') && all_of(rest, "0123456789abcdefABCDEF_")) {
+      return true;
+    }
+    if ((text[1] == 'o' || text[1] == 'O') && all_of(rest, "01234567_")) {
+      return true;
+    }
+    if ((text[1] == 'b' || text[1] == 'B') && all_of(rest, "01_")) {
+      return true;
+    }
+  }
+  bool starts_numeric = std::isdigit(static_cast<unsigned char>(text.front())) != 0 ||
+                        (text.front() == '.' && text.size() > 1 &&
+                         std::isdigit(static_cast<unsigned char>(text[1])) != 0);
+  return starts_numeric && all_of(text, "0123456789_.:eE+-");
+}
+
 bool NeedsQuotes(const std::string& text) {
   if (text.empty()) {
     return true;
@@ -21,16 +57,7 @@ bool NeedsQuotes(const std::string& text) {
       return true;
     }
   }
-  // Anything that would read back as a number.
-  bool numeric = true;
-  for (char c : text) {
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' ||
-          c == 'e' || c == 'E')) {
-      numeric = false;
-      break;
-    }
-  }
-  if (numeric) {
+  if (LooksLikeYamlNumber(text) || text == "y" || text == "Y" || text == "n" || text == "N") {
     return true;
   }
   if (std::string_view(":-?[]{},#&*!|>'\"%@`").find(text.front()) != std::string_view::npos ||
