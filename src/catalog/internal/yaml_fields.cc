@@ -1,0 +1,275 @@
+#include "catalog/internal/yaml_fields.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+
+namespace gpupack::catalog::catalog_internal {
+namespace {
+
+std::string PathOr(std::string_view path, std::string_view key) {
+  if (path.empty()) {
+    return std::string(key);
+  }
+  return std::string(path);
+}
+
+// A scalar written in quotes (tag "!") is a string even when it looks like a number or bool.
+bool IsQuoted(const YAML::Node& node) { return node.Tag() == "!"; }
+
+bool Present(const YAML::Node& node) { return node.IsDefined() && !node.IsNull(); }
+
+}  // namespace
+
+int LineOf(const YAML::Node& node) {
+  YAML::Mark mark = node.Mark();
+  return mark.line < 0 ? 0 : mark.line + 1;
+}
+
+std::string Location::Message(const YAML::Node& node, std::string_view path,
+                              std::string_view problem) const {
+  std::string out = file_ + ":" + std::to_string(LineOf(node)) + ": ";
+  if (!object_.empty()) {
+    out += object_ + ": ";
+  }
+  if (!path.empty()) {
+    out += std::string(path) + ": ";
+  }
+  out += problem;
+  return out;
+}
+
+Error Location::At(const YAML::Node& node, std::string_view path, std::string_view problem) const {
+  return Error(ErrorCode::kInvalidArgument, Message(node, path, problem));
+}
+
+Result<std::optional<std::string>> OptString(const Location& loc, const YAML::Node& parent,
+                                             std::string_view key, std::string_view path) {
+  const YAML::Node node = parent[std::string(key)];
+  if (!Present(node)) {
+    return std::optional<std::string>();
+  }
+  if (!node.IsScalar()) {
+    return tl::unexpected(loc.At(node, PathOr(path, key), "must be a string"));
+  }
+  return std::optional<std::string>(node.Scalar());
+}
+
+Result<std::optional<int64_t>> OptInt(const Location& loc, const YAML::Node& parent,
+                                      std::string_view key, std::string_view path) {
+  const YAML::Node node = parent[std::string(key)];
+  if (!Present(node)) {
+    return std::optional<int64_t>();
+  }
+  const std::string& text = node.IsScalar() ? node.Scalar() : std::string();
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (!node.IsScalar() || IsQuoted(node) || text.empty() || ec != std::errc() ||
+      ptr != text.data() + text.size()) {
+    return tl::unexpected(
+        loc.At(node, PathOr(path, key), "must be an integer, got \"" + text + "\""));
+  }
+  return std::optional<int64_t>(value);
+}
+
+Result<std::optional<double>> OptNumber(const Location& loc, const YAML::Node& parent,
+                                        std::string_view key, std::string_view path) {
+  const YAML::Node node = parent[std::string(key)];
+  if (!Present(node)) {
+    return std::optional<double>();
+  }
+  const std::string& text = node.IsScalar() ? node.Scalar() : std::string();
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (!node.IsScalar() || text.empty() || ec != std::errc() || ptr != text.data() + text.size() ||
+      !std::isfinite(value)) {
+    return tl::unexpected(
+        loc.At(node, PathOr(path, key), "must be a number, got \"" + text + "\""));
+  }
+  return std::optional<double>(value);
+}
+
+Result<std::optional<bool>> OptBool(const Location& loc, const YAML::Node& parent,
+                                    std::string_view key, std::string_view path) {
+  const YAML::Node node = parent[std::string(key)];
+  if (!Present(node)) {
+    return std::optional<bool>();
+  }
+  const std::string& text = node.IsScalar() ? node.Scalar() : std::string();
+  if (node.IsScalar() && !IsQuoted(node)) {
+    if (text == "true" || text == "True" || text == "TRUE") {
+      return std::optional<bool>(true);
+    }
+    if (text == "false" || text == "False" || text == "FALSE") {
+      return std::optional<bool>(false);
+    }
+  }
+  return tl::unexpected(
+      loc.At(node, PathOr(path, key), "must be true or false, got \"" + text + "\""));
+}
+
+Result<std::vector<std::string>> StringList(const Location& loc, const YAML::Node& parent,
+                                            std::string_view key, std::string_view path) {
+  const YAML::Node node = parent[std::string(key)];
+  std::vector<std::string> out;
+  if (!Present(node)) {
+    return out;
+  }
+  if (!node.IsSequence()) {
+    return tl::unexpected(loc.At(node, PathOr(path, key), "must be a list of strings"));
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    if (!node[i].IsScalar()) {
+      return tl::unexpected(loc.At(node[i],
+                                   std::string(PathOr(path, key)) + "[" + std::to_string(i) + "]",
+                                   "must be a string"));
+    }
+    out.push_back(node[i].Scalar());
+  }
+  return out;
+}
+
+Result<cluster::Labels> StringMap(const Location& loc, const YAML::Node& parent,
+                                  std::string_view key, std::string_view path) {
+  const YAML::Node node = parent[std::string(key)];
+  cluster::Labels out;
+  if (!Present(node)) {
+    return out;
+  }
+  if (!node.IsMap()) {
+    return tl::unexpected(loc.At(node, PathOr(path, key), "must be a map of strings"));
+  }
+  for (const auto& entry : node) {
+    const std::string& name = entry.first.Scalar();
+    if (entry.second.IsNull()) {
+      out.insert_or_assign(name, "");
+      continue;
+    }
+    if (!entry.second.IsScalar()) {
+      return tl::unexpected(
+          loc.At(entry.second, std::string(PathOr(path, key)) + "." + name, "must be a string"));
+    }
+    out.insert_or_assign(name, entry.second.Scalar());
+  }
+  return out;
+}
+
+Result<YAML::Node> OptMap(const Location& loc, const YAML::Node& parent, std::string_view key,
+                          std::string_view path) {
+  const YAML::Node node = parent[std::string(key)];
+  if (!Present(node)) {
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+  if (!node.IsMap()) {
+    return tl::unexpected(loc.At(node, PathOr(path, key), "must be a map"));
+  }
+  return node;
+}
+
+Result<YAML::Node> OptSeq(const Location& loc, const YAML::Node& parent, std::string_view key,
+                          std::string_view path) {
+  const YAML::Node node = parent[std::string(key)];
+  if (!Present(node)) {
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+  if (!node.IsSequence()) {
+    return tl::unexpected(loc.At(node, PathOr(path, key), "must be a list"));
+  }
+  return node;
+}
+
+void WarnUnknownFields(const Location& loc, const YAML::Node& node, std::string_view path,
+                       const std::vector<std::string_view>& known,
+                       std::vector<std::string>& warnings) {
+  if (!node.IsMap()) {
+    return;
+  }
+  for (const auto& entry : node) {
+    const std::string& key = entry.first.Scalar();
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      warnings.push_back(
+          loc.Message(entry.first, "", "unknown field " + std::string(path) + "." + key));
+    }
+  }
+}
+
+std::optional<Timestamp> ParseRfc3339(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
+  auto digits = [&](size_t pos, size_t count, int& out) {
+    if (pos + count > text.size()) {
+      return false;
+    }
+    out = 0;
+    for (size_t i = pos; i < pos + count; ++i) {
+      if (text[i] < '0' || text[i] > '9') {
+        return false;
+      }
+      out = out * 10 + (text[i] - '0');
+    }
+    return true;
+  };
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  if (text.size() < 20 || !digits(0, 4, year) || text[4] != '-' || !digits(5, 2, month) ||
+      text[7] != '-' || !digits(8, 2, day) || (text[10] != 'T' && text[10] != 't') ||
+      !digits(11, 2, hour) || text[13] != ':' || !digits(14, 2, minute) || text[16] != ':' ||
+      !digits(17, 2, second)) {
+    return std::nullopt;
+  }
+  size_t pos = 19;
+  int64_t millis = 0;
+  if (text[pos] == '.') {
+    int64_t scale = 100;
+    ++pos;
+    size_t start = pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      millis += (text[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == start) {
+      return std::nullopt;
+    }
+  }
+  int offset_minutes = 0;
+  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z') && pos + 1 == text.size()) {
+    offset_minutes = 0;
+  } else if (pos + 6 == text.size() && (text[pos] == '+' || text[pos] == '-') &&
+             text[pos + 3] == ':') {
+    int oh = 0;
+    int om = 0;
+    if (!digits(pos + 1, 2, oh) || !digits(pos + 4, 2, om)) {
+      return std::nullopt;
+    }
+    offset_minutes = (text[pos] == '+' ? 1 : -1) * (oh * 60 + om);
+  } else {
+    return std::nullopt;
+  }
+  std::chrono::year_month_day date{std::chrono::year(year),
+                                   std::chrono::month(static_cast<unsigned>(month)),
+                                   std::chrono::day(static_cast<unsigned>(day))};
+  if (!date.ok() || hour > 23 || minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  auto days = std::chrono::sys_days(date).time_since_epoch();
+  Duration since = std::chrono::duration_cast<Duration>(days) + std::chrono::hours(hour) +
+                   std::chrono::minutes(minute - offset_minutes) + std::chrono::seconds(second) +
+                   Duration(millis);
+  return Timestamp{since};
+}
+
+Result<std::vector<YAML::Node>> ParseDocuments(std::string_view text, std::string_view file) {
+  try {
+    return YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return InvalidArgumentError(std::string(file) + ":" + std::to_string(e.mark.line + 1) + ": " +
+                                e.msg);
+  }
+}
+
+}  // namespace gpupack::catalog::catalog_internal
