@@ -158,51 +158,151 @@ bool IsFinitePoint(const Series& series, size_t i) {
   return std::isfinite(series.x[i]) && std::isfinite(series.y[i]);
 }
 
-// The path of one series; runs of finite points become subpaths, and a lone point a dot.
-void DrawSeries(std::string& out, const Series& series, const Scale& x_scale, const Scale& y_scale,
-                std::string_view color, std::string_view dash) {
+using Point = std::pair<double, double>;
+
+// The pixel positions of a series' finite points, split into runs at non-finite values.
+std::vector<std::vector<Point>> PixelRuns(const Series& series, const Scale& x_scale,
+                                          const Scale& y_scale) {
+  std::vector<std::vector<Point>> runs(1);
+  for (size_t i = 0; i < PointCount(series); ++i) {
+    if (IsFinitePoint(series, i)) {
+      runs.back().emplace_back(x_scale(series.x[i]), y_scale(series.y[i]));
+    } else if (!runs.back().empty()) {
+      runs.emplace_back();
+    }
+  }
+  if (runs.back().empty()) {
+    runs.pop_back();
+  }
+  return runs;
+}
+
+// "L x y" segments (or "H x V y" for steps) from the run's first point to its last.
+std::string Segments(const std::vector<Point>& run, bool step) {
   std::string path;
-  std::vector<std::pair<double, double>> dots;
-  const size_t count = PointCount(series);
-  size_t run_start = 0;
-  for (size_t i = 0; i <= count; ++i) {
-    if (i < count && IsFinitePoint(series, i)) {
+  for (size_t i = 1; i < run.size(); ++i) {
+    if (step) {
+      Append(path, "H{}V{}", FormatCoord(run[i].first), FormatCoord(run[i].second));
+    } else {
+      Append(path, "L{} {}", FormatCoord(run[i].first), FormatCoord(run[i].second));
+    }
+  }
+  return path;
+}
+
+struct SeriesStyle {
+  std::string_view color;
+  std::string_view dash;  // empty: solid
+};
+
+// Draws one series: each run of two or more points as a subpath, a lone point as a dot, and,
+// with `area_base`, a light fill from the line down to that pixel row.
+void DrawSeries(std::string& out, const Series& series, const std::vector<std::vector<Point>>& runs,
+                const SeriesStyle& style, const double* area_base) {
+  std::string line;
+  std::string area;
+  for (const std::vector<Point>& run : runs) {
+    if (run.size() < 2) {
       continue;
     }
-    // [run_start, i) is a run of finite points.
-    if (i - run_start == 1) {
-      dots.emplace_back(x_scale(series.x[run_start]), y_scale(series.y[run_start]));
-    } else if (i - run_start > 1) {
-      Append(path, "M{} {}", FormatCoord(x_scale(series.x[run_start])),
-             FormatCoord(y_scale(series.y[run_start])));
-      for (size_t j = run_start + 1; j < i; ++j) {
-        if (series.step) {
-          Append(path, "H{}V{}", FormatCoord(x_scale(series.x[j])),
-                 FormatCoord(y_scale(series.y[j])));
-        } else {
-          Append(path, "L{} {}", FormatCoord(x_scale(series.x[j])),
-                 FormatCoord(y_scale(series.y[j])));
-        }
-      }
+    const std::string segments = Segments(run, series.step);
+    Append(line, "M{} {}{}", FormatCoord(run[0].first), FormatCoord(run[0].second), segments);
+    if (area_base != nullptr) {
+      Append(area, "M{} {}V{}{}V{}Z", FormatCoord(run[0].first), FormatCoord(*area_base),
+             FormatCoord(run[0].second), segments, FormatCoord(*area_base));
     }
-    run_start = i + 1;
   }
   const std::string name = EscapeXml(series.name);
-  if (!path.empty()) {
+  if (!area.empty()) {
+    Append(out, "<path class=\"gp-area\" d=\"{}\" fill=\"{}\" fill-opacity=\"0.16\"/>\n", area,
+           style.color);
+  }
+  if (!line.empty()) {
     Append(out,
            "<path class=\"gp-mark\" d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\" "
            "stroke-linejoin=\"round\" stroke-linecap=\"round\"",
-           path, color, series.reference ? "1.75" : "2");
-    if (!dash.empty()) {
-      Append(out, " stroke-dasharray=\"{}\"", dash);
+           line, style.color, series.reference ? "1.75" : "2");
+    if (!style.dash.empty()) {
+      Append(out, " stroke-dasharray=\"{}\"", style.dash);
     }
     Append(out, "><title>{}</title></path>\n", name);
   }
-  for (const auto& [x, y] : dots) {
+  for (const std::vector<Point>& run : runs) {
+    if (run.size() == 1) {
+      Append(out,
+             "<circle class=\"gp-mark\" cx=\"{}\" cy=\"{}\" r=\"3\" "
+             "fill=\"{}\"><title>{}</title></circle>\n",
+             FormatCoord(run[0].first), FormatCoord(run[0].second), style.color, name);
+    }
+  }
+}
+
+// A JSON string literal, for the hover data that the report's script reads with JSON.parse.
+std::string JsonString(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      Append(out, "\\u{:04x}", static_cast<unsigned>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// The values under the pointer, for the report's hover script: pixel positions and value texts
+// of every finite point, and with `with_x_labels` the x texts too (the tooltip's heading comes
+// from the first series). An empty element, so a chart without script shows nothing of it.
+void DrawHoverData(std::string& out, const LineChart& chart, const Series& series,
+                   const Scale& x_scale, const Scale& y_scale, std::string_view color,
+                   bool with_x_labels) {
+  std::string px;
+  std::string py;
+  std::string values;
+  std::string x_labels;
+  for (size_t i = 0; i < PointCount(series); ++i) {
+    if (!IsFinitePoint(series, i)) {
+      continue;
+    }
+    const char* separator = px.empty() ? "" : " ";
+    const char* comma = px.empty() ? "" : ",";
+    Append(px, "{}{}", separator, FormatCoord(x_scale(series.x[i])));
+    Append(py, "{}{}", separator, FormatCoord(y_scale(series.y[i])));
+    Append(values, "{}{}", comma, JsonString(FormatNumber(series.y[i], chart.y_format)));
+    if (with_x_labels) {
+      const double x = series.x[i];
+      Append(x_labels, "{}{}", comma,
+             JsonString(chart.x_axis == XAxis::kDuration ? FormatDuration(x)
+                                                         : FormatNumber(x, chart.x_format)));
+    }
+  }
+  if (px.empty()) {
+    return;
+  }
+  Append(out,
+         "<g class=\"gp-hover-series\" data-name=\"{}\" data-color=\"{}\" data-px=\"{}\" "
+         "data-py=\"{}\" data-v=\"{}\"",
+         EscapeXml(series.name), color, px, py, EscapeXml("[" + values + "]"));
+  if (with_x_labels) {
+    Append(out, " data-xl=\"{}\"", EscapeXml("[" + x_labels + "]"));
+  }
+  out += "/>\n";
+}
+
+// A grid line across the plot at `y`, labelled at its left unless `label` is empty.
+void DrawYTick(std::string& out, double y, double left, double right, std::string_view line_color,
+               const std::string& label) {
+  const std::string y_text = FormatCoord(y);
+  Append(out, "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\"/>\n", FormatCoord(left),
+         y_text, FormatCoord(right), y_text, line_color);
+  if (!label.empty()) {
     Append(out,
-           "<circle class=\"gp-mark\" cx=\"{}\" cy=\"{}\" r=\"3\" "
-           "fill=\"{}\"><title>{}</title></circle>\n",
-           FormatCoord(x), FormatCoord(y), color, name);
+           "<text class=\"gp-y-tick\" x=\"{}\" y=\"{}\" text-anchor=\"end\" "
+           "dominant-baseline=\"middle\" fill=\"{}\">{}</text>\n",
+           FormatCoord(left - 8), y_text, kTickColor, EscapeXml(label));
   }
 }
 
@@ -211,28 +311,43 @@ void DrawSeries(std::string& out, const Series& series, const Scale& x_scale, co
 std::string_view PaletteColor(size_t index) { return kPalette[index % kPalette.size()]; }
 
 std::string RenderSvg(const LineChart& chart) {
-  const auto width = static_cast<double>(std::max(chart.width, 240));
-  const auto height = static_cast<double>(std::max(chart.height, 160));
-  std::string out;
-  OpenSvg(out, width, height, chart.title);
+  const bool lanes = chart.layout == LineLayout::kSmallMultiples;
+  const double width = std::max(chart.width, 240);
 
-  // Colours first, so that the legend and the lines agree.
+  // Styles first, so that the legend, the lanes and the lines agree.
+  std::vector<SeriesStyle> styles;
   std::vector<LegendEntry> legend;
-  std::vector<std::pair<std::string_view, std::string_view>> styles;  // colour, dash
-  size_t data_index = 0;
+  std::vector<size_t> lane_series;  // data series, one lane each in the small-multiples layout
   size_t reference_index = 0;
-  for (const Series& series : chart.series) {
+  for (size_t i = 0; i < chart.series.size(); ++i) {
+    const Series& series = chart.series[i];
     if (series.reference) {
       const size_t style = reference_index++ % kReferenceColors.size();
-      styles.emplace_back(kReferenceColors[style], kReferenceDashes[style]);
+      styles.push_back({kReferenceColors[style], kReferenceDashes[style]});
     } else {
-      styles.emplace_back(PaletteColor(data_index++), "");
+      styles.push_back({PaletteColor(lane_series.size()), ""});
+      lane_series.push_back(i);
     }
-    legend.push_back({series.name, styles.back().first, styles.back().second});
+    // Lanes name their own series; the legend then lists only the reference lines.
+    if (!lanes || series.reference) {
+      legend.push_back({series.name, styles.back().color, styles.back().dash});
+    }
   }
+  std::string legend_svg;
   const double legend_top = BelowTitle(chart.title);
-  const double legend_height = DrawLegend(out, legend, legend_top, width);
+  const double legend_height = DrawLegend(legend_svg, legend, legend_top, width);
   const double top = legend_top + legend_height + (legend.empty() ? 4 : 16);
+  const double bottom_margin = chart.x_label.empty() ? 30 : 48;
+  constexpr double kLaneGap = 16;
+  const double lane_count = static_cast<double>(std::max<size_t>(lane_series.size(), 1));
+  const double height =
+      lanes ? top + lane_count * (chart.lane_height + kLaneGap) - kLaneGap + bottom_margin
+            : std::max(chart.height, 160);
+  const double bottom = height - bottom_margin;
+
+  std::string out;
+  OpenSvg(out, width, height, chart.title);
+  out += legend_svg;
 
   Range x_range;
   Range y_range;
@@ -245,9 +360,9 @@ std::string RenderSvg(const LineChart& chart) {
     }
   }
   const bool has_y_label = !chart.y_label.empty();
-  const double bottom = height - (chart.x_label.empty() ? 30 : 48);
+  const double label_column = kPad + (has_y_label ? 22 : 0);
   if (x_range.empty()) {
-    DrawNoData(out, kPad + (has_y_label ? 20 : 0), top, width - kPad, bottom);
+    DrawNoData(out, label_column, top, width - kPad, bottom);
     out += "</svg>\n";
     return out;
   }
@@ -257,35 +372,32 @@ std::string RenderSvg(const LineChart& chart) {
   y_range.Add(chart.y_min);
   y_range.Add(chart.y_max);
 
-  const double plot_height = bottom - top;
-  const Ticks y_ticks =
-      NiceTicks(y_range.lo, y_range.hi, std::max(3, static_cast<int>(plot_height / 45)));
+  const double plot_height = lanes ? chart.lane_height : bottom - top;
+  // A lane shows its lowest and highest tick only.
+  const Ticks y_ticks = NiceTicks(y_range.lo, y_range.hi,
+                                  lanes ? 3 : std::max(3, static_cast<int>(plot_height / 45)));
   std::vector<std::string> y_labels;
   double y_label_width = 0;
   for (double value : y_ticks.values) {
     y_labels.push_back(TickLabel(value, XAxis::kNumber, chart.y_format, y_ticks.step));
     y_label_width = std::max(y_label_width, EstimateTextWidth(y_labels.back(), kFont));
   }
-  const double left = kPad + (has_y_label ? 22 : 0) + y_label_width + 8;
+  double lane_name_width = 0;
+  if (lanes) {
+    for (size_t index : lane_series) {
+      lane_name_width =
+          std::max(lane_name_width, 16 + EstimateTextWidth(chart.series[index].name, 12.5) + 14);
+    }
+  }
+  const double left = label_column + lane_name_width + y_label_width + 8;
   // Room for half of a last x tick label centred on the right edge.
   const double right = width - kPad - 16;
-  const int x_max_ticks = std::max(2, static_cast<int>((right - left) / 80));
+  const int x_max_ticks = std::max(3, static_cast<int>((right - left) / 80));
   const Ticks x_ticks = chart.x_axis == XAxis::kDuration
                             ? DurationTicks(x_range.lo, x_range.hi, x_max_ticks)
                             : NiceTicks(x_range.lo, x_range.hi, x_max_ticks);
   const Scale x_scale(x_ticks.lo, x_ticks.hi, left, right);
-  const Scale y_scale(y_ticks.lo, y_ticks.hi, bottom, top);
 
-  // Grid and y ticks.
-  for (size_t i = 0; i < y_ticks.values.size(); ++i) {
-    const std::string y = FormatCoord(y_scale(y_ticks.values[i]));
-    Append(out, "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\"/>\n",
-           FormatCoord(left), y, FormatCoord(right), y, i == 0 ? kAxisColor : kGridColor);
-    Append(out,
-           "<text class=\"gp-y-tick\" x=\"{}\" y=\"{}\" text-anchor=\"end\" "
-           "dominant-baseline=\"middle\" fill=\"{}\">{}</text>\n",
-           FormatCoord(left - 8), y, kTickColor, EscapeXml(y_labels[i]));
-  }
   for (double value : x_ticks.values) {
     const std::string x = FormatCoord(x_scale(value));
     Append(out, "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\"/>\n", x,
@@ -308,12 +420,60 @@ std::string RenderSvg(const LineChart& chart) {
            FormatCoord((left + right) / 2), FormatCoord(height - 12), kLabelColor,
            EscapeXml(chart.x_label));
   }
+  Append(out,
+         "<line class=\"gp-crosshair\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"{3}\" "
+         "visibility=\"hidden\"/>\n",
+         FormatCoord(left), FormatCoord(top), FormatCoord(bottom), kAxisColor);
 
-  // Data series under the reference lines, so that a dashed "needed" line stays visible.
-  for (bool reference : {false, true}) {
+  // In the overlay layout there is one panel that holds every series; in the lanes layout one
+  // panel per data series, each with the reference series too.
+  const size_t panels = lanes ? lane_series.size() : 1;
+  bool hover_heading = false;  // the first series drawn carries the x texts
+  for (size_t panel = 0; panel < std::max<size_t>(panels, 1); ++panel) {
+    const double panel_top =
+        lanes ? top + static_cast<double>(panel) * (chart.lane_height + kLaneGap) : top;
+    const double panel_bottom = panel_top + plot_height;
+    const Scale y_scale(y_ticks.lo, y_ticks.hi, panel_bottom, panel_top);
+    for (size_t i = 0; i < y_ticks.values.size(); ++i) {
+      const bool is_top = i + 1 == y_ticks.values.size();
+      if (lanes && i != 0 && !is_top) {
+        continue;
+      }
+      // A lane's zero needs no label, which would crowd the top label of the lane below.
+      const bool labelled = !lanes || is_top || y_ticks.values[i] != 0;
+      DrawYTick(out, y_scale(y_ticks.values[i]), left, right, i == 0 ? kAxisColor : kGridColor,
+                labelled ? y_labels[i] : "");
+    }
+    std::vector<size_t> drawn;  // data series under the reference lines, which stay visible
+    if (lanes && !lane_series.empty()) {
+      const size_t index = lane_series[panel];
+      drawn.push_back(index);
+      const double middle = (panel_top + panel_bottom) / 2;
+      Append(out,
+             "<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" rx=\"2\" fill=\"{}\"/>"
+             "<text class=\"gp-lane\" x=\"{}\" y=\"{}\" dominant-baseline=\"middle\" "
+             "font-size=\"12.5\" fill=\"{}\">{}</text>\n",
+             FormatCoord(label_column), FormatCoord(middle - 5), styles[index].color,
+             FormatCoord(label_column + 16), FormatCoord(middle), kTitleColor,
+             EscapeXml(chart.series[index].name));
+    } else if (!lanes) {
+      drawn = lane_series;
+    }
     for (size_t i = 0; i < chart.series.size(); ++i) {
-      if (chart.series[i].reference == reference) {
-        DrawSeries(out, chart.series[i], x_scale, y_scale, styles[i].first, styles[i].second);
+      if (chart.series[i].reference) {
+        drawn.push_back(i);
+      }
+    }
+    const double area_base = y_scale(std::clamp(0.0, y_ticks.lo, y_ticks.hi));
+    for (size_t index : drawn) {
+      const Series& series = chart.series[index];
+      const bool fill = lanes && !series.reference;
+      DrawSeries(out, series, PixelRuns(series, x_scale, y_scale), styles[index],
+                 fill ? &area_base : nullptr);
+      // Hover data once per series: references in the first panel only.
+      if (!lanes || !series.reference || panel == 0) {
+        DrawHoverData(out, chart, series, x_scale, y_scale, styles[index].color, !hover_heading);
+        hover_heading = true;
       }
     }
   }

@@ -28,8 +28,10 @@
 // - Output is deterministic: the same chart gives byte-identical SVG (fixed-precision numbers,
 //   no ids, no clock, no randomness). Every drawn data mark has class "gp-mark", the SVG root
 //   class "gp-chart", so tests and the report's self-check can find them.
-// - Every text the caller gives is escaped. Hovering a line or bar shows its values through
-//   SVG <title> elements, which need no script.
+// - Every text the caller gives is escaped. Hovering a bar or a line shows its name and value
+//   through SVG <title> elements, which need no script. Line charts also carry, per series, the
+//   pixel positions and value texts of their points (an empty <g class="gp-hover-series">), from
+//   which the report's script draws a crosshair and a tooltip with every series' value.
 //
 // Thread safety: values and pure functions.
 #pragma once
@@ -66,21 +68,32 @@ struct Series {
   bool reference = false;
 };
 
+enum class LineLayout {
+  kOverlay,         // every series in one plot
+  kSmallMultiples,  // one lane per data series on a shared scale, filled below the line, with
+                    // the reference series repeated in every lane: compares each strategy with
+                    // the reference, or shows sparse spikes (pending pods) without overlap
+};
+
 struct LineChart {
   std::string title;
   std::string x_label;
   std::string y_label;
   XAxis x_axis = XAxis::kNumber;
+  // Tick labels take as many decimals as their step needs; `decimals` applies to the values
+  // shown on hover.
   NumberFormat x_format;
   NumberFormat y_format;
   std::vector<Series> series;
+  LineLayout layout = LineLayout::kOverlay;
   // Start the y axis at zero, as counts and costs should; false fits the axis to the data.
   bool y_from_zero = true;
   // Optional values the y axis must also cover, e.g. 0 and 1 for a ratio. NaN means unset.
   double y_min = std::numeric_limits<double>::quiet_NaN();
   double y_max = std::numeric_limits<double>::quiet_NaN();
   int width = 960;
-  int height = 380;
+  int height = 380;         // the overlay layout's; small multiples grow with the lane count
+  double lane_height = 56;  // small multiples only
 };
 
 struct BarSeries {

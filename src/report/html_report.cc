@@ -16,7 +16,7 @@ constexpr std::string_view kStyle = R"css(
 body { margin: 0; background: #F3F4F6; color: var(--fg);
   font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
   sans-serif; }
-main { max-width: 1040px; margin: 0 auto; padding: 36px 24px 56px; }
+main { max-width: 1120px; margin: 0 auto; padding: 36px 24px 56px; }
 h1 { font-size: 28px; line-height: 1.2; margin: 0 0 6px; letter-spacing: -0.01em; }
 .subtitle { color: var(--muted); margin: 0 0 28px; }
 h2 { font-size: 19px; margin: 36px 0 12px; }
@@ -31,30 +31,117 @@ table { border-collapse: collapse; width: 100%; font-size: 14px;
   font-variant-numeric: tabular-nums; }
 caption { caption-side: bottom; text-align: left; padding: 10px 16px; color: var(--muted);
   font-size: 13px; }
-th, td { padding: 9px 14px; text-align: left; white-space: nowrap;
+th, td { padding: 9px 12px; text-align: left; white-space: nowrap;
   border-bottom: 1px solid var(--line); }
-th { background: #F9FAFB; color: #374151; font-size: 13px; font-weight: 600; }
+th { background: #F9FAFB; color: #374151; font-size: 13px; font-weight: 600;
+  white-space: normal; vertical-align: bottom; }
 tbody tr:last-child td { border-bottom: none; }
 .num { text-align: right; }
 td.best { background: var(--best-bg); color: var(--best-fg); font-weight: 600; }
-figure { margin: 0 0 20px; background: #FFFFFF; border: 1px solid var(--line);
-  border-radius: 8px; padding: 8px; }
+figure { position: relative; margin: 0 0 20px; background: #FFFFFF;
+  border: 1px solid var(--line); border-radius: 8px; padding: 8px; }
 figure svg { display: block; width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: 13px; padding: 2px 8px 6px; }
+.gp-tip { position: absolute; display: none; pointer-events: none; background: #FFFFFF;
+  border: 1px solid #D1D5DB; border-radius: 6px; box-shadow: 0 4px 12px rgba(0, 0, 0, 0.12);
+  padding: 6px 10px; font-size: 12px; line-height: 1.5; white-space: nowrap; }
+.gp-tip-x { font-weight: 600; margin-bottom: 2px; }
+.gp-tip span { display: inline-block; width: 10px; height: 10px; border-radius: 2px;
+  margin-right: 6px; }
 @media print {
+  .gp-tip { display: none !important; }
   body { background: #FFFFFF; font-size: 12px; }
   main { max-width: none; padding: 0; }
   figure, .table-wrap, .verdict { break-inside: avoid; border-color: #BBBBBB; }
 }
 )css";
 
-// Counts the charts with at least one data mark that the browser really laid out, so that a
-// headless browser can tell a drawn report from a broken one (tests/report).
-constexpr std::string_view kSelfCheckScript = R"js(
+// Two jobs, in plain ES5 that any browser runs: (1) on every line chart, a crosshair and a
+// tooltip with each series' value at the pointer, from the chart's gp-hover-series data (see
+// chart.h); the charts are complete without it. (2) Count the charts with at least one data mark
+// that the browser really laid out, so that a headless browser can tell a drawn report from a
+// broken one (tests/report).
+constexpr std::string_view kScript = R"js(
 (function () {
+  function setUpHover(svg) {
+    var crosshair = svg.querySelector('.gp-crosshair');
+    var series = [].map.call(svg.querySelectorAll('.gp-hover-series'), function (data) {
+      var dot = document.createElementNS(svg.namespaceURI, 'circle');
+      dot.setAttribute('r', '4');
+      dot.setAttribute('fill', data.getAttribute('data-color'));
+      dot.setAttribute('stroke', '#FFFFFF');
+      dot.setAttribute('visibility', 'hidden');
+      svg.appendChild(dot);
+      return {
+        name: data.getAttribute('data-name'), color: data.getAttribute('data-color'), dot: dot,
+        px: data.getAttribute('data-px').split(' ').map(Number),
+        py: data.getAttribute('data-py').split(' ').map(Number),
+        values: JSON.parse(data.getAttribute('data-v')),
+        xLabels: JSON.parse(data.getAttribute('data-xl') || '[]')
+      };
+    });
+    if (!crosshair || series.length === 0) {
+      return;
+    }
+    var tip = document.createElement('div');
+    tip.className = 'gp-tip';
+    svg.parentNode.appendChild(tip);
+    function hide() {
+      tip.style.display = 'none';
+      crosshair.setAttribute('visibility', 'hidden');
+      series.forEach(function (s) { s.dot.setAttribute('visibility', 'hidden'); });
+    }
+    svg.addEventListener('mouseleave', hide);
+    svg.addEventListener('mousemove', function (event) {
+      var point = svg.createSVGPoint();
+      point.x = event.clientX;
+      point.y = event.clientY;
+      var x = point.matrixTransform(svg.getScreenCTM().inverse()).x;
+      if (x < Number(crosshair.getAttribute('x1')) - 20) {
+        hide();
+        return;
+      }
+      tip.textContent = '';
+      var header = document.createElement('div');
+      header.className = 'gp-tip-x';
+      tip.appendChild(header);
+      series.forEach(function (s, index) {
+        var nearest = 0;
+        for (var i = 1; i < s.px.length; i++) {
+          if (Math.abs(s.px[i] - x) < Math.abs(s.px[nearest] - x)) {
+            nearest = i;
+          }
+        }
+        if (index === 0) {
+          header.textContent = s.xLabels[nearest];
+          crosshair.setAttribute('x1', s.px[nearest]);
+          crosshair.setAttribute('x2', s.px[nearest]);
+        }
+        s.dot.setAttribute('cx', s.px[nearest]);
+        s.dot.setAttribute('cy', s.py[nearest]);
+        s.dot.setAttribute('visibility', 'visible');
+        var row = document.createElement('div');
+        var swatch = document.createElement('span');
+        swatch.style.background = s.color;
+        row.appendChild(swatch);
+        row.appendChild(document.createTextNode(s.name + ': ' + s.values[nearest]));
+        tip.appendChild(row);
+      });
+      crosshair.setAttribute('visibility', 'visible');
+      var box = svg.parentNode.getBoundingClientRect();
+      tip.style.display = 'block';
+      var left = event.clientX - box.left + 16;
+      if (left + tip.offsetWidth > box.width) {
+        left = event.clientX - box.left - tip.offsetWidth - 16;
+      }
+      tip.style.left = left + 'px';
+      tip.style.top = (event.clientY - box.top + 12) + 'px';
+    });
+  }
   var charts = document.querySelectorAll('svg.gp-chart');
   var drawn = 0;
-  charts.forEach(function (svg) {
+  [].forEach.call(charts, function (svg) {
+    setUpHover(svg);
     var marks = svg.querySelectorAll('.gp-mark');
     for (var i = 0; i < marks.length; i++) {
       var box = marks[i].getBBox();
@@ -201,7 +288,7 @@ std::string HtmlReport::Render() const {
     html += block;
   }
   html += "</main>\n<script>";
-  html += kSelfCheckScript;
+  html += kScript;
   html += "</script>\n</body>\n</html>\n";
   return html;
 }

@@ -1,8 +1,9 @@
 // HtmlReport: one self-contained HTML page (the savings report of `gpupack simulate` and the
 // packing benchmark's curves) that opens offline. Styles and the charts' SVG are inline, and a
 // Content-Security-Policy forbids every fetch, so the file shows the same on a laptop on a plane
-// as in CI. It is readable without JavaScript; one small inline script only records how many
-// charts were drawn (`data-charts-ok="drawn/total"` on <html>) for the headless-browser test.
+// as in CI. It is complete without JavaScript; one small inline script adds hover tooltips to
+// the line charts and records how many charts were drawn (`data-charts-ok="drawn/total"` on
+// <html>) for the headless-browser test.
 //
 //   HtmlReport report("GPU sharing: what it saves");
 //   report.SetSubtitle("Scenario inference-day · seed 42 · 2026-11-24");  // caller's date

@@ -154,11 +154,11 @@ TEST(HtmlReportTest, RightAlignsNumericColumnsHeaderIncluded) {
   EXPECT_NE(html.find("<th>strategy</th><th class=\"num\">cost</th>"), std::string::npos);
 }
 
-TEST(HtmlReportTest, SampleReportIsWellFormedWithFourDrawnCharts) {
+TEST(HtmlReportTest, SampleReportIsWellFormedWithFiveDrawnCharts) {
   const std::string html = testing::SampleSavingsReport().Render();
   ExpectWellFormed(html);
-  EXPECT_EQ(Count(html, "<svg xmlns"), 4u);
-  EXPECT_EQ(Count(html, "<figure>"), 4u);
+  EXPECT_EQ(Count(html, "<svg xmlns"), 5u);
+  EXPECT_EQ(Count(html, "<figure>"), 5u);
   EXPECT_EQ(html.find("No data"), std::string::npos);
   // Each chart has at least one data mark.
   size_t svg_start = 0;

@@ -72,11 +72,14 @@ HtmlReport SampleSavingsReport() {
   Rng rng(42);
   std::vector<double> times;
   std::vector<double> needed;
+  double noise = 0;
   for (int step = 0; step < kSteps; ++step) {
     const double hours = static_cast<double>(step) * kStepSeconds / 3600;
-    // Quiet at night, a morning ramp and an afternoon peak: fractions of GPUs add up.
+    // Quiet at night, a morning ramp and an afternoon peak: fractions of GPUs add up. The noise
+    // is correlated over time, as load bursts are.
     const double daily = std::sin((hours - 9) / 24 * 2 * std::numbers::pi);
-    const double value = 21 + 13 * daily + rng.Normal(0, 1.2);
+    noise = 0.85 * noise + rng.Normal(0, 0.9);
+    const double value = 21 + 13 * daily + noise;
     times.push_back(static_cast<double>(step) * kStepSeconds);
     needed.push_back(std::max(4.0, std::round(value * 4) / 4));
   }
@@ -88,6 +91,10 @@ HtmlReport SampleSavingsReport() {
   LineChart gpus;
   gpus.title = "GPUs provisioned vs. GPUs really needed";
   gpus.y_label = "GPUs";
+  LineChart gaps;
+  gaps.title = "Per strategy: GPUs provisioned above the GPUs really needed";
+  gaps.y_label = "GPUs";
+  gaps.layout = LineLayout::kSmallMultiples;
   LineChart allocation;
   allocation.title = "Allocation ratio (GPU demand / GPUs provisioned)";
   allocation.y_label = "Allocation";
@@ -96,7 +103,9 @@ HtmlReport SampleSavingsReport() {
   LineChart pending;
   pending.title = "Pending pods";
   pending.y_label = "Pods waiting for a GPU";
-  for (LineChart* chart : {&gpus, &allocation, &pending}) {
+  pending.layout = LineLayout::kSmallMultiples;
+  pending.lane_height = 44;
+  for (LineChart* chart : {&gpus, &gaps, &allocation, &pending}) {
     chart->x_label = "Time since start";
     chart->x_axis = XAxis::kDuration;
   }
@@ -133,6 +142,7 @@ HtmlReport SampleSavingsReport() {
       ratio.push_back(std::min(1.0, needed[i] / run.provisioned[i]));
     }
     gpus.series.emplace_back(strategy.name, times, run.provisioned).step = true;
+    gaps.series.emplace_back(strategy.name, times, run.provisioned).step = true;
     allocation.series.emplace_back(strategy.name, times, ratio);
     pending.series.emplace_back(strategy.name, times, run.pending).step = true;
     const double dollars = run.gpu_hours * kPricePerGpuHour;
@@ -161,9 +171,11 @@ HtmlReport SampleSavingsReport() {
         NumberCell(savings, NumberFormat::Percent(1)),
     });
   }
-  Series& needed_series = gpus.series.emplace_back("GPUs really needed", times, needed);
-  needed_series.step = true;
-  needed_series.reference = true;
+  for (LineChart* chart : {&gpus, &gaps}) {
+    Series& needed_series = chart->series.emplace_back("GPUs really needed", times, needed);
+    needed_series.step = true;
+    needed_series.reference = true;
+  }
   const double lower_bound = needed_gpu_hours * kPricePerGpuHour;
   cost.references.emplace_back("Lower bound", lower_bound);
 
@@ -185,10 +197,12 @@ HtmlReport SampleSavingsReport() {
   report.AddChart(gpus,
                   "Each line is the GPUs a strategy kept running; the dashed line is the GPU "
                   "demand of the pods, the least any strategy could provision.");
+  report.AddChart(gaps,
+                  "The shaded area above the dashed line is GPUs paid for and not asked for.");
   report.AddChart(allocation, "Share of the provisioned GPUs that pods had asked for.");
   report.AddHeading("Cost and waiting");
   report.AddChart(cost, "The dashed line is the cost of the GPUs really needed (the lower bound).");
-  report.AddChart(pending, "Pods waiting while new GPUs start.");
+  report.AddChart(pending, "Pods waiting while new GPUs start; each lane has the same scale.");
   return report;
 }
 
