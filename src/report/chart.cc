@@ -373,9 +373,9 @@ std::string RenderSvg(const LineChart& chart) {
   y_range.Add(chart.y_max);
 
   const double plot_height = lanes ? chart.lane_height : bottom - top;
-  // A lane shows its lowest and highest tick only.
+  // A lane shows only its lowest and highest tick; five keep the highest close to the data.
   const Ticks y_ticks = NiceTicks(y_range.lo, y_range.hi,
-                                  lanes ? 3 : std::max(3, static_cast<int>(plot_height / 45)));
+                                  lanes ? 5 : std::max(3, static_cast<int>(plot_height / 45)));
   std::vector<std::string> y_labels;
   double y_label_width = 0;
   for (double value : y_ticks.values) {

@@ -203,6 +203,67 @@ TEST(LineChartTest, IsByteIdenticalForTheSameData) {
   EXPECT_NE(RenderSvg(chart).find("gp-mark"), std::string::npos);
 }
 
+LineChart LanesChart() {
+  LineChart chart = TwoSeriesChart();
+  chart.layout = LineLayout::kSmallMultiples;
+  chart.series.emplace_back("needed", std::vector<double>{0, 30}, std::vector<double>{1, 20})
+      .reference = true;
+  return chart;
+}
+
+TEST(LineChartTest, SmallMultiplesGiveEachDataSeriesALaneWithTheReference) {
+  const std::string svg = RenderSvg(LanesChart());
+  ExpectWellFormed(svg);
+  EXPECT_EQ(Texts(svg, "gp-lane"), (std::vector<std::string>{"dedicated", "auto"}));
+  // Each lane: its series' line and area, and the dashed reference.
+  EXPECT_EQ(Count(svg, "<path class=\"gp-area\""), 2u);
+  EXPECT_EQ(Count(svg, "<path class=\"gp-mark\""), 4u);
+  // The lanes name the data series; the legend lists only the reference.
+  EXPECT_EQ(Count(svg, "class=\"gp-legend-item\""), 1u);
+  // Each lane labels its top tick (60) and not its zero.
+  EXPECT_EQ(Texts(svg, "gp-y-tick"), (std::vector<std::string>{"60", "60"}));
+  ExpectNoNonFiniteNumbers(svg);
+}
+
+TEST(LineChartTest, SmallMultiplesGrowWithTheLaneCount) {
+  LineChart chart = LanesChart();
+  const auto height = [](const std::string& svg) {
+    std::smatch match;
+    std::regex_search(svg, match, std::regex("height=\"([0-9.]+)\""));
+    return std::stod(match[1]);
+  };
+  const double two_lanes = height(RenderSvg(chart));
+  chart.series.emplace_back("third", std::vector<double>{0, 30}, std::vector<double>{2, 3});
+  EXPECT_NEAR(height(RenderSvg(chart)) - two_lanes, chart.lane_height + 16, 0.11);
+}
+
+TEST(LineChartTest, CarriesHoverDataForEverySeries) {
+  LineChart chart = TwoSeriesChart();
+  chart.y_format = NumberFormat::Fixed(1);
+  chart.series[1].name = "a\"b<c";
+  chart.series[1].y[2] = NAN;
+  const std::string svg = RenderSvg(chart);
+  ExpectWellFormed(svg);
+  std::vector<std::smatch> data;
+  const std::regex pattern(
+      "<g class=\"gp-hover-series\" data-name=\"([^\"]*)\" "
+      "data-color=\"[^\"]*\" data-px=\"([^\"]*)\" data-py=\"[^\"]*\" "
+      "data-v=\"([^\"]*)\"( data-xl=\"([^\"]*)\")?/>");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), pattern);
+       it != std::sregex_iterator(); ++it) {
+    data.push_back(*it);
+  }
+  ASSERT_EQ(data.size(), 2u);
+  EXPECT_EQ(data[0][3], "[&quot;3.0&quot;,&quot;17.0&quot;,&quot;42.0&quot;,&quot;57.0&quot;]");
+  EXPECT_EQ(data[0][5], "[&quot;0&quot;,&quot;10&quot;,&quot;20&quot;,&quot;30&quot;]");
+  // The second series: its name escaped, its non-finite point left out, no x texts.
+  EXPECT_EQ(data[1][1], "a&quot;b&lt;c");
+  EXPECT_EQ(Count(data[1][2], " "), 2u);
+  EXPECT_EQ(data[1][3], "[&quot;1.0&quot;,&quot;6.0&quot;,&quot;21.0&quot;]");
+  EXPECT_FALSE(data[1][4].matched);
+  EXPECT_EQ(Count(svg, "class=\"gp-crosshair\""), 1u);
+}
+
 BarChart CostChart() {
   BarChart chart;
   chart.title = "Cost";
