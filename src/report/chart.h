@@ -23,6 +23,8 @@
 //   cover every finite data value (y_min/y_max can only widen them). Time axes take seconds
 //   since the start of the run and label them as elapsed time ("6h", "1d 6h"): the report
 //   never reads a clock.
+// - Long series are fine: where points outnumber the pixel columns, each column keeps its
+//   first, lowest, highest and last point (spikes survive), and hover shows its highest value.
 // - Bad data: non-finite values are skipped (a line breaks at them); a chart with no finite
 //   point shows a "No data" note instead of lines. No "nan" or "inf" ever reaches the SVG.
 // - Output is deterministic: the same chart gives byte-identical SVG (fixed-precision numbers,

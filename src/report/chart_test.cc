@@ -203,6 +203,40 @@ TEST(LineChartTest, IsByteIdenticalForTheSameData) {
   EXPECT_NE(RenderSvg(chart).find("gp-mark"), std::string::npos);
 }
 
+TEST(LineChartTest, DecimatesLongSeriesKeepingTheirSpikes) {
+  LineChart chart;
+  chart.x_axis = XAxis::kDuration;
+  Series& week = chart.series.emplace_back();
+  week.name = "pending";
+  for (int minute = 0; minute < 7 * 24 * 60; ++minute) {
+    week.x.push_back(minute * 60.0);
+    week.y.push_back(minute == 5000 ? 97 : minute % 7);
+  }
+  const std::string svg = RenderSvg(chart);
+  ExpectWellFormed(svg);
+  // At most four points per pixel column of a 960-pixel chart, down from 10,080.
+  const std::string path = FirstPath(svg);
+  EXPECT_LT(Count(path, "L"), 4u * 960);
+  EXPECT_GT(Count(path, "L"), 900u);
+  // The lone spike is still drawn and still shown on hover.
+  const std::vector<std::string> y_ticks = Texts(svg, "gp-y-tick");
+  EXPECT_EQ(y_ticks.back(), "100");
+  std::smatch top_tick;
+  ASSERT_TRUE(std::regex_search(
+      svg, top_tick,
+      std::regex("<text class=\"gp-y-tick\" x=\"[^\"]*\" y=\"([^\"]*)\"[^>]*>100<")));
+  const double top = std::stod(top_tick[1]);
+  double highest = 1e9;  // the smallest pixel y of the line
+  const std::regex point("L[0-9.]+ ([0-9.]+)");
+  for (auto it = std::sregex_iterator(path.begin(), path.end(), point);
+       it != std::sregex_iterator(); ++it) {
+    highest = std::min(highest, std::stod((*it)[1]));
+  }
+  EXPECT_LT(highest - top, 10);  // 97 of 100 is near the top
+  EXPECT_NE(svg.find("&quot;97&quot;"), std::string::npos);
+  EXPECT_LT(svg.size(), 200000u);
+}
+
 LineChart LanesChart() {
   LineChart chart = TwoSeriesChart();
   chart.layout = LineLayout::kSmallMultiples;
