@@ -113,6 +113,10 @@ void DrawNoData(std::string& out, double left, double top, double right, double 
          FormatCoord((left + right) / 2), FormatCoord((top + bottom) / 2), kTickColor);
 }
 
+// Values a chart can place: finite, and small enough that axis arithmetic cannot overflow. The
+// rest are skipped like NaN (chart.h).
+bool IsDrawable(double value) { return std::isfinite(value) && std::abs(value) <= 1e15; }
+
 // Maps data values linearly onto pixels.
 class Scale {
  public:
@@ -134,7 +138,7 @@ struct Range {
   double hi = -std::numeric_limits<double>::infinity();
 
   void Add(double value) {
-    if (std::isfinite(value)) {
+    if (IsDrawable(value)) {
       lo = std::min(lo, value);
       hi = std::max(hi, value);
     }
@@ -155,7 +159,7 @@ std::string TickLabel(double value, XAxis axis, const NumberFormat& format, doub
 size_t PointCount(const Series& series) { return std::min(series.x.size(), series.y.size()); }
 
 bool IsFinitePoint(const Series& series, size_t i) {
-  return std::isfinite(series.x[i]) && std::isfinite(series.y[i]);
+  return IsDrawable(series.x[i]) && IsDrawable(series.y[i]);
 }
 
 using Point = std::pair<double, double>;
@@ -382,10 +386,12 @@ std::string RenderSvg(const LineChart& chart) {
   const double top = legend_top + legend_height + (legend.empty() ? 4 : 16);
   const double bottom_margin = chart.x_label.empty() ? 30 : 48;
   constexpr double kLaneGap = 16;
+  const double lane_height =
+      std::isfinite(chart.lane_height) ? std::clamp(chart.lane_height, 24.0, 400.0) : 56;
   const double lane_count = static_cast<double>(std::max<size_t>(lane_series.size(), 1));
-  const double height =
-      lanes ? top + lane_count * (chart.lane_height + kLaneGap) - kLaneGap + bottom_margin
-            : std::max(chart.height, 160);
+  const double height = lanes
+                            ? top + lane_count * (lane_height + kLaneGap) - kLaneGap + bottom_margin
+                            : std::max(chart.height, 160);
   const double bottom = height - bottom_margin;
 
   std::string out;
@@ -415,7 +421,7 @@ std::string RenderSvg(const LineChart& chart) {
   y_range.Add(chart.y_min);
   y_range.Add(chart.y_max);
 
-  const double plot_height = lanes ? chart.lane_height : bottom - top;
+  const double plot_height = lanes ? lane_height : bottom - top;
   // A lane shows only its lowest and highest tick; five keep the highest close to the data.
   const Ticks y_ticks = NiceTicks(y_range.lo, y_range.hi,
                                   lanes ? 5 : std::max(3, static_cast<int>(plot_height / 45)));
@@ -474,7 +480,7 @@ std::string RenderSvg(const LineChart& chart) {
   bool hover_heading = false;  // the first series drawn carries the x texts
   for (size_t panel = 0; panel < std::max<size_t>(panels, 1); ++panel) {
     const double panel_top =
-        lanes ? top + static_cast<double>(panel) * (chart.lane_height + kLaneGap) : top;
+        lanes ? top + static_cast<double>(panel) * (lane_height + kLaneGap) : top;
     const double panel_bottom = panel_top + plot_height;
     const Scale y_scale(y_ticks.lo, y_ticks.hi, panel_bottom, panel_top);
     for (size_t i = 0; i < y_ticks.values.size(); ++i) {
@@ -623,7 +629,7 @@ std::string RenderSvg(const BarChart& chart) {
            FormatCoord(left - 12), FormatCoord(band_top + band_height / 2), kTitleColor, name);
     for (size_t s = 0; s < chart.series.size(); ++s) {
       const BarSeries& series = chart.series[s];
-      if (category >= series.values.size() || !std::isfinite(series.values[category])) {
+      if (category >= series.values.size() || !IsDrawable(series.values[category])) {
         continue;
       }
       const double value = series.values[category];
@@ -650,7 +656,7 @@ std::string RenderSvg(const BarChart& chart) {
   }
   for (size_t i = 0; i < chart.references.size(); ++i) {
     const ReferenceValue& reference = chart.references[i];
-    if (!std::isfinite(reference.value)) {
+    if (!IsDrawable(reference.value)) {
       continue;
     }
     const std::string x = FormatCoord(scale(reference.value));

@@ -25,7 +25,8 @@
 //   never reads a clock.
 // - Long series are fine: where points outnumber the pixel columns, each column keeps its
 //   first, lowest, highest and last point (spikes survive), and hover shows its highest value.
-// - Bad data: non-finite values are skipped (a line breaks at them); a chart with no finite
+// - Bad data: non-finite values, and absurd ones beyond +-1e15, are skipped (a line breaks at
+//   them); a chart with no finite
 //   point shows a "No data" note instead of lines. No "nan" or "inf" ever reaches the SVG.
 // - Output is deterministic: the same chart gives byte-identical SVG (fixed-precision numbers,
 //   no ids, no clock, no randomness). Every drawn data mark has class "gp-mark", the SVG root
@@ -95,7 +96,7 @@ struct LineChart {
   double y_max = std::numeric_limits<double>::quiet_NaN();
   int width = 960;
   int height = 380;         // the overlay layout's; small multiples grow with the lane count
-  double lane_height = 56;  // small multiples only
+  double lane_height = 56;  // small multiples only; kept within [24, 400]
 };
 
 struct BarSeries {
