@@ -1,35 +1,26 @@
 #include "report/chart.h"
 
 #include <cmath>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "report/testing/markup_checker.h"
+#include "report/testing/markup_query.h"
 
 namespace gpupack::report {
 namespace {
 
-size_t Count(const std::string& text, const std::string& needle) {
-  size_t count = 0;
-  for (size_t pos = text.find(needle); pos != std::string::npos;
-       pos = text.find(needle, pos + needle.size())) {
-    ++count;
-  }
-  return count;
-}
+using testing::Attribute;
+using testing::CountOf;
+using testing::StartTags;
+
+size_t Count(const std::string& text, const std::string& needle) { return CountOf(text, needle); }
 
 // The texts of every <text class="`css_class`" ...>...</text>.
 std::vector<std::string> Texts(const std::string& svg, const std::string& css_class) {
-  std::vector<std::string> texts;
-  const std::regex pattern("<text class=\"" + css_class + "\"[^>]*>([^<]*)</text>");
-  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), pattern);
-       it != std::sregex_iterator(); ++it) {
-    texts.push_back((*it)[1]);
-  }
-  return texts;
+  return testing::ElementTexts(svg, "<text class=\"" + css_class + "\"");
 }
 
 double ParseNumber(std::string text) {
@@ -38,8 +29,7 @@ double ParseNumber(std::string text) {
 }
 
 void ExpectNoNonFiniteNumbers(const std::string& svg) {
-  const std::regex non_finite("(^|[^A-Za-z])(nan|inf|infinity)([^A-Za-z]|$)", std::regex::icase);
-  EXPECT_FALSE(std::regex_search(svg, non_finite)) << svg;
+  EXPECT_FALSE(testing::HasNonFiniteWord(svg)) << svg;
 }
 
 void ExpectWellFormed(const std::string& svg) {
@@ -49,11 +39,8 @@ void ExpectWellFormed(const std::string& svg) {
 
 // The d attribute of the first data path.
 std::string FirstPath(const std::string& svg) {
-  std::smatch match;
-  if (!std::regex_search(svg, match, std::regex("<path class=\"gp-mark\" d=\"([^\"]*)\""))) {
-    return "";
-  }
-  return match[1];
+  const std::vector<std::string> paths = StartTags(svg, "<path class=\"gp-mark\"");
+  return paths.empty() ? "" : Attribute(paths[0], "d").value_or("");
 }
 
 LineChart TwoSeriesChart() {
@@ -221,16 +208,10 @@ TEST(LineChartTest, DecimatesLongSeriesKeepingTheirSpikes) {
   // The lone spike is still drawn and still shown on hover.
   const std::vector<std::string> y_ticks = Texts(svg, "gp-y-tick");
   EXPECT_EQ(y_ticks.back(), "100");
-  std::smatch top_tick;
-  ASSERT_TRUE(std::regex_search(
-      svg, top_tick,
-      std::regex("<text class=\"gp-y-tick\" x=\"[^\"]*\" y=\"([^\"]*)\"[^>]*>100<")));
-  const double top = std::stod(top_tick[1]);
+  const double top = std::stod(*Attribute(StartTags(svg, "<text class=\"gp-y-tick\"").back(), "y"));
   double highest = 1e9;  // the smallest pixel y of the line
-  const std::regex point("L[0-9.]+ ([0-9.]+)");
-  for (auto it = std::sregex_iterator(path.begin(), path.end(), point);
-       it != std::sregex_iterator(); ++it) {
-    highest = std::min(highest, std::stod((*it)[1]));
+  for (size_t pos = path.find('L'); pos != std::string::npos; pos = path.find('L', pos + 1)) {
+    highest = std::min(highest, std::stod(path.substr(path.find(' ', pos) + 1)));
   }
   EXPECT_LT(highest - top, 10);  // 97 of 100 is near the top
   EXPECT_NE(svg.find("&quot;97&quot;"), std::string::npos);
@@ -261,11 +242,7 @@ TEST(LineChartTest, SmallMultiplesGiveEachDataSeriesALaneWithTheReference) {
 
 TEST(LineChartTest, SmallMultiplesGrowWithTheLaneCount) {
   LineChart chart = LanesChart();
-  const auto height = [](const std::string& svg) {
-    std::smatch match;
-    std::regex_search(svg, match, std::regex("height=\"([0-9.]+)\""));
-    return std::stod(match[1]);
-  };
+  const auto height = [](const std::string& svg) { return std::stod(*Attribute(svg, "height")); };
   const double two_lanes = height(RenderSvg(chart));
   chart.series.emplace_back("third", std::vector<double>{0, 30}, std::vector<double>{2, 3});
   EXPECT_NEAR(height(RenderSvg(chart)) - two_lanes, chart.lane_height + 16, 0.11);
@@ -278,23 +255,18 @@ TEST(LineChartTest, CarriesHoverDataForEverySeries) {
   chart.series[1].y[2] = NAN;
   const std::string svg = RenderSvg(chart);
   ExpectWellFormed(svg);
-  std::vector<std::smatch> data;
-  const std::regex pattern(
-      "<g class=\"gp-hover-series\" data-name=\"([^\"]*)\" "
-      "data-color=\"[^\"]*\" data-px=\"([^\"]*)\" data-py=\"[^\"]*\" "
-      "data-v=\"([^\"]*)\"( data-xl=\"([^\"]*)\")?/>");
-  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), pattern);
-       it != std::sregex_iterator(); ++it) {
-    data.push_back(*it);
-  }
+  const std::vector<std::string> data = StartTags(svg, "<g class=\"gp-hover-series\"");
   ASSERT_EQ(data.size(), 2u);
-  EXPECT_EQ(data[0][3], "[&quot;3.0&quot;,&quot;17.0&quot;,&quot;42.0&quot;,&quot;57.0&quot;]");
-  EXPECT_EQ(data[0][5], "[&quot;0&quot;,&quot;10&quot;,&quot;20&quot;,&quot;30&quot;]");
+  EXPECT_EQ(Attribute(data[0], "data-v"),
+            "[&quot;3.0&quot;,&quot;17.0&quot;,&quot;42.0&quot;,&quot;57.0&quot;]");
+  EXPECT_EQ(Attribute(data[0], "data-xl"),
+            "[&quot;0&quot;,&quot;10&quot;,&quot;20&quot;,&quot;30&quot;]");
+  EXPECT_EQ(Count(*Attribute(data[0], "data-px"), " "), 3u);
   // The second series: its name escaped, its non-finite point left out, no x texts.
-  EXPECT_EQ(data[1][1], "a&quot;b&lt;c");
-  EXPECT_EQ(Count(data[1][2], " "), 2u);
-  EXPECT_EQ(data[1][3], "[&quot;1.0&quot;,&quot;6.0&quot;,&quot;21.0&quot;]");
-  EXPECT_FALSE(data[1][4].matched);
+  EXPECT_EQ(Attribute(data[1], "data-name"), "a&quot;b&lt;c");
+  EXPECT_EQ(Count(*Attribute(data[1], "data-px"), " "), 2u);
+  EXPECT_EQ(Attribute(data[1], "data-v"), "[&quot;1.0&quot;,&quot;6.0&quot;,&quot;21.0&quot;]");
+  EXPECT_EQ(Attribute(data[1], "data-xl"), std::nullopt);
   EXPECT_EQ(Count(svg, "class=\"gp-crosshair\""), 1u);
 }
 
@@ -350,12 +322,8 @@ TEST(BarChartTest, DrawsNegativeValuesLeftOfZero) {
   const std::string svg = RenderSvg(chart);
   ExpectWellFormed(svg);
   std::vector<std::pair<double, double>> bars;  // x, width
-  const std::regex pattern(
-      "<rect class=\"gp-mark\" x=\"([0-9.]+)\" y=\"[0-9.]+\" "
-      "width=\"([0-9.]+)\"");
-  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), pattern);
-       it != std::sregex_iterator(); ++it) {
-    bars.emplace_back(std::stod((*it)[1]), std::stod((*it)[2]));
+  for (const std::string& rect : StartTags(svg, "<rect class=\"gp-mark\"")) {
+    bars.emplace_back(std::stod(*Attribute(rect, "x")), std::stod(*Attribute(rect, "width")));
   }
   ASSERT_EQ(bars.size(), 2u);
   // The negative bar ends where the positive one starts: at zero; it is a third as long.
