@@ -26,13 +26,15 @@
 // - Long series are fine: where points outnumber the pixel columns, each column keeps its
 //   first, lowest, highest and last point (spikes survive), and hover shows its highest value.
 // - Bad data: non-finite values, and absurd ones beyond +-1e15, are skipped (a line breaks at
-//   them); a chart with no finite
-//   point shows a "No data" note instead of lines. No "nan" or "inf" ever reaches the SVG.
+//   them); a chart with no finite point shows a "No data" note instead of lines. No "nan" or
+//   "inf" ever reaches the SVG.
+// - A bar chart's rows and a small-multiples chart's lanes set its height; widths and heights
+//   are those of the SVG's viewBox, which the report scales to the page.
 // - Output is deterministic: the same chart gives byte-identical SVG (fixed-precision numbers,
 //   no ids, no clock, no randomness). Every drawn data mark has class "gp-mark", the SVG root
 //   class "gp-chart", so tests and the report's self-check can find them.
-// - Every text the caller gives is escaped. Hovering a bar or a line shows its name and value
-//   through SVG <title> elements, which need no script. Line charts also carry, per series, the
+// - Every text the caller gives is escaped. Hovering a bar shows its category and value, and a
+//   line its name, through SVG <title> elements, which need no script. Line charts also carry, per series, the
 //   pixel positions and value texts of their points (an empty <g class="gp-hover-series">), from
 //   which the report's script draws a crosshair and a tooltip with every series' value.
 //
