@@ -1,6 +1,7 @@
 #include "report/chart.h"
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,9 @@
 
 namespace gpupack::report {
 namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 using testing::Attribute;
 using testing::CountOf;
@@ -139,8 +143,8 @@ TEST(LineChartTest, ShowsNoDataInsteadOfAnEmptyPlot) {
   LineChart empty_series = no_series;
   empty_series.series.emplace_back("a", std::vector<double>{}, std::vector<double>{});
   LineChart only_nan = no_series;
-  only_nan.series.emplace_back("a", std::vector<double>{0, NAN, 2},
-                               std::vector<double>{NAN, 1, INFINITY});
+  only_nan.series.emplace_back("a", std::vector<double>{0, kNaN, 2},
+                               std::vector<double>{kNaN, 1, kInf});
   for (const LineChart& chart : {no_series, empty_series, only_nan}) {
     const std::string svg = RenderSvg(chart);
     ExpectWellFormed(svg);
@@ -153,7 +157,7 @@ TEST(LineChartTest, ShowsNoDataInsteadOfAnEmptyPlot) {
 TEST(LineChartTest, BreaksTheLineAtNonFiniteValues) {
   LineChart chart;
   chart.series.emplace_back("a", std::vector<double>{0, 1, 2, 3, 4, 5, 6},
-                            std::vector<double>{1, 2, NAN, 3, 4, INFINITY, 5});
+                            std::vector<double>{1, 2, kNaN, 3, 4, kInf, 5});
   const std::string svg = RenderSvg(chart);
   EXPECT_EQ(Count(FirstPath(svg), "M"), 2u);               // (0,1)-(1,2) and (3,3)-(4,4)
   EXPECT_EQ(Count(svg, "<circle class=\"gp-mark\""), 1u);  // the lone (6,5)
@@ -252,7 +256,7 @@ TEST(LineChartTest, CarriesHoverDataForEverySeries) {
   LineChart chart = TwoSeriesChart();
   chart.y_format = NumberFormat::Fixed(1);
   chart.series[1].name = "a\"b<c";
-  chart.series[1].y[2] = NAN;
+  chart.series[1].y[2] = kNaN;
   const std::string svg = RenderSvg(chart);
   ExpectWellFormed(svg);
   const std::vector<std::string> data = StartTags(svg, "<g class=\"gp-hover-series\"");
@@ -336,7 +340,7 @@ TEST(BarChartTest, ShowsNoDataWithoutValues) {
   BarChart chart;
   chart.title = "Cost";
   chart.categories = {"a"};
-  chart.series.emplace_back("cost", std::vector<double>{NAN});
+  chart.series.emplace_back("cost", std::vector<double>{kNaN});
   const std::string svg = RenderSvg(chart);
   ExpectWellFormed(svg);
   EXPECT_NE(svg.find(">No data</text>"), std::string::npos);

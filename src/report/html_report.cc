@@ -240,7 +240,8 @@ void HtmlReport::AddTable(const DataTable& table) {
     for (size_t c = 0; c < columns; ++c) {
       const TableCell* cell = c < row.size() ? &row[c] : nullptr;
       const bool has_value = cell != nullptr && std::isfinite(cell->value);
-      const bool is_best = has_value && best[c] && cell->value == *best[c];
+      const std::optional<double>& column_best = best[c];
+      const bool is_best = has_value && column_best && cell->value == *column_best;
       if (is_best) {
         html += "<td class=\"num best\" title=\"best\">";
       } else {

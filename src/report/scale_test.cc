@@ -1,6 +1,7 @@
 #include "report/scale.h"
 
 #include <cmath>
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -8,6 +9,9 @@
 
 namespace gpupack::report {
 namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 TEST(FormatNumberTest, GroupsThousandsAndAddsPrefixAndSuffix) {
   EXPECT_EQ(FormatNumber(1234567.891, NumberFormat::Fixed(2)), "1,234,567.89");
@@ -27,8 +31,8 @@ TEST(FormatNumberTest, NeverWritesNegativeZero) {
 }
 
 TEST(FormatNumberTest, WritesNonFiniteValuesAsNotAvailable) {
-  EXPECT_EQ(FormatNumber(std::nan(""), {}), "n/a");
-  EXPECT_EQ(FormatNumber(INFINITY, NumberFormat::Currency("$", 2)), "n/a");
+  EXPECT_EQ(FormatNumber(kNaN, NumberFormat()), "n/a");
+  EXPECT_EQ(FormatNumber(kInf, NumberFormat::Currency("$", 2)), "n/a");
 }
 
 TEST(FormatDurationTest, WritesTheTwoLargestUnits) {
@@ -40,7 +44,7 @@ TEST(FormatDurationTest, WritesTheTwoLargestUnits) {
   EXPECT_EQ(FormatDuration(86400), "1d");
   EXPECT_EQ(FormatDuration(86400 + 6 * 3600 + 59), "1d 6h");
   EXPECT_EQ(FormatDuration(-3600), "-1h");
-  EXPECT_EQ(FormatDuration(std::nan("")), "n/a");
+  EXPECT_EQ(FormatDuration(kNaN), "n/a");
 }
 
 void ExpectCovers(const Ticks& ticks, double lo, double hi) {
