@@ -34,9 +34,10 @@
 //   no ids, no clock, no randomness). Every drawn data mark has class "gp-mark", the SVG root
 //   class "gp-chart", so tests and the report's self-check can find them.
 // - Every text the caller gives is escaped. Hovering a bar shows its category and value, and a
-//   line its name, through SVG <title> elements, which need no script. Line charts also carry, per series, the
-//   pixel positions and value texts of their points (an empty <g class="gp-hover-series">), from
-//   which the report's script draws a crosshair and a tooltip with every series' value.
+//   line its name, through SVG <title> elements, which need no script. Line charts also carry,
+//   per series, the pixel positions and value texts of their points (an empty
+//   <g class="gp-hover-series">), from which the report's script draws a crosshair and a
+//   tooltip with every series' value.
 //
 // Thread safety: values and pure functions.
 #pragma once
