@@ -123,7 +123,7 @@ class Scale {
   Scale(double data_lo, double data_hi, double pixel_lo, double pixel_hi)
       : data_lo_(data_lo),
         pixel_lo_(pixel_lo),
-        factor_((pixel_hi - pixel_lo) / (data_hi - data_lo)) {}
+        factor_(data_hi > data_lo ? (pixel_hi - pixel_lo) / (data_hi - data_lo) : 0) {}
 
   double operator()(double value) const { return pixel_lo_ + (value - data_lo_) * factor_; }
 

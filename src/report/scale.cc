@@ -46,7 +46,8 @@ Ticks MakeTicks(double lo_units, double hi_units, double step) {
 Ticks FirstFittingStep(double lo, double hi, int max_ticks, const std::vector<double>& steps) {
   for (double step : steps) {
     const double lo_units = std::floor(lo / step + kStepEpsilon);
-    const double hi_units = std::ceil(hi / step - kStepEpsilon);
+    // A range far narrower than the step would otherwise round to a single tick.
+    const double hi_units = std::max(std::ceil(hi / step - kStepEpsilon), lo_units + 1);
     if (hi_units - lo_units <= max_ticks - 1) {
       return MakeTicks(lo_units, hi_units, step);
     }
@@ -156,7 +157,10 @@ Ticks NiceTicks(double data_lo, double data_hi, int max_ticks) {
            "NiceTicks needs a finite, ordered range");
   max_ticks = std::max(max_ticks, 3);
   WidenEmptyRange(data_lo, data_hi);
-  const double raw_step = (data_hi - data_lo) / (max_ticks - 1);
+  // Nine significant digits at most: finer steps than that do not survive double arithmetic
+  // far from zero (1e15 + 0.05 == 1e15), and no axis label needs them.
+  const double raw_step = std::max((data_hi - data_lo) / (max_ticks - 1),
+                                   std::max(std::abs(data_lo), std::abs(data_hi)) * 1e-9);
   double magnitude = std::pow(10.0, std::floor(std::log10(raw_step)));
   // Ends off the step grid can cost up to two extra ticks; a step as long as the range always
   // fits, as three ticks at most.

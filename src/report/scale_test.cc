@@ -107,6 +107,14 @@ TEST(DurationTicksTest, UsesWholeDaysForMonths) {
   EXPECT_LE(ticks.values.size(), 8u);
 }
 
+TEST(DurationTicksTest, GivesTwoTicksForARangeFarNarrowerThanASecond) {
+  ExpectCovers(DurationTicks(0, 1e-300, 5), 0, 1e-300);
+}
+
+TEST(NiceTicksTest, CoverANarrowRangeFarFromZero) {
+  ExpectCovers(NiceTicks(1e15, 1e15 + 0.25, 5), 1e15, 1e15 + 0.25);
+}
+
 TEST(DurationTicksTest, DrawsASinglePointInTime) {
   ExpectCovers(DurationTicks(600, 600, 5), 600, 600);
 }
