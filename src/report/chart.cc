@@ -477,7 +477,10 @@ std::string RenderSvg(const LineChart& chart) {
   // In the overlay layout there is one panel that holds every series; in the lanes layout one
   // panel per data series, each with the reference series too.
   const size_t panels = lanes ? lane_series.size() : 1;
-  bool hover_heading = false;  // the first series drawn carries the x texts
+  // Hover data per series, listed data series first, then references, as the legend; the
+  // first listed carries the x texts. References take their positions in the first lane.
+  std::vector<std::string> hover(chart.series.size());
+  const size_t heading_series = lane_series.empty() ? 0 : lane_series[0];
   for (size_t panel = 0; panel < std::max<size_t>(panels, 1); ++panel) {
     const double panel_top =
         lanes ? top + static_cast<double>(panel) * (lane_height + kLaneGap) : top;
@@ -519,10 +522,16 @@ std::string RenderSvg(const LineChart& chart) {
       const bool fill = lanes && !series.reference;
       DrawSeries(out, series, PixelRuns(series, x_scale, y_scale), styles[index],
                  fill ? &area_base : nullptr);
-      // Hover data once per series: references in the first panel only.
-      if (!lanes || !series.reference || panel == 0) {
-        DrawHoverData(out, chart, series, x_scale, y_scale, styles[index].color, !hover_heading);
-        hover_heading = true;
+      if (panel == 0 || !series.reference) {
+        DrawHoverData(hover[index], chart, series, x_scale, y_scale, styles[index].color,
+                      index == heading_series);
+      }
+    }
+  }
+  for (bool reference : {false, true}) {
+    for (size_t i = 0; i < chart.series.size(); ++i) {
+      if (chart.series[i].reference == reference) {
+        out += hover[i];
       }
     }
   }

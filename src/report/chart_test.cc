@@ -241,6 +241,12 @@ TEST(LineChartTest, SmallMultiplesGiveEachDataSeriesALaneWithTheReference) {
   EXPECT_EQ(Count(svg, "class=\"gp-legend-item\""), 1u);
   // Each lane labels its top tick (60) and not its zero.
   EXPECT_EQ(Texts(svg, "gp-y-tick"), (std::vector<std::string>{"60", "60"}));
+  // Hover lists each series once, as the legend would: data series, then the reference.
+  std::vector<std::string> hover_names;
+  for (const std::string& tag : StartTags(svg, "<g class=\"gp-hover-series\"")) {
+    hover_names.push_back(Attribute(tag, "data-name").value_or(""));
+  }
+  EXPECT_EQ(hover_names, (std::vector<std::string>{"dedicated", "auto", "needed"}));
   ExpectNoNonFiniteNumbers(svg);
 }
 
