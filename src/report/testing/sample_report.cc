@@ -186,11 +186,12 @@ HtmlReport SampleSavingsReport() {
   report.AddVerdict(
       fmt::format("{} saves {:.0f}% against dedicated GPUs", table.rows[best_row][0].text,
                   best_savings * 100),
-      fmt::format("It needs {:.0f} GPU-hours where dedicated GPUs take {:.0f}, within {:.0f}% of "
-                  "the lower bound of {:.0f} GPU-hours, with pods waiting no longer than under "
-                  "the other sharing strategies.",
-                  table.rows[best_row][1].value, table.rows.front()[1].value,
-                  (table.rows[best_row][1].value / needed_gpu_hours - 1) * 100, needed_gpu_hours));
+      fmt::format("It needs {} GPU-hours where dedicated GPUs take {}, {} above the lower bound "
+                  "of {} GPU-hours, and its pods wait no longer than under the other strategies.",
+                  table.rows[best_row][1].text, table.rows.front()[1].text,
+                  FormatNumber(table.rows[best_row][1].value / needed_gpu_hours - 1,
+                               NumberFormat::Percent(0)),
+                  FormatNumber(needed_gpu_hours, NumberFormat::Fixed(0))));
   report.AddHeading("Summary");
   report.AddTable(table);
   report.AddHeading("Capacity over the day");
