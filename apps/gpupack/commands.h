@@ -27,5 +27,6 @@ tl::unexpected<Error> ExitQuietly();
 bool IsQuietExit(const Error& error);
 
 void RegisterVersionCommand(CLI::App& root);
+void RegisterBenchCommand(CLI::App& root);
 
 }  // namespace gpupack::app
