@@ -230,11 +230,16 @@ Status RunPackingBench(const BenchOptions& options) {
     stats.seconds.push_back(record.seconds);
     stats.unallocated.push_back(record.result.unallocated_gpus_at_end);
   }
+  // Published runs with our seeds; all of them when none of their seeds is ours.
+  auto is_our_seed = [&](const sim::PublishedPackingRun& run) {
+    return std::find(seeds.begin(), seeds.end(), run.seed) != seeds.end();
+  };
+  const bool same_seeds = std::any_of(published.begin(), published.end(), is_our_seed);
   std::map<CurveKey, CurveStats> theirs;
   for (const sim::PublishedPackingRun& run : published) {
     if (std::abs(run.tune - options.inflate) > 1e-9)
       continue;
-    if (std::find(seeds.begin(), seeds.end(), run.seed) == seeds.end())
+    if (same_seeds && !is_our_seed(run))
       continue;
     std::string trace = run.workload.starts_with("openb_pod_list_")
                             ? run.workload.substr(std::string("openb_pod_list_").size())

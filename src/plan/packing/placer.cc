@@ -12,9 +12,42 @@ constexpr std::array<Policy, 8> kAllPolicies = {
     Policy::kFirstFit,   Policy::kRandom,  Policy::kDotProd, Policy::kGpuClustering,
     Policy::kGpuPacking, Policy::kBestFit, Policy::kFgd,     Policy::kGpupack};
 
-double StrandedGpus(const PackNode& node, int64_t cpu_milli_per_gpu) {
-  double fed = static_cast<double>(node.cpu_milli_free) / static_cast<double>(cpu_milli_per_gpu);
-  return std::max(0.0, static_cast<double>(node.FullyFreeGpus()) - fed);
+// Idle GPU capacity (in GPUs) beyond what the node's free CPU and memory can feed.
+double StrandedGpus(const PackNode& node, const GpupackWeights& weights) {
+  double fed_by_cpu =
+      static_cast<double>(node.cpu_milli_free) / static_cast<double>(weights.cpu_milli_per_gpu);
+  double fed_by_memory =
+      static_cast<double>(node.memory_mib_free) / static_cast<double>(weights.memory_mib_per_gpu);
+  double idle = static_cast<double>(node.GpuFreeMilli()) / kMilliPerGpu;
+  return std::max(0.0, idle - std::min(fed_by_cpu, fed_by_memory));
+}
+
+// See Placer::hole_waste_.
+std::vector<int32_t> HoleWasteTable(const WorkloadProfile& profile, int32_t min_filler_milli) {
+  std::vector<int32_t> sizes;
+  for (const TypicalPod& pod : profile.typical_pods) {
+    if (pod.num_gpu == 1 && pod.gpu_milli < kMilliPerGpu && pod.gpu_milli >= min_filler_milli) {
+      sizes.push_back(pod.gpu_milli);
+    }
+  }
+  std::vector<bool> reachable(kMilliPerGpu + 1, false);
+  reachable[0] = true;
+  for (int32_t sum = 1; sum <= kMilliPerGpu; ++sum) {
+    for (int32_t size : sizes) {
+      if (size <= sum && reachable[static_cast<size_t>(sum - size)]) {
+        reachable[static_cast<size_t>(sum)] = true;
+        break;
+      }
+    }
+  }
+  std::vector<int32_t> waste(kMilliPerGpu + 1, 0);
+  int32_t largest_fill = 0;
+  for (int32_t free = 0; free < kMilliPerGpu; ++free) {
+    if (reachable[static_cast<size_t>(free)])
+      largest_fill = free;
+    waste[static_cast<size_t>(free)] = free - largest_fill;
+  }
+  return waste;
 }
 
 double Ratio(int64_t part, int64_t whole) {
@@ -60,7 +93,11 @@ Result<Policy> ParsePolicy(std::string_view name) {
 }
 
 Placer::Placer(Policy policy, WorkloadProfile profile, uint64_t seed, GpupackWeights weights)
-    : policy_(policy), profile_(std::move(profile)), rng_(seed), weights_(weights) {}
+    : policy_(policy),
+      profile_(std::move(profile)),
+      rng_(seed),
+      weights_(weights),
+      hole_waste_(HoleWasteTable(profile_, weights_.min_filler_milli)) {}
 
 double Placer::FragmentationOf(const PackCluster& cluster, int32_t node_index) {
   const size_t index = static_cast<size_t>(node_index);
@@ -130,9 +167,14 @@ double Placer::Score(const PackCluster& cluster, int32_t node_index, const PackP
   }
   double score = FgdScore(cluster, node_index, after);
   if (policy_ == Policy::kGpupack) {
-    double stranded_growth = StrandedGpus(after, weights_.cpu_milli_per_gpu) -
-                             StrandedGpus(node, weights_.cpu_milli_per_gpu);
-    score -= weights_.stranded_gpu * stranded_growth;
+    score -= weights_.stranded_gpu * (StrandedGpus(after, weights_) - StrandedGpus(node, weights_));
+    int32_t hole_growth = 0;
+    for (int32_t gpu : gpus) {
+      const size_t index = static_cast<size_t>(gpu);
+      hole_growth += hole_waste_[static_cast<size_t>(after.gpu_free_milli[index])] -
+                     hole_waste_[static_cast<size_t>(node.gpu_free_milli[index])];
+    }
+    score -= weights_.hole_waste * hole_growth / kMilliPerGpu;
     if (node.model >= 0 && pod.num_gpu > 0) {
       score -= weights_.model_scarcity * static_cast<double>(pod.GpuRequestMilli()) / kMilliPerGpu *
                profile_.model_pressure[static_cast<size_t>(node.model)];
