@@ -20,6 +20,8 @@ std::vector<size_t> ArrivalOrder(std::span<const OpenbPod> pods, int64_t gpu_cap
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return pods[a].name < pods[b].name; });
+  // Re-sampling draws from the name-sorted list, so the file's row order never matters.
+  const std::vector<size_t> by_name = order;
   Rng rng(seed);
   for (size_t index = order.size(); index > 1; --index) {
     std::swap(order[index - 1], order[rng.Uniform(index)]);
@@ -29,7 +31,7 @@ std::vector<size_t> ArrivalOrder(std::span<const OpenbPod> pods, int64_t gpu_cap
     requested += int64_t{pod.num_gpu} * pod.gpu_milli;
   const double target = inflate * static_cast<double>(gpu_capacity_milli);
   while (static_cast<double>(requested) < target && !pods.empty()) {
-    size_t pick = rng.Uniform(pods.size());
+    size_t pick = by_name[rng.Uniform(pods.size())];
     order.push_back(pick);
     requested += int64_t{pods[pick].num_gpu} * pods[pick].gpu_milli;
   }
