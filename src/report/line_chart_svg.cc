@@ -15,8 +15,9 @@ constexpr double kLeft = 70;
 constexpr double kRight = 190;  // room for the legend
 constexpr double kTop = 40;
 constexpr double kBottom = 60;
-constexpr std::array<const char*, 8> kPalette = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
-                                                 "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"};
+constexpr std::array<const char*, 10> kPalette = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                                  "#9467bd", "#8c564b", "#e377c2", "#000000",
+                                                  "#17becf", "#bcbd22"};
 
 std::string Escape(const std::string& text) {
   std::string out;
