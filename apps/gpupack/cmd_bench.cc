@@ -3,6 +3,7 @@
 // comparison against the paper's published results and an allocation-curve chart.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
