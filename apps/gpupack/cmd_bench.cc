@@ -18,7 +18,7 @@
 #include "apps/gpupack/commands.h"
 #include "common/file.h"
 #include "plan/packing/placer.h"
-#include "report/line_chart_svg.h"
+#include "report/chart.h"
 #include "report/output.h"
 #include "sim/packing_experiment.h"
 #include "sim/trace/openb.h"
@@ -353,30 +353,33 @@ Status RunPackingBench(const BenchOptions& options) {
     chart.y_label = "GPU allocation ratio (%)";
     // Below ~70% arrivals every policy places everything (the diagonal); show where they part.
     const size_t first_point = std::min<size_t>(70, last_point);
+    std::vector<double> x;
+    for (size_t point = first_point; point <= last_point; ++point) {
+      x.push_back(static_cast<double>(point));
+    }
     auto window = [&](const std::vector<double>& curve) {
       return std::vector<double>(curve.begin() + static_cast<std::ptrdiff_t>(first_point),
                                  curve.end());
     };
-    for (size_t point = first_point; point <= last_point; ++point) {
-      chart.x.push_back(static_cast<double>(point));
-    }
+    chart.y_from_zero = false;
     chart.y_min = 70;
     chart.y_max = 100;
     for (Policy policy : policies) {
       auto it = ours.find({trace, std::string(PolicyName(policy))});
       if (it != ours.end()) {
-        chart.series.push_back(
-            {std::string(PolicyName(policy)), window(it->second.MeanCurve()), false});
+        chart.series.emplace_back(std::string(PolicyName(policy)), x,
+                                  window(it->second.MeanCurve()));
       }
     }
     for (const char* name : {"06-FGD", "05-BestFit"}) {
       auto pub = theirs.find({trace, name});
       if (pub != theirs.end()) {
-        chart.series.push_back(
-            {std::string("published ") + name, window(pub->second.MeanCurve()), true});
+        chart.series
+            .emplace_back(std::string("published ") + name, x, window(pub->second.MeanCurve()))
+            .reference = std::string_view(name) == "06-FGD";
       }
     }
-    GP_TRY(WriteFileAtomically(options.chart, report::RenderLineChartSvg(chart)));
+    GP_TRY(WriteFileAtomically(options.chart, report::RenderSvg(chart)));
   }
 
   std::string text;
