@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -237,19 +236,6 @@ size_t HeaderWrite(char* data, size_t size, size_t count, void* sink_ptr) {
 }
 
 }  // namespace
-
-void RealSleeper::Sleep(Duration duration, const CancelToken* cancel) {
-  // Sleep in slices so a cancel is noticed within 100 ms.
-  auto until = std::chrono::steady_clock::now() + duration;
-  while (std::chrono::steady_clock::now() < until) {
-    if (cancel != nullptr && cancel->IsCancelled()) {
-      return;
-    }
-    std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(100),
-                                                      until - std::chrono::steady_clock::now()));
-  }
-}
 
 Result<std::unique_ptr<HttpKubeClient>> HttpKubeClient::Create(ClusterConfig config,
                                                                HttpClientOptions options) {

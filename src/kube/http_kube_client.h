@@ -26,22 +26,9 @@
 #include "kube/credentials.h"
 #include "kube/kube_client.h"
 #include "kube/kubeconfig.h"
+#include "kube/sleeper.h"
 
 namespace gpupack::kube {
-
-// Waits: the real one sleeps, the tests' one advances a ManualClock.
-class Sleeper {
- public:
-  virtual ~Sleeper() = default;
-
-  // Waits `duration`, or less when `cancel` is set meanwhile.
-  virtual void Sleep(Duration duration, const CancelToken* cancel) = 0;
-};
-
-class RealSleeper final : public Sleeper {
- public:
-  void Sleep(Duration duration, const CancelToken* cancel) override;
-};
 
 struct RetryPolicy {
   int max_attempts = 5;  // tries in all, the first included

@@ -1,0 +1,107 @@
+// Compact forms of the API objects the informers cache. A parsed nlohmann::json Pod costs about
+// 20 KB and a Node about 40 KB (every string and map node on the heap); these structs keep what
+// gpupack reads — identity, labels, annotations, owners, and the scheduling facts (capacity,
+// taints, requests, selectors, tolerations) — in a few hundred bytes (BENCHMARKS.md has the
+// measured figures). managedFields, conditions other than Ready/PodScheduled, container images,
+// statuses and the like are dropped. Generic objects (NodeClaims, NodeTemplates, ConfigMaps)
+// keep their body as compact JSON text minus metadata, which a consumer parses when it needs it.
+//
+// Quantities are exact integers as common/quantity.h parses them: cpu in milli-CPU, memory,
+// ephemeral-storage and hugepages-* in bytes, everything else (nvidia.com/gpu, pods) as counts.
+//
+// Thread safety: values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "common/error.h"
+#include "kube/resource.h"
+
+namespace gpupack::kube {
+
+// Sorted by key (the API server sends maps sorted; the decoder keeps that order).
+using StringPairs = std::vector<std::pair<std::string, std::string>>;
+using ResourceList = std::vector<std::pair<std::string, int64_t>>;
+
+struct OwnerRef {
+  std::string kind;
+  std::string name;
+  std::string uid;
+  bool controller = false;
+};
+
+struct ObjectMeta {
+  std::string namespace_name;
+  std::string name;
+  std::string uid;
+  std::string resource_version;
+  StringPairs labels;
+  StringPairs annotations;
+  std::vector<OwnerRef> owners;
+  std::vector<std::string> finalizers;
+  bool deleting = false;  // deletionTimestamp set
+
+  ObjectKey Key() const { return ObjectKey{namespace_name, name}; }
+
+  // The value of a label, or nullptr.
+  const std::string* Label(std::string_view key) const;
+};
+
+struct Taint {
+  std::string key;
+  std::string value;
+  std::string effect;
+};
+
+struct Toleration {
+  std::string key;
+  std::string op;  // "Equal" or "Exists"
+  std::string value;
+  std::string effect;  // empty: every effect
+};
+
+struct NodeObject {
+  ObjectMeta meta;
+  std::string provider_id;
+  bool unschedulable = false;
+  bool ready = false;
+  std::vector<Taint> taints;
+  ResourceList capacity;
+  ResourceList allocatable;
+};
+
+struct PodObject {
+  ObjectMeta meta;
+  std::string node_name;  // empty: not scheduled
+  std::string scheduler_name;
+  std::string phase;
+  int32_t priority = 0;
+  bool unschedulable = false;  // PodScheduled=False, reason Unschedulable
+  // Effective request per resource: max(sum of containers, largest init container) plus
+  // overhead; a limit stands in for a missing request, as the API server defaults it.
+  ResourceList requests;
+  StringPairs node_selector;
+  std::vector<Toleration> tolerations;
+};
+
+struct GenericObject {
+  ObjectMeta meta;
+  std::string body;  // the object without metadata, as compact JSON
+};
+
+// Decoders: InvalidArgument naming the object and field when the JSON is not of that shape.
+[[nodiscard]] Result<ObjectMeta> DecodeMeta(const nlohmann::json& object);
+[[nodiscard]] Result<NodeObject> DecodeNode(const nlohmann::json& object);
+[[nodiscard]] Result<PodObject> DecodePod(const nlohmann::json& object);
+[[nodiscard]] Result<GenericObject> DecodeGeneric(const nlohmann::json& object);
+
+// Parses one quantity by its resource name (see above).
+[[nodiscard]] Result<int64_t> ParseResourceQuantity(std::string_view resource,
+                                                    std::string_view quantity);
+
+}  // namespace gpupack::kube
