@@ -71,7 +71,11 @@ std::string Where(const Json& object) {
   }
   std::string ns = String(*metadata, "namespace");
   std::string name = String(*metadata, "name");
-  return fmt::format("{} {}", String(object, "kind"), ns.empty() ? name : ns + "/" + name);
+  std::string kind = String(object, "kind");
+  if (name.empty()) {
+    return (kind.empty() ? "an" : kind) + " object";
+  }
+  return fmt::format("{} {}", kind, ns.empty() ? name : ns + "/" + name);
 }
 
 void AddTo(std::map<std::string, int64_t>& total, const ResourceList& list) {
