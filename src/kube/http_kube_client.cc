@@ -53,8 +53,9 @@ std::string WriteQuery(const WriteOptions& options) {
   return query;
 }
 
-nlohmann::json DeleteOptionsJson(const DeleteOptions& options) {
-  nlohmann::json body = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}};
+// The DeleteOptions fields that are set; a DELETE body adds kind and apiVersion.
+nlohmann::json DeleteOptionsFields(const DeleteOptions& options) {
+  nlohmann::json body = nlohmann::json::object();
   if (!options.propagation_policy.empty()) {
     body["propagationPolicy"] = options.propagation_policy;
   }
@@ -626,7 +627,10 @@ Result<nlohmann::json> HttpKubeClient::Delete(const Resource& resource, const Ob
   Request request;
   request.method = "DELETE";
   request.path = resource.ObjectPath(key);
-  request.body = DeleteOptionsJson(options).dump();
+  nlohmann::json body = DeleteOptionsFields(options);
+  body["kind"] = "DeleteOptions";
+  body["apiVersion"] = "v1";
+  request.body = body.dump();
   request.content_type = "application/json";
   request.what = Describe("delete", resource, key.ToString());
   return CallJson(request);
@@ -637,9 +641,8 @@ Status HttpKubeClient::Evict(const ObjectKey& pod, const DeleteOptions& options)
       {"apiVersion", "policy/v1"},
       {"kind", "Eviction"},
       {"metadata", {{"name", pod.name}, {"namespace", pod.namespace_name}}}};
-  if (!options.precondition_uid.empty() || options.grace_period_seconds ||
-      !options.precondition_resource_version.empty()) {
-    eviction["deleteOptions"] = DeleteOptionsJson(options);
+  if (nlohmann::json fields = DeleteOptionsFields(options); !fields.empty()) {
+    eviction["deleteOptions"] = std::move(fields);
   }
   Request request;
   request.method = "POST";

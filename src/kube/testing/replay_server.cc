@@ -82,6 +82,10 @@ ReplayServer::ReplayServer(std::string capture_root, const std::string& testdata
   // as this returns, so no readiness wait is needed.
   port_ = server_->bind_to_any_port("127.0.0.1");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // stop() is a no-op until the accept loop runs, so wait for it (a thread start, not a sleep).
+  while (!server_->is_running()) {
+    std::this_thread::yield();
+  }
 }
 
 ReplayServer::~ReplayServer() {
