@@ -9,9 +9,8 @@
 // Reported: bytes of heap per cached object (glibc mallinfo2 before/after the list), and watch
 // events applied per second.
 #include <benchmark/benchmark.h>
-#include <malloc.h>
-
 #include <fmt/format.h>
+#include <malloc.h>
 #include <nlohmann/json.hpp>
 
 #include "common/file.h"
@@ -21,8 +20,8 @@ namespace gpupack::kube {
 namespace {
 
 nlohmann::json Template(const std::string& list, const std::string& name) {
-  std::string path =
-      std::string(GP_SHARED_DIR) + "/reference/kube-wire/11-final-list-" + list + "/response-body.json";
+  std::string path = std::string(GP_SHARED_DIR) + "/reference/kube-wire/11-final-list-" + list +
+                     "/response-body.json";
   nlohmann::json document = nlohmann::json::parse(ReadFile(path).value());
   for (auto& item : document["items"]) {
     if (item["metadata"]["name"] == name) {
@@ -89,24 +88,30 @@ class SyntheticClient final : public KubeClient {
   }
 
   Result<nlohmann::json> GetPath(const std::string&) override { return Unsupported(); }
+
   Result<nlohmann::json> Get(const Resource&, const ObjectKey&) override { return Unsupported(); }
+
   Result<nlohmann::json> Create(const Resource&, const std::string&, const nlohmann::json&,
                                 const WriteOptions&) override {
     return Unsupported();
   }
+
   Result<nlohmann::json> Update(const Resource&, const nlohmann::json&,
                                 const WriteOptions&) override {
     return Unsupported();
   }
+
   Result<nlohmann::json> Patch(const Resource&, const ObjectKey&, PatchType, const std::string&,
                                const WriteOptions&) override {
     return Unsupported();
   }
-  Result<nlohmann::json> Delete(const Resource&, const ObjectKey&,
-                                const DeleteOptions&) override {
+
+  Result<nlohmann::json> Delete(const Resource&, const ObjectKey&, const DeleteOptions&) override {
     return Unsupported();
   }
+
   Status Evict(const ObjectKey&, const DeleteOptions&) override { return Unsupported(); }
+
   Status Bind(const ObjectKey&, const std::string&) override { return Unsupported(); }
 
   std::vector<std::string> lines;
@@ -158,8 +163,7 @@ void RunInformer(benchmark::State& state, const std::string& list, const std::st
         static_cast<double>(after - before) / static_cast<double>(count);
     state.counters["json_text_bytes"] = static_cast<double>(json_bytes);
     state.counters["list_objects_per_s"] = static_cast<double>(count) / list_seconds;
-    state.counters["watch_events_per_s"] =
-        static_cast<double>(client.lines.size()) / watch_seconds;
+    state.counters["watch_events_per_s"] = static_cast<double>(client.lines.size()) / watch_seconds;
   }
 }
 
@@ -167,12 +171,14 @@ void BM_NodeInformer5000(benchmark::State& state) {
   RunInformer<NodeObject>(state, "nodes", "ip-10-0-1-11.ec2.internal", 5000, false, &DecodeNode,
                           NodesResource());
 }
+
 BENCHMARK(BM_NodeInformer5000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 void BM_PodInformer150000(benchmark::State& state) {
   RunInformer<PodObject>(state, "pods", "mig-infer-5d8f7c9b6d-x7k2p", 150000, true, &DecodePod,
                          PodsResource());
 }
+
 BENCHMARK(BM_PodInformer150000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace

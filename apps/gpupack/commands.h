@@ -27,5 +27,6 @@ tl::unexpected<Error> ExitQuietly();
 bool IsQuietExit(const Error& error);
 
 void RegisterVersionCommand(CLI::App& root);
+void RegisterKubeCommand(CLI::App& root);
 
 }  // namespace gpupack::app

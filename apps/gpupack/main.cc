@@ -31,6 +31,7 @@ int Run(int argc, char** argv) {
   root.require_subcommand(1);
   root.set_help_all_flag("--help-all", "Print help for every subcommand");
   RegisterVersionCommand(root);
+  RegisterKubeCommand(root);
 
   try {
     root.parse(argc, argv);

@@ -16,8 +16,9 @@ TEST(ApiErrorTest, RepeatedCausesAreListedOnce) {
 }
 
 TEST(ApiErrorTest, ConflictAndAlreadyExistsAreToldApartByReason) {
-  EXPECT_EQ(ApiError(409, R"({"kind":"Status","reason":"AlreadyExists","message":"x"})", "w").code(),
-            ErrorCode::kAlreadyExists);
+  EXPECT_EQ(
+      ApiError(409, R"({"kind":"Status","reason":"AlreadyExists","message":"x"})", "w").code(),
+      ErrorCode::kAlreadyExists);
   EXPECT_EQ(ApiError(409, R"({"kind":"Status","reason":"Conflict","message":"x"})", "w").code(),
             ErrorCode::kAborted);
   EXPECT_EQ(ApiError(410, R"({"kind":"Status","reason":"Expired","message":"x"})", "w").code(),

@@ -1,10 +1,5 @@
 #include "kube/credentials.h"
 
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -12,6 +7,10 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/file.h"
 
@@ -81,8 +80,8 @@ Result<std::string> RunCommand(const std::string& command, const std::vector<std
   posix_spawn_file_actions_addclose(&actions, out.fds[0]);
   posix_spawn_file_actions_addclose(&actions, err.fds[0]);
   pid_t pid = 0;
-  int spawn_error = posix_spawnp(&pid, command.c_str(), &actions, nullptr, argv.data(),
-                                 envp.data());
+  int spawn_error =
+      posix_spawnp(&pid, command.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (spawn_error != 0) {
     return UnavailableError(
@@ -226,14 +225,14 @@ Result<std::string> TokenSource::RunExec() {
     }
     if (credential.value("apiVersion", "") != exec_->api_version) {
       return UnavailableError(fmt::format("{}: returned apiVersion \"{}\", expected \"{}\"", where,
-                                          credential.value("apiVersion", ""),
-                                          exec_->api_version));
+                                          credential.value("apiVersion", ""), exec_->api_version));
     }
     const nlohmann::json& status = credential.at("status");
     std::string token = status.value("token", "");
     if (token.empty()) {
-      return UnavailableError(where + ": status.token is empty (client certificates from exec "
-                                     "plugins are not supported)");
+      return UnavailableError(where +
+                              ": status.token is empty (client certificates from exec "
+                              "plugins are not supported)");
     }
     expires_at_.reset();
     std::string expiry = status.value("expirationTimestamp", "");

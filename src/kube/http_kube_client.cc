@@ -1,10 +1,9 @@
 #include "kube/http_kube_client.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cmath>
 
+#include <curl/curl.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -179,6 +178,7 @@ struct HttpKubeClient::CurlHandle {
   struct Deleter {
     void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
   };
+
   std::unique_ptr<CURL, Deleter> curl{curl_easy_init()};
 };
 
@@ -187,11 +187,11 @@ struct HttpKubeClient::Request {
   std::string path;  // with the query
   std::string body;
   std::string content_type;
-  std::string what;                         // "get nodes ip-10-0-1-10", for messages
-  bool idempotent = true;                   // false: POST
-  bool retry_too_many_requests = true;      // false: evictions (429 is a PDB's answer)
-  WatchState* watch = nullptr;              // streams the body into the watch when set
-  Duration timeout = Duration::zero();      // zero: the client's request_timeout
+  std::string what;                     // "get nodes ip-10-0-1-10", for messages
+  bool idempotent = true;               // false: POST
+  bool retry_too_many_requests = true;  // false: evictions (429 is a PDB's answer)
+  WatchState* watch = nullptr;          // streams the body into the watch when set
+  Duration timeout = Duration::zero();  // zero: the client's request_timeout
 };
 
 struct HttpKubeClient::Response {
@@ -243,8 +243,8 @@ Result<std::unique_ptr<HttpKubeClient>> HttpKubeClient::Create(ClusterConfig con
   bool https = config.server.rfind("https://", 0) == 0;
   bool loopback_http = config.server.rfind("http://127.0.0.1", 0) == 0;
   if (!https && !loopback_http) {
-    return InvalidArgumentError(fmt::format(
-        "{}: server \"{}\" must be an https:// URL", config.source, config.server));
+    return InvalidArgumentError(
+        fmt::format("{}: server \"{}\" must be an https:// URL", config.source, config.server));
   }
   GlobalInitOnce();
   return std::unique_ptr<HttpKubeClient>(new HttpKubeClient(std::move(config), options));
@@ -299,7 +299,8 @@ Duration HttpKubeClient::Backoff(int retry) {
 }
 
 Result<HttpKubeClient::Response> HttpKubeClient::Perform(const Request& request,
-                                                         const CancelToken* cancel) {
+                                                         const CancelToken* cancel,
+                                                         bool* never_sent) {
   GP_ASSIGN_OR_RETURN(std::string token, tokens_.Token());
   std::unique_ptr<CurlHandle> handle = TakeHandle();
   if (!handle->curl) {
@@ -307,6 +308,22 @@ Result<HttpKubeClient::Response> HttpKubeClient::Perform(const Request& request,
   }
   CURL* curl = handle->curl.get();
   std::string url = config_.server + request.path;
+  Slist connect_to;
+  if (!config_.tls_server_name.empty()) {
+    // Verify (and send SNI for) tls-server-name while connecting to the server's address.
+    std::string authority = config_.server.substr(config_.server.find("://") + 3);
+    size_t colon = authority.rfind(':');
+    std::string port = colon == std::string::npos || authority.back() == ']'
+                           ? "443"
+                           : authority.substr(colon + 1);
+    std::string host = colon == std::string::npos || authority.back() == ']'
+                           ? authority
+                           : authority.substr(0, colon);
+    url = "https://" + config_.tls_server_name + ":" + port + request.path;
+    connect_to.reset(curl_slist_append(
+        nullptr, (config_.tls_server_name + ":" + port + ":" + host + ":" + port).c_str()));
+    curl_easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to.get());
+  }
   Response response;
   HeaderSink headers;
   char error_buffer[CURL_ERROR_SIZE] = {};
@@ -389,9 +406,9 @@ Result<HttpKubeClient::Response> HttpKubeClient::Perform(const Request& request,
     if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
         code == CURLE_SSL_CERTPROBLEM) {
       // Not transient: a retry would fail the same way.
-      return FailedPreconditionError(fmt::format(
-          "{}: TLS verification of {} failed: {} (check certificate-authority in {})",
-          request.what, config_.server, detail, config_.source));
+      return FailedPreconditionError(
+          fmt::format("{}: TLS verification of {} failed: {} (check certificate-authority in {})",
+                      request.what, config_.server, detail, config_.source));
     }
     if (request.watch != nullptr && response.status == 200) {
       // The stream broke after it started: the watch ends and is resumed by the caller.
@@ -401,9 +418,12 @@ Result<HttpKubeClient::Response> HttpKubeClient::Perform(const Request& request,
     if (code == CURLE_ABORTED_BY_CALLBACK) {
       return UnavailableError(request.what + ": cancelled");
     }
-    // Connection refused, unresolved host or a send failure: the server never saw the request,
-    // so even a POST may be retried. Tag it so Call can tell.
+    // Connection refused or an unresolved host: the server never saw the request, so even a
+    // POST may be retried.
     bool not_sent = code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST;
+    if (never_sent != nullptr) {
+      *never_sent = not_sent;
+    }
     return UnavailableError(fmt::format("{}: {}{}: {}", request.what,
                                         not_sent ? "cannot connect to " : "connection to ",
                                         config_.server, not_sent ? "" : " failed", detail));
@@ -416,10 +436,10 @@ Result<HttpKubeClient::Response> HttpKubeClient::Call(const Request& request) {
   bool refreshed_auth = false;
   int retry = 0;
   while (true) {
-    Result<Response> response = Perform(request, nullptr);
+    bool not_sent = false;
+    Result<Response> response = Perform(request, nullptr, &not_sent);
     Duration wait;
     if (!response) {
-      bool not_sent = response.error().message().find("cannot connect") != std::string::npos;
       if (response.error().code() != ErrorCode::kUnavailable ||
           (!request.idempotent && !not_sent)) {
         return response;
@@ -448,9 +468,9 @@ Result<HttpKubeClient::Response> HttpKubeClient::Call(const Request& request) {
               fmt::format("gave up after {} attempts", options_.retry.max_attempts)));
         }
         if (response->retry_after_seconds) {
-          return tl::unexpected(Error(error.code(), fmt::format("{} (retry after {}s)",
-                                                                error.message(),
-                                                                *response->retry_after_seconds)));
+          return tl::unexpected(
+              Error(error.code(), fmt::format("{} (retry after {}s)", error.message(),
+                                              *response->retry_after_seconds)));
         }
         return tl::unexpected(error);
       }
@@ -473,8 +493,8 @@ Result<nlohmann::json> HttpKubeClient::CallJson(const Request& request) {
   try {
     return nlohmann::json::parse(response.body);
   } catch (const nlohmann::json::exception& e) {
-    return InternalError(fmt::format("{}: the server answered with invalid JSON: {}",
-                                     request.what, e.what()));
+    return InternalError(
+        fmt::format("{}: the server answered with invalid JSON: {}", request.what, e.what()));
   }
 }
 
@@ -523,8 +543,7 @@ Result<ObjectList> HttpKubeClient::List(const Resource& resource, const ListOpti
 }
 
 Result<WatchOutcome> HttpKubeClient::Watch(const Resource& resource, const WatchOptions& options,
-                                           const WatchHandler& handler,
-                                           const CancelToken* cancel) {
+                                           const WatchHandler& handler, const CancelToken* cancel) {
   std::string query = "?watch=true";
   AddParam(query, "labelSelector", options.label_selector);
   AddParam(query, "fieldSelector", options.field_selector);
@@ -543,7 +562,7 @@ Result<WatchOutcome> HttpKubeClient::Watch(const Resource& resource, const Watch
   request.watch = &state;
   // The server ends the stream at timeoutSeconds; give it a margin before calling it dead.
   request.timeout = std::chrono::seconds(options.timeout_seconds + 30);
-  Result<Response> response = Perform(request, cancel);
+  Result<Response> response = Perform(request, cancel, nullptr);
   if (cancel != nullptr && cancel->IsCancelled()) {
     state.outcome.end = WatchOutcome::End::kCancelled;
     return state.outcome;
@@ -608,17 +627,17 @@ Result<nlohmann::json> HttpKubeClient::Patch(const Resource& resource, const Obj
                                              PatchType type, const std::string& body,
                                              const WriteOptions& options) {
   if (type == PatchType::kApply && options.field_manager.empty()) {
-    return InvalidArgumentError(
-        Describe("apply", resource, key.ToString()) + ": server-side apply needs a field manager");
+    return InvalidArgumentError(Describe("apply", resource, key.ToString()) +
+                                ": server-side apply needs a field manager");
   }
   Request request;
   request.method = "PATCH";
   request.path = resource.ObjectPath(key, options.subresource) + WriteQuery(options);
   request.body = body;
   request.content_type = std::string(PatchContentType(type));
-  request.what = Describe(type == PatchType::kApply ? "apply" : "patch", resource,
-                          options.subresource.empty() ? key.ToString()
-                                                      : key.ToString() + "/" + options.subresource);
+  request.what = Describe(
+      type == PatchType::kApply ? "apply" : "patch", resource,
+      options.subresource.empty() ? key.ToString() : key.ToString() + "/" + options.subresource);
   return CallJson(request);
 }
 
@@ -637,10 +656,9 @@ Result<nlohmann::json> HttpKubeClient::Delete(const Resource& resource, const Ob
 }
 
 Status HttpKubeClient::Evict(const ObjectKey& pod, const DeleteOptions& options) {
-  nlohmann::json eviction = {
-      {"apiVersion", "policy/v1"},
-      {"kind", "Eviction"},
-      {"metadata", {{"name", pod.name}, {"namespace", pod.namespace_name}}}};
+  nlohmann::json eviction = {{"apiVersion", "policy/v1"},
+                             {"kind", "Eviction"},
+                             {"metadata", {{"name", pod.name}, {"namespace", pod.namespace_name}}}};
   if (nlohmann::json fields = DeleteOptionsFields(options); !fields.empty()) {
     eviction["deleteOptions"] = std::move(fields);
   }

@@ -65,8 +65,7 @@ class HttpKubeClient final : public KubeClient {
   HttpKubeClient& operator=(const HttpKubeClient&) = delete;
 
   [[nodiscard]] Result<nlohmann::json> GetPath(const std::string& path) override;
-  [[nodiscard]] Result<nlohmann::json> Get(const Resource& resource,
-                                           const ObjectKey& key) override;
+  [[nodiscard]] Result<nlohmann::json> Get(const Resource& resource, const ObjectKey& key) override;
   [[nodiscard]] Result<ObjectList> List(const Resource& resource,
                                         const ListOptions& options) override;
   [[nodiscard]] Result<WatchOutcome> Watch(const Resource& resource, const WatchOptions& options,
@@ -99,8 +98,10 @@ class HttpKubeClient final : public KubeClient {
   HttpKubeClient(ClusterConfig config, HttpClientOptions options);
 
   // One HTTP exchange, no retries. Errors are transport errors only (Unavailable, or
-  // FailedPrecondition for TLS verification failures).
-  [[nodiscard]] Result<Response> Perform(const Request& request, const CancelToken* cancel);
+  // FailedPrecondition for TLS verification failures); `never_sent` (optional) is set when the
+  // request cannot have reached the server (no connection), so retrying a POST is safe.
+  [[nodiscard]] Result<Response> Perform(const Request& request, const CancelToken* cancel,
+                                         bool* never_sent);
   // Perform with auth refresh, retries and backoff; HTTP errors mapped with ApiError.
   [[nodiscard]] Result<Response> Call(const Request& request);
   [[nodiscard]] Result<nlohmann::json> CallJson(const Request& request);
@@ -118,9 +119,9 @@ class HttpKubeClient final : public KubeClient {
   TokenSource tokens_;
 
   mutable std::mutex mu_;
-  Rng rng_;                                         // guarded by mu_
+  Rng rng_;                                        // guarded by mu_
   std::vector<std::unique_ptr<CurlHandle>> idle_;  // guarded by mu_
-  HttpClientStats stats_;                           // guarded by mu_
+  HttpClientStats stats_;                          // guarded by mu_
 };
 
 }  // namespace gpupack::kube

@@ -4,7 +4,6 @@
 #include "kube/http_kube_client.h"
 
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "kube/testing/replay_fixture.h"
@@ -125,11 +124,13 @@ TEST_F(HttpKubeClientTest, CreateOfExistingObjectIsAlreadyExistsButStalePutIsAbo
   server_.Serve("04-create-existing-409-alreadyexists");
   server_.Serve("04-update-put-stale-rv-409");
   auto client = MakeClient();
-  nlohmann::json node = nlohmann::json::parse(server_.LoadRequestBody("04-create-existing-409-alreadyexists"));
+  nlohmann::json node =
+      nlohmann::json::parse(server_.LoadRequestBody("04-create-existing-409-alreadyexists"));
   Result<nlohmann::json> created = client->Create(NodesResource(), "", node, {});
   ASSERT_FALSE(created);
   EXPECT_EQ(created.error().code(), ErrorCode::kAlreadyExists);
-  nlohmann::json stale = nlohmann::json::parse(server_.LoadRequestBody("04-update-put-stale-rv-409"));
+  nlohmann::json stale =
+      nlohmann::json::parse(server_.LoadRequestBody("04-update-put-stale-rv-409"));
   Result<nlohmann::json> updated = client->Update(NodesResource(), stale, {});
   ASSERT_FALSE(updated);
   EXPECT_EQ(updated.error().code(), ErrorCode::kAborted);
@@ -148,12 +149,13 @@ TEST_F(HttpKubeClientTest, UpdateWithRetryRereadsAfterAConflict) {
   server_.Serve("04-update-put-success");
   auto client = MakeClient();
   int mutations = 0;
-  Result<nlohmann::json> stored = client->UpdateWithRetry(
-      NodesResource(), {"", "ip-10-0-3-14.ec2.internal"}, [&](nlohmann::json& node) -> Result<bool> {
-        ++mutations;
-        node["metadata"]["labels"]["gpupack.io/checked"] = "true";
-        return true;
-      });
+  Result<nlohmann::json> stored =
+      client->UpdateWithRetry(NodesResource(), {"", "ip-10-0-3-14.ec2.internal"},
+                              [&](nlohmann::json& node) -> Result<bool> {
+                                ++mutations;
+                                node["metadata"]["labels"]["gpupack.io/checked"] = "true";
+                                return true;
+                              });
   ASSERT_TRUE(stored) << stored.error().message();
   EXPECT_EQ(mutations, 2);
   EXPECT_EQ(ResourceVersionOf(*stored), "316");
@@ -444,8 +446,8 @@ TEST_F(HttpKubeClientTest, EvictionRetryAfterIsReportedToTheCaller) {
 TEST_F(HttpKubeClientTest, BindingSendsWhatASchedulerSends) {
   server_.Serve("03-pod-binding-create");
   auto client = MakeClient();
-  ASSERT_TRUE(client->Bind({"gpu-workloads", "mig-infer-5d8f7c9b6d-q9d4m"},
-                           "ip-10-0-2-12.ec2.internal"));
+  ASSERT_TRUE(
+      client->Bind({"gpu-workloads", "mig-infer-5d8f7c9b6d-q9d4m"}, "ip-10-0-2-12.ec2.internal"));
   // Byte for byte, but for the capture's final newline.
   EXPECT_EQ(server_.Requests().at(0).body + "\n", server_.LoadRequestBody("03-pod-binding-create"));
 }
@@ -495,8 +497,10 @@ TEST_F(HttpKubeClientTest, InStreamGoneErrorEndsTheWatchAsExpired) {
 }
 
 TEST_F(HttpKubeClientTest, HttpGoneOnAWatchEndsItAsExpired) {
-  server_.Script("GET", "/api/v1/nodes?watch=true&resourceVersion=5&allowWatchBookmarks=true&timeoutSeconds=300",
-                 server_.LoadResponse("03-list-rv-exact-compacted-410"));
+  server_.Script(
+      "GET",
+      "/api/v1/nodes?watch=true&resourceVersion=5&allowWatchBookmarks=true&timeoutSeconds=300",
+      server_.LoadResponse("03-list-rv-exact-compacted-410"));
   auto client = MakeClient();
   WatchOptions options;
   options.resource_version = "5";
@@ -578,6 +582,20 @@ TEST_F(HttpKubeClientTest, InsecureSkipTlsVerifyAcceptsAnyServer) {
   EXPECT_TRUE(client->GetPath("/version"));
 }
 
+TEST_F(HttpKubeClientTest, TlsServerNameIsTheNameVerifiedWhileConnectingToTheServerAddress) {
+  server_.Serve("01-discovery-version");
+  ClusterConfig good;
+  good.token = "t";
+  good.tls_server_name = "localhost";  // in the certificate's SANs
+  EXPECT_TRUE(MakeClient(good)->GetPath("/version"));
+  ClusterConfig wrong;
+  wrong.tls_server_name = "apiserver.example.com";  // not in them
+  Result<nlohmann::json> refused = MakeClient(wrong)->GetPath("/version");
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("TLS verification"), std::string::npos)
+      << refused.error().message();
+}
+
 TEST_F(HttpKubeClientTest, ConnectionRefusedIsRetriedThenUnavailable) {
   ClusterConfig config;
   config.server = "https://127.0.0.1:1";
@@ -638,14 +656,14 @@ TEST_F(ClientCertificateTest, ClientCertificateFromKubeconfigDataAuthenticates) 
     }
     return out;
   };
-  std::string text = "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
-                     "clusters:\n- name: k\n  cluster:\n    server: " +
-                     server_.Url() + "\n    certificate-authority-data: " +
-                     base64(testing::TestData("ca.crt")) +
-                     "\nusers:\n- name: u\n  user:\n    client-certificate-data: " +
-                     base64(testing::TestData("client.crt")) +
-                     "\n    client-key-data: " + base64(testing::TestData("client.key")) +
-                     "\ncontexts:\n- name: c\n  context: {cluster: k, user: u}\n";
+  std::string text =
+      "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+      "clusters:\n- name: k\n  cluster:\n    server: " +
+      server_.Url() + "\n    certificate-authority-data: " + base64(testing::TestData("ca.crt")) +
+      "\nusers:\n- name: u\n  user:\n    client-certificate-data: " +
+      base64(testing::TestData("client.crt")) +
+      "\n    client-key-data: " + base64(testing::TestData("client.key")) +
+      "\ncontexts:\n- name: c\n  context: {cluster: k, user: u}\n";
   ASSERT_TRUE(WriteFileAtomically(kubeconfig, text));
   Result<ClusterConfig> config = LoadKubeconfig(kubeconfig, "");
   ASSERT_TRUE(config) << config.error().message();

@@ -57,10 +57,10 @@ struct InformerOptions {
 };
 
 struct InformerStats {
-  int64_t lists = 0;             // successful Resyncs
+  int64_t lists = 0;  // successful Resyncs
   int64_t relists_after_gone = 0;
-  int64_t watches = 0;           // watch connections opened
-  int64_t events = 0;            // ADDED/MODIFIED/DELETED applied
+  int64_t watches = 0;  // watch connections opened
+  int64_t events = 0;   // ADDED/MODIFIED/DELETED applied
   int64_t bookmarks = 0;
   int64_t malformed_lines = 0;
   int64_t decode_errors = 0;
@@ -102,6 +102,7 @@ class Informer {
   bool HasSynced() const;
   std::string ResourceVersion() const;
   InformerStats Stats() const;
+
   const Resource& resource() const { return resource_; }
 
  private:

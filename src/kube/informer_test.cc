@@ -3,7 +3,6 @@
 #include "kube/informer.h"
 
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "kube/testing/replay_fixture.h"
@@ -72,9 +71,9 @@ TEST_F(InformerTest, PagedListThenWatchKeepsTheCacheCurrent) {
   ASSERT_TRUE(outcome) << outcome.error().message();
   EXPECT_TRUE(informer_->HasSynced());
   EXPECT_EQ(added_.size(), 7u);  // 6 listed, 1 created during the watch
-  EXPECT_EQ(updated_, (std::vector<std::string>{"ip-10-0-1-10.ec2.internal",
-                                                "ip-10-0-3-14.ec2.internal",
-                                                "ip-10-0-3-16.ec2.internal"}));
+  EXPECT_EQ(updated_,
+            (std::vector<std::string>{"ip-10-0-1-10.ec2.internal", "ip-10-0-3-14.ec2.internal",
+                                      "ip-10-0-3-16.ec2.internal"}));
   EXPECT_EQ(deleted_, std::vector<std::string>{"ip-10-0-2-13.ec2.internal"});
   EXPECT_EQ(informer_->Size(), 6u);
   EXPECT_FALSE(informer_->Get({"", "ip-10-0-2-13.ec2.internal"}));
@@ -134,8 +133,8 @@ TEST_F(InformerTest, InStreamGoneRelistsAndDeletesWhatVanished) {
   Result<WatchOutcome> second = informer_->WatchOnce(nullptr);
   ASSERT_TRUE(second) << second.error().message();
   EXPECT_EQ(second->end, WatchOutcome::End::kClosed);
-  EXPECT_EQ(deleted_, (std::vector<std::string>{"ip-10-0-1-11.ec2.internal",
-                                                "ip-10-0-3-16.ec2.internal"}));
+  EXPECT_EQ(deleted_,
+            (std::vector<std::string>{"ip-10-0-1-11.ec2.internal", "ip-10-0-3-16.ec2.internal"}));
   EXPECT_TRUE(added_.empty());
   EXPECT_TRUE(updated_.empty());  // same resourceVersions: no spurious updates
   EXPECT_EQ(informer_->Size(), 4u);
@@ -155,9 +154,11 @@ TEST_F(InformerTest, HttpGoneOnTheWatchAlsoRelists) {
 TEST_F(InformerTest, MalformedLinesAndUndecodableObjectsAreCountedNotFatal) {
   ServeThreePages();
   ReplayResponse stream = server_.LoadResponse("03-watch-nodes");
-  stream.body = "garbage\n" +
-                std::string(R"({"type":"ADDED","object":{"kind":"Node","metadata":{"name":"bad","resourceVersion":"281"},"status":{"capacity":{"cpu":"many"}}}})") +
-                "\n" + stream.body;
+  stream.body =
+      "garbage\n" +
+      std::string(
+          R"({"type":"ADDED","object":{"kind":"Node","metadata":{"name":"bad","resourceVersion":"281"},"status":{"capacity":{"cpu":"many"}}}})") +
+      "\n" + stream.body;
   server_.Script("GET", WatchTarget("259"), stream);
   Result<WatchOutcome> outcome = informer_->WatchOnce(nullptr);
   ASSERT_TRUE(outcome) << outcome.error().message();

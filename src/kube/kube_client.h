@@ -152,9 +152,8 @@ class KubeClient {
 
   // PATCH with `body` as the given patch type (JSON for kMerge/kJson/kStrategicMerge, YAML or
   // JSON for kApply).
-  [[nodiscard]] virtual Result<nlohmann::json> Patch(const Resource& resource,
-                                                     const ObjectKey& key, PatchType type,
-                                                     const std::string& body,
+  [[nodiscard]] virtual Result<nlohmann::json> Patch(const Resource& resource, const ObjectKey& key,
+                                                     PatchType type, const std::string& body,
                                                      const WriteOptions& options) = 0;
 
   // DELETE. Returns what the server returned: the object (pods, objects with finalizers) or a

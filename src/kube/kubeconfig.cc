@@ -112,8 +112,7 @@ Result<ClusterConfig> ParseKubeconfig(const std::string& yaml_text, const std::s
     }
     std::string context_name = context.empty() ? Scalar(root, "current-context") : context;
     if (context_name.empty()) {
-      return InvalidArgumentError(source_name +
-                                  ": no current-context set and no --context given");
+      return InvalidArgumentError(source_name + ": no current-context set and no --context given");
     }
     YAML::Node ctx = FindNamed(root, "contexts", context_name, "context");
     if (!ctx || !ctx.IsMap()) {

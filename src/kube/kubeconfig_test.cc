@@ -1,9 +1,9 @@
 #include "kube/kubeconfig.h"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <map>
+
+#include <gtest/gtest.h>
 
 #include "common/file.h"
 
@@ -49,8 +49,7 @@ contexts:
 )";
 
 TEST(KubeconfigTest, CurrentContextReadsCertificateFilesRelativeToTheKubeconfig) {
-  Result<ClusterConfig> config =
-      ParseKubeconfig(kTwoContexts, "config.yaml", GP_KUBE_TESTDATA, "");
+  Result<ClusterConfig> config = ParseKubeconfig(kTwoContexts, "config.yaml", GP_KUBE_TESTDATA, "");
   ASSERT_TRUE(config) << config.error().message();
   EXPECT_EQ(config->server, "https://prod.example.com:6443");
   EXPECT_EQ(config->ca_pem, Read(TestData("ca.crt")));
@@ -92,8 +91,7 @@ TEST(KubeconfigTest, UnknownContextAndUndefinedClusterAreNamed) {
 }
 
 TEST(KubeconfigTest, BrokenYamlNamesTheLine) {
-  Result<ClusterConfig> config =
-      ParseKubeconfig("clusters:\n- name: [x\n", "bad.yaml", "", "");
+  Result<ClusterConfig> config = ParseKubeconfig("clusters:\n- name: [x\n", "bad.yaml", "", "");
   ASSERT_FALSE(config);
   EXPECT_EQ(config.error().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(config.error().message().rfind("bad.yaml:", 0), 0u) << config.error().message();

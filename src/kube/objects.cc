@@ -93,10 +93,9 @@ Result<ResourceList> ContainerRequests(const Json& container, const std::string&
   GP_ASSIGN_OR_RETURN(ResourceList requests, Resources(*resources, "requests", where));
   GP_ASSIGN_OR_RETURN(ResourceList limits, Resources(*resources, "limits", where));
   for (const auto& [name, amount] : limits) {
-    auto it = std::lower_bound(requests.begin(), requests.end(), name,
-                               [](const auto& entry, const std::string& n) {
-                                 return entry.first < n;
-                               });
+    auto it =
+        std::lower_bound(requests.begin(), requests.end(), name,
+                         [](const auto& entry, const std::string& n) { return entry.first < n; });
     if (it == requests.end() || it->first != name) {
       requests.insert(it, {name, amount});
     }
@@ -142,13 +141,13 @@ Result<ObjectMeta> DecodeMeta(const Json& object) {
   if (const Json* owners = Field(*metadata, "ownerReferences"); owners && owners->is_array()) {
     for (const auto& owner : *owners) {
       const Json* controller = Field(owner, "controller");
-      meta.owners.push_back(OwnerRef{String(owner, "kind"), String(owner, "name"),
-                                     String(owner, "uid"),
-                                     controller != nullptr && controller->is_boolean() &&
-                                         controller->get<bool>()});
+      meta.owners.push_back(
+          OwnerRef{String(owner, "kind"), String(owner, "name"), String(owner, "uid"),
+                   controller != nullptr && controller->is_boolean() && controller->get<bool>()});
     }
   }
-  if (const Json* finalizers = Field(*metadata, "finalizers"); finalizers && finalizers->is_array()) {
+  if (const Json* finalizers = Field(*metadata, "finalizers");
+      finalizers && finalizers->is_array()) {
     for (const auto& finalizer : *finalizers) {
       if (finalizer.is_string()) {
         meta.finalizers.push_back(finalizer.get<std::string>());
@@ -165,8 +164,8 @@ Result<NodeObject> DecodeNode(const Json& object) {
   if (const Json* spec = Field(object, "spec")) {
     node.provider_id = String(*spec, "providerID");
     const Json* unschedulable = Field(*spec, "unschedulable");
-    node.unschedulable = unschedulable != nullptr && unschedulable->is_boolean() &&
-                         unschedulable->get<bool>();
+    node.unschedulable =
+        unschedulable != nullptr && unschedulable->is_boolean() && unschedulable->get<bool>();
     if (const Json* taints = Field(*spec, "taints"); taints && taints->is_array()) {
       for (const auto& taint : *taints) {
         node.taints.push_back(
@@ -177,7 +176,8 @@ Result<NodeObject> DecodeNode(const Json& object) {
   if (const Json* status = Field(object, "status")) {
     GP_ASSIGN_OR_RETURN(node.capacity, Resources(*status, "capacity", where + ": status"));
     GP_ASSIGN_OR_RETURN(node.allocatable, Resources(*status, "allocatable", where + ": status"));
-    if (const Json* conditions = Field(*status, "conditions"); conditions && conditions->is_array()) {
+    if (const Json* conditions = Field(*status, "conditions");
+        conditions && conditions->is_array()) {
       for (const auto& condition : *conditions) {
         if (String(condition, "type") == "Ready") {
           node.ready = String(condition, "status") == "True";
@@ -195,16 +195,17 @@ Result<PodObject> DecodePod(const Json& object) {
   if (const Json* spec = Field(object, "spec")) {
     pod.node_name = String(*spec, "nodeName");
     pod.scheduler_name = String(*spec, "schedulerName");
-    if (const Json* priority = Field(*spec, "priority"); priority && priority->is_number_integer()) {
+    if (const Json* priority = Field(*spec, "priority");
+        priority && priority->is_number_integer()) {
       pod.priority = priority->get<int32_t>();
     }
     pod.node_selector = Pairs(*spec, "nodeSelector");
-    if (const Json* tolerations = Field(*spec, "tolerations"); tolerations && tolerations->is_array()) {
+    if (const Json* tolerations = Field(*spec, "tolerations");
+        tolerations && tolerations->is_array()) {
       for (const auto& toleration : *tolerations) {
-        pod.tolerations.push_back(Toleration{String(toleration, "key"),
-                                             String(toleration, "operator"),
-                                             String(toleration, "value"),
-                                             String(toleration, "effect")});
+        pod.tolerations.push_back(
+            Toleration{String(toleration, "key"), String(toleration, "operator"),
+                       String(toleration, "value"), String(toleration, "effect")});
       }
     }
     std::map<std::string, int64_t> total;
@@ -228,7 +229,8 @@ Result<PodObject> DecodePod(const Json& object) {
   }
   if (const Json* status = Field(object, "status")) {
     pod.phase = String(*status, "phase");
-    if (const Json* conditions = Field(*status, "conditions"); conditions && conditions->is_array()) {
+    if (const Json* conditions = Field(*status, "conditions");
+        conditions && conditions->is_array()) {
       for (const auto& condition : *conditions) {
         if (String(condition, "type") == "PodScheduled" && String(condition, "status") == "False" &&
             String(condition, "reason") == "Unschedulable") {

@@ -1,7 +1,6 @@
 #include "kube/objects.h"
 
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "common/file.h"
@@ -69,8 +68,8 @@ TEST(DecodePodTest, MigSeedPodKeepsRequestsOwnerAndPendingState) {
   EXPECT_TRUE(pod->meta.owners[0].controller);
   bool tolerates_mig = false;
   for (const auto& toleration : pod->tolerations) {
-    tolerates_mig = tolerates_mig || (toleration.key == "nvidia.com/gpu.mig" &&
-                                      toleration.op == "Exists");
+    tolerates_mig =
+        tolerates_mig || (toleration.key == "nvidia.com/gpu.mig" && toleration.op == "Exists");
   }
   EXPECT_TRUE(tolerates_mig);
 }
@@ -89,7 +88,8 @@ TEST(DecodePodTest, LimitsStandInForMissingRequestsAndInitContainersTakeTheMax) 
 }
 
 TEST(DecodePodTest, BadQuantityNamesThePodAndResource) {
-  nlohmann::json pod = nlohmann::json::parse(R"({"kind":"Pod","metadata":{"name":"p","namespace":"n"},
+  nlohmann::json pod =
+      nlohmann::json::parse(R"({"kind":"Pod","metadata":{"name":"p","namespace":"n"},
     "spec":{"containers":[{"resources":{"requests":{"cpu":"lots"}}}]}})");
   Result<PodObject> decoded = DecodePod(pod);
   ASSERT_FALSE(decoded);

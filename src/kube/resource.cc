@@ -8,9 +8,7 @@ std::string ObjectKey::ToString() const {
   return namespace_name.empty() ? name : namespace_name + "/" + name;
 }
 
-std::string Resource::ApiVersion() const {
-  return group.empty() ? version : group + "/" + version;
-}
+std::string Resource::ApiVersion() const { return group.empty() ? version : group + "/" + version; }
 
 std::string Resource::GroupVersionPath() const {
   return group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
@@ -33,9 +31,7 @@ std::string Resource::ObjectPath(const ObjectKey& key, std::string_view subresou
   return path;
 }
 
-std::string Resource::DisplayName() const {
-  return group.empty() ? plural : plural + "." + group;
-}
+std::string Resource::DisplayName() const { return group.empty() ? plural : plural + "." + group; }
 
 Resource NodesResource() { return {"", "v1", "nodes", false}; }
 

@@ -148,8 +148,7 @@ Result<ObjectList> FakeKubeClient::List(const Resource& resource, const ListOpti
   size_t skip = options.continue_token.empty() ? 0 : std::stoul(options.continue_token);
   size_t index = 0;
   for (const auto& [key, object] : store) {
-    if (!InNamespace(key, options.namespace_name) ||
-        !LabelsMatch(object, options.label_selector) ||
+    if (!InNamespace(key, options.namespace_name) || !LabelsMatch(object, options.label_selector) ||
         !FieldsMatch(object, options.field_selector)) {
       continue;
     }
@@ -166,8 +165,7 @@ Result<ObjectList> FakeKubeClient::List(const Resource& resource, const ListOpti
 }
 
 Result<WatchOutcome> FakeKubeClient::Watch(const Resource& resource, const WatchOptions& options,
-                                           const WatchHandler& handler,
-                                           const CancelToken* cancel) {
+                                           const WatchHandler& handler, const CancelToken* cancel) {
   if (auto error = Begin("watch " + resource.DisplayName())) {
     return tl::unexpected(*error);
   }
@@ -176,8 +174,8 @@ Result<WatchOutcome> FakeKubeClient::Watch(const Resource& resource, const Watch
   std::vector<Event> replay;
   {
     std::lock_guard lock(mu_);
-    int64_t from = options.resource_version.empty() ? version_
-                                                    : std::stoll(options.resource_version);
+    int64_t from =
+        options.resource_version.empty() ? version_ : std::stoll(options.resource_version);
     if (from < compacted_through_) {
       outcome.end = WatchOutcome::End::kExpired;
       outcome.detail = fmt::format("too old resource version: {} ({})", from, compacted_through_);
@@ -288,9 +286,10 @@ Result<nlohmann::json> FakeKubeClient::Patch(const Resource& resource, const Obj
     if (type != PatchType::kApply) {
       return NotFoundError(what + ": not found");
     }
-    it = store.emplace(key, nlohmann::json{{"metadata",
-                                             {{"name", key.name},
-                                              {"uid", fmt::format("fake-uid-{}", next_uid_++)}}}})
+    it = store
+             .emplace(key, nlohmann::json{{"metadata",
+                                           {{"name", key.name},
+                                            {"uid", fmt::format("fake-uid-{}", next_uid_++)}}}})
              .first;
     if (!key.namespace_name.empty()) {
       it->second["metadata"]["namespace"] = key.namespace_name;

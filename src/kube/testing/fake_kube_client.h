@@ -44,8 +44,7 @@ class FakeKubeClient final : public KubeClient {
   std::vector<std::string> Calls() const;
 
   [[nodiscard]] Result<nlohmann::json> GetPath(const std::string& path) override;
-  [[nodiscard]] Result<nlohmann::json> Get(const Resource& resource,
-                                           const ObjectKey& key) override;
+  [[nodiscard]] Result<nlohmann::json> Get(const Resource& resource, const ObjectKey& key) override;
   [[nodiscard]] Result<ObjectList> List(const Resource& resource,
                                         const ListOptions& options) override;
   [[nodiscard]] Result<WatchOutcome> Watch(const Resource& resource, const WatchOptions& options,
@@ -73,6 +72,7 @@ class FakeKubeClient final : public KubeClient {
     nlohmann::json object;
     int64_t version;
   };
+
   using ObjectMap = std::map<ObjectKey, nlohmann::json>;
 
   // Records the call; returns the scripted failure for it, if any.
@@ -81,12 +81,12 @@ class FakeKubeClient final : public KubeClient {
   void Emit(const Resource& resource, WatchEventType type, nlohmann::json& object);
 
   mutable std::mutex mu_;
-  std::map<std::string, ObjectMap> stores_;  // by Resource::DisplayName; guarded by mu_
-  std::vector<Event> events_;            // guarded by mu_
-  int64_t version_ = 100;                // guarded by mu_
-  int64_t compacted_through_ = 0;        // guarded by mu_
-  int64_t next_uid_ = 1;                 // guarded by mu_
-  std::vector<std::string> calls_;       // guarded by mu_
+  std::map<std::string, ObjectMap> stores_;              // by Resource::DisplayName; guarded by mu_
+  std::vector<Event> events_;                            // guarded by mu_
+  int64_t version_ = 100;                                // guarded by mu_
+  int64_t compacted_through_ = 0;                        // guarded by mu_
+  int64_t next_uid_ = 1;                                 // guarded by mu_
+  std::vector<std::string> calls_;                       // guarded by mu_
   std::vector<std::pair<std::string, Error>> failures_;  // guarded by mu_
 };
 

@@ -90,8 +90,8 @@ TEST_F(FakeKubeClientTest, StaleUpdateConflictsAndFinalizersDelayDeletion) {
   fake_.Seed(NodeClaimsResource(),
              {{"metadata", {{"name", "c"}, {"finalizers", {"karpenter.sh/termination"}}}}});
   nlohmann::json claim = fake_.Peek(NodeClaimsResource(), {"", "c"}).value();
-  ASSERT_TRUE(fake_.Patch(NodeClaimsResource(), {"", "c"}, PatchType::kMerge,
-                          R"({"spec":{"x":1}})", {}));
+  ASSERT_TRUE(
+      fake_.Patch(NodeClaimsResource(), {"", "c"}, PatchType::kMerge, R"({"spec":{"x":1}})", {}));
   Result<nlohmann::json> stale = fake_.Update(NodeClaimsResource(), claim, {});
   ASSERT_FALSE(stale);
   EXPECT_EQ(stale.error().code(), ErrorCode::kAborted);

@@ -3,10 +3,10 @@
 // client closes its connections before the server stops.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "common/clock.h"
 #include "common/file.h"

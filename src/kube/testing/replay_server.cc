@@ -1,10 +1,10 @@
 #include "kube/testing/replay_server.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+
+#include <httplib.h>
 
 namespace gpupack::kube::testing {
 namespace {
@@ -151,8 +151,7 @@ void ReplayServer::Serve(const std::string& dir) {
   Serve(dir, [](ReplayResponse&) {});
 }
 
-void ReplayServer::Serve(const std::string& dir,
-                         const std::function<void(ReplayResponse&)>& edit) {
+void ReplayServer::Serve(const std::string& dir, const std::function<void(ReplayResponse&)>& edit) {
   auto [method, target] = LoadTarget(dir);
   ReplayResponse response = LoadResponse(dir);
   edit(response);

@@ -35,13 +35,13 @@ struct ReplayResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;  // without framing headers
   std::string body;
-  bool stream = false;                    // a watch: one chunk per line of `body`
+  bool stream = false;                     // a watch: one chunk per line of `body`
   std::optional<size_t> drop_after_lines;  // stream only: drop the connection after N lines
 };
 
 struct RecordedRequest {
   std::string method;
-  std::string target;  // path and query as sent
+  std::string target;                               // path and query as sent
   std::multimap<std::string, std::string> headers;  // names lower-case
   std::string body;
 };
@@ -94,9 +94,9 @@ class ReplayServer {
   mutable std::mutex mu_;
   std::map<std::string, std::deque<ReplayResponse>> answers_;  // guarded by mu_
   std::vector<RecordedRequest> requests_;                      // guarded by mu_
-  std::vector<std::string> unmatched_;                          // guarded by mu_
-  std::string required_token_;                                  // guarded by mu_
-  ReplayResponse unauthorized_;                                 // guarded by mu_
+  std::vector<std::string> unmatched_;                         // guarded by mu_
+  std::string required_token_;                                 // guarded by mu_
+  ReplayResponse unauthorized_;                                // guarded by mu_
 };
 
 // Canonical form of a request target: the path, then the query parameters decoded and sorted,
