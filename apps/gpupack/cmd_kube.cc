@@ -32,8 +32,8 @@ bool IsGpuResource(const std::string& name) { return name.rfind("nvidia.com/", 0
 std::string GpuSummary(const kube::ResourceList& list) {
   std::string text;
   for (const auto& [name, amount] : list) {
-    if (IsGpuResource(name) && amount > 0) {
-      text += (text.empty() ? "" : ",") + name.substr(11) + "=" + std::to_string(amount);
+    if (IsGpuResource(name.str()) && amount > 0) {
+      text += (text.empty() ? "" : ",") + name.str().substr(11) + "=" + std::to_string(amount);
     }
   }
   return text.empty() ? "-" : text;
@@ -47,7 +47,7 @@ std::string LabelOr(const kube::ObjectMeta& meta, std::string_view key) {
 nlohmann::json ResourcesJson(const kube::ResourceList& list) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, amount] : list) {
-    out[name] = amount;
+    out[name.str()] = amount;
   }
   return out;
 }
@@ -55,7 +55,7 @@ nlohmann::json ResourcesJson(const kube::ResourceList& list) {
 nlohmann::json LabelsJson(const kube::StringPairs& labels) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [key, value] : labels) {
-    out[key] = value;
+    out[key.str()] = value.str();
   }
   return out;
 }
@@ -103,13 +103,14 @@ Status RunKubeGet(const KubeGetOptions& options) {
   report::Table table({"namespace", "name", "node", "phase", "gpu requests"});
   for (const auto& item : list.items) {
     GP_ASSIGN_OR_RETURN(kube::PodObject pod, kube::DecodePod(item));
-    std::string phase = pod.unschedulable ? pod.phase + " (Unschedulable)" : pod.phase;
+    std::string phase = pod.unschedulable ? pod.phase.str() + " (Unschedulable)" : pod.phase.str();
     table.AddRow({pod.meta.namespace_name, pod.meta.name,
-                  pod.node_name.empty() ? "-" : pod.node_name, phase, GpuSummary(pod.requests)});
+                  pod.node_name.empty() ? "-" : pod.node_name.str(), phase,
+                  GpuSummary(pod.requests)});
     document.push_back({{"namespace", pod.meta.namespace_name},
                         {"name", pod.meta.name},
-                        {"node", pod.node_name},
-                        {"phase", pod.phase},
+                        {"node", pod.node_name.str()},
+                        {"phase", pod.phase.str()},
                         {"unschedulable", pod.unschedulable},
                         {"requests", ResourcesJson(pod.requests)}});
   }

@@ -313,9 +313,8 @@ Result<HttpKubeClient::Response> HttpKubeClient::Perform(const Request& request,
     // Verify (and send SNI for) tls-server-name while connecting to the server's address.
     std::string authority = config_.server.substr(config_.server.find("://") + 3);
     size_t colon = authority.rfind(':');
-    std::string port = colon == std::string::npos || authority.back() == ']'
-                           ? "443"
-                           : authority.substr(colon + 1);
+    std::string port =
+        colon == std::string::npos || authority.back() == ']' ? "443" : authority.substr(colon + 1);
     std::string host = colon == std::string::npos || authority.back() == ']'
                            ? authority
                            : authority.substr(0, colon);

@@ -28,6 +28,8 @@ std::string String(const Json& object, const char* key) {
   return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
 }
 
+Symbol Interned(const Json& object, const char* key) { return Symbol::Intern(String(object, key)); }
+
 StringPairs Pairs(const Json& object, const char* key) {
   StringPairs pairs;
   const Json* map = Field(object, key);
@@ -36,7 +38,8 @@ StringPairs Pairs(const Json& object, const char* key) {
   }
   pairs.reserve(map->size());
   for (const auto& [name, value] : map->items()) {
-    pairs.emplace_back(name, value.is_string() ? value.get<std::string>() : value.dump());
+    pairs.emplace_back(Symbol::Intern(name),
+                       Symbol::Intern(value.is_string() ? value.get<std::string>() : value.dump()));
   }
   std::sort(pairs.begin(), pairs.end());
   pairs.shrink_to_fit();
@@ -58,7 +61,7 @@ Result<ResourceList> Resources(const Json& object, const char* key, const std::s
     if (!parsed) {
       return tl::unexpected(parsed.error().WithContext(fmt::format("{}: {}.{}", where, key, name)));
     }
-    list.emplace_back(name, *parsed);
+    list.emplace_back(Symbol::Intern(name), *parsed);
   }
   std::sort(list.begin(), list.end());
   return list;
@@ -78,7 +81,7 @@ std::string Where(const Json& object) {
   return fmt::format("{} {}", kind, ns.empty() ? name : ns + "/" + name);
 }
 
-void AddTo(std::map<std::string, int64_t>& total, const ResourceList& list) {
+void AddTo(std::map<Symbol, int64_t>& total, const ResourceList& list) {
   for (const auto& [name, amount] : list) {
     total[name] += amount;
   }
@@ -93,9 +96,8 @@ Result<ResourceList> ContainerRequests(const Json& container, const std::string&
   GP_ASSIGN_OR_RETURN(ResourceList requests, Resources(*resources, "requests", where));
   GP_ASSIGN_OR_RETURN(ResourceList limits, Resources(*resources, "limits", where));
   for (const auto& [name, amount] : limits) {
-    auto it =
-        std::lower_bound(requests.begin(), requests.end(), name,
-                         [](const auto& entry, const std::string& n) { return entry.first < n; });
+    auto it = std::lower_bound(requests.begin(), requests.end(), name,
+                               [](const auto& entry, const Symbol& n) { return entry.first < n; });
     if (it == requests.end() || it->first != name) {
       requests.insert(it, {name, amount});
     }
@@ -106,9 +108,10 @@ Result<ResourceList> ContainerRequests(const Json& container, const std::string&
 }  // namespace
 
 const std::string* ObjectMeta::Label(std::string_view key) const {
-  auto it = std::lower_bound(labels.begin(), labels.end(), key,
-                             [](const auto& entry, std::string_view k) { return entry.first < k; });
-  return it != labels.end() && it->first == key ? &it->second : nullptr;
+  auto it =
+      std::lower_bound(labels.begin(), labels.end(), key,
+                       [](const auto& entry, std::string_view k) { return entry.first.str() < k; });
+  return it != labels.end() && it->first == key ? &it->second.str() : nullptr;
 }
 
 Result<int64_t> ParseResourceQuantity(std::string_view resource, std::string_view quantity) {
@@ -142,7 +145,7 @@ Result<ObjectMeta> DecodeMeta(const Json& object) {
     for (const auto& owner : *owners) {
       const Json* controller = Field(owner, "controller");
       meta.owners.push_back(
-          OwnerRef{String(owner, "kind"), String(owner, "name"), String(owner, "uid"),
+          OwnerRef{Interned(owner, "kind"), String(owner, "name"), String(owner, "uid"),
                    controller != nullptr && controller->is_boolean() && controller->get<bool>()});
     }
   }
@@ -150,7 +153,7 @@ Result<ObjectMeta> DecodeMeta(const Json& object) {
       finalizers && finalizers->is_array()) {
     for (const auto& finalizer : *finalizers) {
       if (finalizer.is_string()) {
-        meta.finalizers.push_back(finalizer.get<std::string>());
+        meta.finalizers.push_back(Symbol::Intern(finalizer.get<std::string>()));
       }
     }
   }
@@ -169,7 +172,7 @@ Result<NodeObject> DecodeNode(const Json& object) {
     if (const Json* taints = Field(*spec, "taints"); taints && taints->is_array()) {
       for (const auto& taint : *taints) {
         node.taints.push_back(
-            Taint{String(taint, "key"), String(taint, "value"), String(taint, "effect")});
+            Taint{Interned(taint, "key"), Interned(taint, "value"), Interned(taint, "effect")});
       }
     }
   }
@@ -193,8 +196,8 @@ Result<PodObject> DecodePod(const Json& object) {
   GP_ASSIGN_OR_RETURN(pod.meta, DecodeMeta(object));
   std::string where = Where(object);
   if (const Json* spec = Field(object, "spec")) {
-    pod.node_name = String(*spec, "nodeName");
-    pod.scheduler_name = String(*spec, "schedulerName");
+    pod.node_name = Interned(*spec, "nodeName");
+    pod.scheduler_name = Interned(*spec, "schedulerName");
     if (const Json* priority = Field(*spec, "priority");
         priority && priority->is_number_integer()) {
       pod.priority = priority->get<int32_t>();
@@ -204,11 +207,11 @@ Result<PodObject> DecodePod(const Json& object) {
         tolerations && tolerations->is_array()) {
       for (const auto& toleration : *tolerations) {
         pod.tolerations.push_back(
-            Toleration{String(toleration, "key"), String(toleration, "operator"),
-                       String(toleration, "value"), String(toleration, "effect")});
+            Toleration{Interned(toleration, "key"), Interned(toleration, "operator"),
+                       Interned(toleration, "value"), Interned(toleration, "effect")});
       }
     }
-    std::map<std::string, int64_t> total;
+    std::map<Symbol, int64_t> total;
     if (const Json* containers = Field(*spec, "containers"); containers && containers->is_array()) {
       for (const auto& container : *containers) {
         GP_ASSIGN_OR_RETURN(ResourceList requests, ContainerRequests(container, where));
@@ -228,7 +231,7 @@ Result<PodObject> DecodePod(const Json& object) {
     pod.requests.assign(total.begin(), total.end());
   }
   if (const Json* status = Field(object, "status")) {
-    pod.phase = String(*status, "phase");
+    pod.phase = Interned(*status, "phase");
     if (const Json* conditions = Field(*status, "conditions");
         conditions && conditions->is_array()) {
       for (const auto& condition : *conditions) {

@@ -6,6 +6,9 @@
 // statuses and the like are dropped. Generic objects (NodeClaims, NodeTemplates, ConfigMaps)
 // keep their body as compact JSON text minus metadata, which a consumer parses when it needs it.
 //
+// Repeated strings (label keys and values, taints, tolerations, resource and node names) are
+// interned Symbols, so 150,000 pods share one copy of "nvidia.com/gpu".
+//
 // Quantities are exact integers as common/quantity.h parses them: cpu in milli-CPU, memory,
 // ephemeral-storage and hugepages-* in bytes, everything else (nvidia.com/gpu, pods) as counts.
 //
@@ -21,15 +24,17 @@
 
 #include "common/error.h"
 #include "kube/resource.h"
+#include "kube/symbol.h"
 
 namespace gpupack::kube {
 
-// Sorted by key (the API server sends maps sorted; the decoder keeps that order).
-using StringPairs = std::vector<std::pair<std::string, std::string>>;
-using ResourceList = std::vector<std::pair<std::string, int64_t>>;
+// Sorted by key. Repeated strings are interned Symbols (symbol.h); strings unique to one object
+// (name, uid, resourceVersion) are plain std::strings.
+using StringPairs = std::vector<std::pair<Symbol, Symbol>>;
+using ResourceList = std::vector<std::pair<Symbol, int64_t>>;
 
 struct OwnerRef {
-  std::string kind;
+  Symbol kind;
   std::string name;
   std::string uid;
   bool controller = false;
@@ -43,7 +48,7 @@ struct ObjectMeta {
   StringPairs labels;
   StringPairs annotations;
   std::vector<OwnerRef> owners;
-  std::vector<std::string> finalizers;
+  std::vector<Symbol> finalizers;
   bool deleting = false;  // deletionTimestamp set
 
   ObjectKey Key() const { return ObjectKey{namespace_name, name}; }
@@ -53,16 +58,16 @@ struct ObjectMeta {
 };
 
 struct Taint {
-  std::string key;
-  std::string value;
-  std::string effect;
+  Symbol key;
+  Symbol value;
+  Symbol effect;
 };
 
 struct Toleration {
-  std::string key;
-  std::string op;  // "Equal" or "Exists"
-  std::string value;
-  std::string effect;  // empty: every effect
+  Symbol key;
+  Symbol op;  // "Equal" or "Exists"
+  Symbol value;
+  Symbol effect;  // empty: every effect
 };
 
 struct NodeObject {
@@ -77,9 +82,9 @@ struct NodeObject {
 
 struct PodObject {
   ObjectMeta meta;
-  std::string node_name;  // empty: not scheduled
-  std::string scheduler_name;
-  std::string phase;
+  Symbol node_name;  // empty: not scheduled
+  Symbol scheduler_name;
+  Symbol phase;
   int32_t priority = 0;
   bool unschedulable = false;  // PodScheduled=False, reason Unschedulable
   // Effective request per resource: max(sum of containers, largest init container) plus
