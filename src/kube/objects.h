@@ -1,9 +1,9 @@
-// Compact forms of the API objects the informers cache. A parsed nlohmann::json Pod costs about
-// 20 KB and a Node about 40 KB (every string and map node on the heap); these structs keep what
-// gpupack reads — identity, labels, annotations, owners, and the scheduling facts (capacity,
-// taints, requests, selectors, tolerations) — in a few hundred bytes (BENCHMARKS.md has the
-// measured figures). managedFields, conditions other than Ready/PodScheduled, container images,
-// statuses and the like are dropped. Generic objects (NodeClaims, NodeTemplates, ConfigMaps)
+// Compact forms of the API objects the informers cache. Caching the parsed nlohmann::json would
+// cost several times the object's JSON text (every string, map node and array on the heap;
+// BENCHMARKS.md has the measured figures); these structs keep what gpupack reads — identity,
+// labels, annotations, owners, and the scheduling facts (capacity, taints, requests, selectors,
+// tolerations) — and drop managedFields, conditions other than Ready/PodScheduled, images,
+// statuses and the like. Generic objects (NodeClaims, NodeTemplates, ConfigMaps)
 // keep their body as compact JSON text minus metadata, which a consumer parses when it needs it.
 //
 // Repeated strings (label keys and values, taints, tolerations, resource and node names) are
