@@ -247,10 +247,10 @@ Result<std::unique_ptr<HttpKubeClient>> HttpKubeClient::Create(ClusterConfig con
         fmt::format("{}: server \"{}\" must be an https:// URL", config.source, config.server));
   }
   GlobalInitOnce();
-  return std::unique_ptr<HttpKubeClient>(new HttpKubeClient(std::move(config), options));
+  return std::make_unique<HttpKubeClient>(ConstructionKey(), std::move(config), options);
 }
 
-HttpKubeClient::HttpKubeClient(ClusterConfig config, HttpClientOptions options)
+HttpKubeClient::HttpKubeClient(ConstructionKey, ClusterConfig config, HttpClientOptions options)
     : config_(std::move(config)),
       options_(std::move(options)),
       clock_(options_.clock != nullptr ? *options_.clock : system_clock_),

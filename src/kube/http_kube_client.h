@@ -54,11 +54,17 @@ struct HttpClientStats {
 };
 
 class HttpKubeClient final : public KubeClient {
+  // Only Create can make one (the constructor must be public for make_unique).
+  struct ConstructionKey {
+    explicit ConstructionKey() = default;
+  };
+
  public:
   // InvalidArgument when the server URL is not https:// (plain http only for 127.0.0.1).
   [[nodiscard]] static Result<std::unique_ptr<HttpKubeClient>> Create(ClusterConfig config,
                                                                       HttpClientOptions options);
 
+  HttpKubeClient(ConstructionKey key, ClusterConfig config, HttpClientOptions options);
   ~HttpKubeClient() override;
 
   HttpKubeClient(const HttpKubeClient&) = delete;
@@ -94,8 +100,6 @@ class HttpKubeClient final : public KubeClient {
   struct Request;
   struct Response;
   struct CurlHandle;
-
-  HttpKubeClient(ClusterConfig config, HttpClientOptions options);
 
   // One HTTP exchange, no retries. Errors are transport errors only (Unavailable, or
   // FailedPrecondition for TLS verification failures); `never_sent` (optional) is set when the
