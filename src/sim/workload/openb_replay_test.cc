@@ -16,10 +16,10 @@ using cluster::GpuDemandKind;
 std::map<std::string, double> Mix(const std::vector<OpenbPod>& pods) {
   std::map<std::string, double> mix;
   for (const OpenbPod& pod : pods) {
-    std::string kind = pod.num_gpu == 0         ? "cpu"
-                       : pod.gpu_milli < 1000   ? "fraction"
-                       : pod.num_gpu == 1       ? "whole"
-                                                : "multi";
+    std::string kind = pod.num_gpu == 0       ? "cpu"
+                       : pod.gpu_milli < 1000 ? "fraction"
+                       : pod.num_gpu == 1     ? "whole"
+                                              : "multi";
     mix[kind] += 1.0 / static_cast<double>(pods.size());
   }
   return mix;
@@ -101,6 +101,7 @@ class RealOpenbTrace : public ::testing::Test {
     if (!std::filesystem::exists(path_))
       GTEST_SKIP() << "the openb trace is not at " << path_;
   }
+
   std::string path_;
 };
 
@@ -115,7 +116,7 @@ TEST_F(RealOpenbTrace, ReplayGivesEveryPodWithTheTracesDemandMix) {
   std::map<std::string, int> mix;
   for (const PodArrival& arrival : workload->arrivals) {
     const cluster::GpuDemand& gpu = arrival.pod.gpu;
-    mix[!gpu.IsGpu()                             ? "cpu"
+    mix[!gpu.IsGpu()                            ? "cpu"
         : gpu.kind == GpuDemandKind::kSharedGpu ? "fraction"
         : gpu.count == 1                        ? "whole"
                                                 : "multi"]++;

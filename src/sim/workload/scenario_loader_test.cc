@@ -25,12 +25,12 @@ class ScenarioFiles : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("gp-scenario-" + std::string(::testing::UnitTest::GetInstance()
-                                             ->current_test_info()
-                                             ->name()));
+           ("gp-scenario-" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
+
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   void Write(const std::string& name, std::string_view text) {
@@ -171,7 +171,8 @@ TEST_F(ScenarioFiles, CsvTracesAreReplayed) {
 
 TEST_F(ScenarioFiles, BadInputGivesOneFileLineError) {
   EXPECT_EQ(Error(""), "s.yaml:1: empty scenario; expected a mapping with workloads");
-  EXPECT_EQ(Error("name: x\ncolour: red\nworkloads: []\n"), "s.yaml:2: colour: unknown field \"colour\"");
+  EXPECT_EQ(Error("name: x\ncolour: red\nworkloads: []\n"),
+            "s.yaml:2: colour: unknown field \"colour\"");
   EXPECT_EQ(Error("name: x\nworkloads:\n  - name: a\n    count: -2\n    requests: {cpu: 1}\n"),
             "s.yaml:4: workloads[0].count: must be >= 0, got -2");
   EXPECT_TRUE(Error("name: x\nworkloads:\n  - name: a\n    count: 1\n    requests:\n"
