@@ -62,8 +62,9 @@ TEST_F(ExamplesTest, EveryExampleHasItsTemplates) {
     names.push_back(t.name);
   }
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"a100-mig-mixed", "a100-mig-single",
-                                             "a100-mig-timesliced", "a100-timesliced"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"a100-mig-mixed", "a100-mig-single", "a100-mig-timesliced",
+                                      "a100-timesliced", "openb-a100"}));
 }
 
 TEST_F(ExamplesTest, SeedDeploymentIsSevenPodsOfOneMig1g5gbEach) {
