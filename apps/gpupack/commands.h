@@ -30,5 +30,6 @@ void RegisterVersionCommand(CLI::App& root);
 void RegisterCatalogCommand(CLI::App& root);
 void RegisterValidateCommand(CLI::App& root);
 void RegisterRenderCommand(CLI::App& root);
+void RegisterPlanCommand(CLI::App& root);
 
 }  // namespace gpupack::app

@@ -34,6 +34,7 @@ int Run(int argc, char** argv) {
   RegisterCatalogCommand(root);
   RegisterValidateCommand(root);
   RegisterRenderCommand(root);
+  RegisterPlanCommand(root);
 
   try {
     root.parse(argc, argv);
