@@ -111,8 +111,8 @@ class Provisioner {
     std::vector<Option> options;
     for (size_t c = 0; c < candidates_.size(); ++c) {
       const Candidate& candidate = candidates_[c];
-      for (cluster::SharingConfig& sharing : provision_internal::SharingConfigsFor(
-               candidate, *request_.catalog, classes_, weights)) {
+      for (cluster::SharingConfig& sharing :
+           provision_internal::SharingConfigsFor(candidate, *request_.catalog, classes_, weights)) {
         Option option;
         option.candidate = c;
         option.node = cluster::PlannedNode("", *candidate.node_template, *candidate.type,
@@ -130,8 +130,8 @@ class Provisioner {
           any = any || option.eligible[i];
           if (record_misfits && misfit.stage > best_misfit_[i].stage) {
             best_misfit_[i] = misfit;
-            best_misfit_[i].reason = "template " + candidate.node_template->name + ": " +
-                                     misfit.reason;
+            best_misfit_[i].reason =
+                "template " + candidate.node_template->name + ": " + misfit.reason;
           }
         }
         if (any) {
@@ -157,8 +157,8 @@ class Provisioner {
         if (alone <= 0) {
           continue;
         }
-        double per_pod = candidates_[option.candidate].offering->price_per_hour /
-                         static_cast<double>(alone);
+        double per_pod =
+            candidates_[option.candidate].offering->price_per_hour / static_cast<double>(alone);
         if (weight_[i] == 0 || per_pod < weight_[i]) {
           weight_[i] = per_pod;
         }
@@ -282,9 +282,10 @@ class Provisioner {
       copies = std::min(copies, (*node_template.max_gpus - usage.gpus) / gpus);
     }
     if (node_template.max_hourly_cost) {
-      copies = std::min(copies, static_cast<int64_t>(std::floor(
-                                    (*node_template.max_hourly_cost + 1e-9 - usage.cost) /
-                                    candidate.offering->price_per_hour)));
+      copies = std::min(
+          copies,
+          static_cast<int64_t>(std::floor((*node_template.max_hourly_cost + 1e-9 - usage.cost) /
+                                          candidate.offering->price_per_hour)));
     }
     copies = std::max<int64_t>(copies, 1);
     usage.gpus += gpus * copies;
@@ -304,8 +305,8 @@ class Provisioner {
     gpu_plan.model = candidate.model->name;
     gpu_plan.sharing = option.sharing;
     if (option.sharing.IsMig()) {
-      gpu_plan.geometry = request_.catalog->Geometry(*candidate.model)
-                              .ProfileNames(option.sharing.geometry);
+      gpu_plan.geometry =
+          request_.catalog->Geometry(*candidate.model).ProfileNames(option.sharing.geometry);
     }
     provision.gpus.assign(static_cast<size_t>(candidate.type->gpu_count), gpu_plan);
 
@@ -344,21 +345,20 @@ class Provisioner {
       cluster::Node node = option.node;
       node.name = name;
       for (const cluster::Pod* pod : node_pods[static_cast<size_t>(n)]) {
-        placements_.push_back(Placement{pod->Key(), name,
-                                        TakeDevices(node, *pod, *candidate.model), false,
+        placements_.push_back(Placement{pod->Key(), name, TakeDevices(node, *pod, *candidate.model),
+                                        false,
                                         "new node " + name + " (" + candidate.type->name + ", " +
                                             option.sharing.Describe(*candidate.model) + ")"});
       }
     }
-    provision.reason = candidate.type->name + " " +
-                       std::string(cluster::CapacityTypeName(candidate.offering->capacity_type)) +
-                       " " + candidate.offering->zone + ": " + std::to_string(pods_per_node) +
-                       " pods per node (" + summary + ") on " +
-                       std::to_string(candidate.type->gpu_count) + " GPU(s) as " +
-                       option.sharing.Describe(*candidate.model) + ", " +
-                       Money(candidate.offering->price_per_hour) +
-                       "/h, least cost per pod served of " + std::to_string(fitting) +
-                       " node options that fit";
+    provision.reason =
+        candidate.type->name + " " +
+        std::string(cluster::CapacityTypeName(candidate.offering->capacity_type)) + " " +
+        candidate.offering->zone + ": " + std::to_string(pods_per_node) + " pods per node (" +
+        summary + ") on " + std::to_string(candidate.type->gpu_count) + " GPU(s) as " +
+        option.sharing.Describe(*candidate.model) + ", " +
+        Money(candidate.offering->price_per_hour) + "/h, least cost per pod served of " +
+        std::to_string(fitting) + " node options that fit";
     provisions_.push_back(std::move(provision));
   }
 
@@ -436,9 +436,8 @@ Result<ProvisionResult> ProvisionNodes(const ProvisionRequest& request) {
     return InvalidArgumentError("ProvisionNodes: snapshot and catalog are required");
   }
   std::vector<std::string> problems;
-  std::vector<Candidate> candidates =
-      provision_internal::Candidates(*request.snapshot, *request.catalog, request.options,
-                                     problems);
+  std::vector<Candidate> candidates = provision_internal::Candidates(
+      *request.snapshot, *request.catalog, request.options, problems);
   Provisioner provisioner(request, std::move(candidates),
                           provision_internal::GroupPods(request.pods), std::move(problems));
   return provisioner.Run();

@@ -223,8 +223,8 @@ std::vector<cluster::SharingConfig> SharingConfigsFor(const Candidate& candidate
   if (!time_slicing) {
     configs.push_back(cluster::SharingConfig{});
   } else {
-    for (int32_t replicas : ReplicaChoices(candidate, classes, weights, model.memory_mib * kMib,
-                                           1000)) {
+    for (int32_t replicas :
+         ReplicaChoices(candidate, classes, weights, model.memory_mib * kMib, 1000)) {
       cluster::SharingConfig config;
       config.mode = cluster::SharingMode::kTimeSlicing;
       config.replicas = replicas;
@@ -318,9 +318,8 @@ Misfit CheckEmptyNode(const cluster::Pod& pod, const Candidate& candidate,
     std::string resource = GpuResourceOf(pod);
     std::optional<DeviceSlot> slot = SlotFor(resource, sharing, *candidate.model);
     if (!slot || (!pod.gpu.mig_profile.empty() && slot->profile != pod.gpu.mig_profile)) {
-      return {3, pod.gpu.mig_profile.empty()
-                     ? "no GPU advertises " + resource
-                     : "no GPU with profile " + pod.gpu.mig_profile};
+      return {3, pod.gpu.mig_profile.empty() ? "no GPU advertises " + resource
+                                             : "no GPU with profile " + pod.gpu.mig_profile};
     }
     if (pod.gpu.gpu_memory_bytes > slot->memory_bytes) {
       return {4, "needs " + std::to_string(pod.gpu.gpu_memory_bytes / kMib) +
@@ -334,8 +333,8 @@ Misfit CheckEmptyNode(const cluster::Pod& pod, const Candidate& candidate,
   }
   std::string shortfall = node.allocatable.FirstShortfall(pod.requests);
   if (!shortfall.empty()) {
-    return {5, "requests more " + shortfall + " than a node has (" +
-                   node.allocatable.ToString() + ")"};
+    return {
+        5, "requests more " + shortfall + " than a node has (" + node.allocatable.ToString() + ")"};
   }
   return {};
 }

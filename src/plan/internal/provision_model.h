@@ -87,6 +87,7 @@ struct Misfit {
   int stage = 0;
   std::string reason;
 };
+
 Misfit CheckEmptyNode(const cluster::Pod& pod, const Candidate& candidate,
                       const cluster::SharingConfig& sharing, const cluster::Node& node);
 

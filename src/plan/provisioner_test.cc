@@ -1,0 +1,1 @@
+#include "plan/provisioner.h"
