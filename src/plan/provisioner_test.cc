@@ -105,7 +105,7 @@ struct Planned {
   }
 };
 
-Planned Provision(std::vector<cluster::Pod> pods, std::vector<cluster::NodeTemplate> templates,
+Planned PlanPods(std::vector<cluster::Pod> pods, std::vector<cluster::NodeTemplate> templates,
                   cluster::InstanceCatalog instances = TestInstances()) {
   for (cluster::Pod& pod : pods) {
     EXPECT_TRUE(cluster::RecognizeGpuDemand(pod).has_value());
@@ -172,7 +172,7 @@ int32_t TotalNodes(const ProvisionResult& result) {
 
 TEST(ProvisionerTest, ChoosesTheCheapestOfferingAmongSeveral) {
   cluster::NodeTemplate node_template = Template("a100");
-  Planned planned = Provision({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
+  Planned planned = PlanPods({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
   ASSERT_EQ(planned.result.provisions.size(), 1u);
   const Provision& provision = planned.result.provisions[0];
   EXPECT_EQ(provision.instance_type, "a100-1");
@@ -195,7 +195,7 @@ TEST(ProvisionerTest, SplitsNewGpusBetweenSpotAndOnDemandByTheSpotShare) {
   for (int i = 0; i < 4; ++i) {
     pods.push_back(GpuPod("p" + std::to_string(i), "nvidia.com/gpu"));
   }
-  Planned planned = Provision(pods, {node_template});
+  Planned planned = PlanPods(pods, {node_template});
   int spot = 0;
   int on_demand = 0;
   for (const Provision& provision : planned.result.provisions) {
@@ -209,7 +209,7 @@ TEST(ProvisionerTest, SplitsNewGpusBetweenSpotAndOnDemandByTheSpotShare) {
 TEST(ProvisionerTest, UsesOnlySpotWhenTheTemplateAllowsSpotWithoutAShare) {
   cluster::NodeTemplate node_template = Template("a100");
   node_template.capacity_types = {CapacityType::kSpot, CapacityType::kOnDemand};
-  Planned planned = Provision({GpuPod("p0", "nvidia.com/gpu"), GpuPod("p1", "nvidia.com/gpu")},
+  Planned planned = PlanPods({GpuPod("p0", "nvidia.com/gpu"), GpuPod("p1", "nvidia.com/gpu")},
                               {node_template});
   ASSERT_FALSE(planned.result.provisions.empty());
   for (const Provision& provision : planned.result.provisions) {
@@ -222,7 +222,7 @@ TEST(ProvisionerTest, HonoursZoneAndInstanceTypeConstraints) {
   cluster::NodeTemplate node_template = Template("a100");
   node_template.zones = {"zone-a"};
   node_template.exclude_instance_types = {"t4-*"};
-  Planned planned = Provision({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
+  Planned planned = PlanPods({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
   ASSERT_EQ(planned.result.provisions.size(), 1u);
   EXPECT_EQ(planned.result.provisions[0].zone, "zone-a");
   EXPECT_EQ(planned.result.provisions[0].instance_type, "a100-1");
@@ -236,7 +236,7 @@ TEST(ProvisionerTest, ReportsPodsBeyondTheTemplateGpuLimitAsUnschedulable) {
   for (int i = 0; i < 3; ++i) {
     pods.push_back(GpuPod("p" + std::to_string(i), "nvidia.com/gpu"));
   }
-  Planned planned = Provision(pods, {node_template});
+  Planned planned = PlanPods(pods, {node_template});
   EXPECT_EQ(TotalNodes(planned.result), 2);
   ASSERT_EQ(planned.result.unschedulable.size(), 1u);
   EXPECT_NE(planned.result.unschedulable[0].reason.find("limits"), std::string::npos);
@@ -246,7 +246,7 @@ TEST(ProvisionerTest, ReportsPodsBeyondTheTemplateHourlyCostLimitAsUnschedulable
   cluster::NodeTemplate node_template = Template("a100");
   node_template.instance_types = {"a100-1"};
   node_template.max_hourly_cost = 5.0;
-  Planned planned = Provision({GpuPod("p0", "nvidia.com/gpu"), GpuPod("p1", "nvidia.com/gpu")},
+  Planned planned = PlanPods({GpuPod("p0", "nvidia.com/gpu"), GpuPod("p1", "nvidia.com/gpu")},
                               {node_template});
   EXPECT_EQ(TotalNodes(planned.result), 1);
   EXPECT_EQ(planned.result.unschedulable.size(), 1u);
@@ -284,7 +284,7 @@ TEST(ProvisionerTest, PacksTenLightInferencePodsOntoOneTimeSlicedA100) {
     pod.annotations[std::string(cluster::kAnnotationGpuMemory)] = "4Gi";
     pods.push_back(pod);
   }
-  Planned planned = Provision(pods, {node_template});
+  Planned planned = PlanPods(pods, {node_template});
   ASSERT_EQ(planned.result.provisions.size(), 1u);
   const Provision& provision = planned.result.provisions[0];
   EXPECT_EQ(provision.instance_type, "a100-1");
@@ -332,7 +332,7 @@ TEST(ProvisionerTest, ReportsAnImpossibleMigProfileAsUnschedulable) {
   node_template.mig.strategy = cluster::MigStrategy::kMixed;
   cluster::Pod pod = GpuPod("huge", "nvidia.com/mig-9g.99gb");
   TolerateMig(pod);
-  Planned planned = Provision({pod}, {node_template});
+  Planned planned = PlanPods({pod}, {node_template});
   EXPECT_TRUE(planned.result.provisions.empty());
   ASSERT_EQ(planned.result.unschedulable.size(), 1u);
   EXPECT_NE(planned.result.unschedulable[0].reason.find("9g.99gb"), std::string::npos)
@@ -345,7 +345,7 @@ TEST(ProvisionerTest, ExplainsAProfileNoOfferingOfTheTemplateHas) {
   node_template.gpu_models = {"T4"};
   cluster::Pod pod = GpuPod("mig", "nvidia.com/mig-3g.20gb");
   TolerateMig(pod);
-  Planned planned = Provision({pod}, {node_template});
+  Planned planned = PlanPods({pod}, {node_template});
   ASSERT_EQ(planned.result.unschedulable.size(), 1u);
   EXPECT_NE(planned.result.unschedulable[0].reason.find("template t4-only"), std::string::npos)
       << planned.result.unschedulable[0].reason;
@@ -355,7 +355,7 @@ TEST(ProvisionerTest, ExplainsAProfileNoOfferingOfTheTemplateHas) {
 TEST(ProvisionerTest, ExplainsATemplateThatAllowsNoOffering) {
   cluster::NodeTemplate node_template = Template("gpu-ts");
   node_template.instance_types = {"x"};
-  Planned planned = Provision({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
+  Planned planned = PlanPods({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
   ASSERT_EQ(planned.result.unschedulable.size(), 1u);
   EXPECT_NE(planned.result.unschedulable[0].reason.find("template gpu-ts allows no offering"),
             std::string::npos)
@@ -364,9 +364,9 @@ TEST(ProvisionerTest, ExplainsATemplateThatAllowsNoOffering) {
 
 TEST(ProvisionerTest, NamesNodesTheSameWayForTheSamePods) {
   cluster::NodeTemplate node_template = Template("a100");
-  Planned first = Provision({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
-  Planned second = Provision({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
-  Planned other = Provision({GpuPod("p1", "nvidia.com/gpu")}, {node_template});
+  Planned first = PlanPods({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
+  Planned second = PlanPods({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
+  Planned other = PlanPods({GpuPod("p1", "nvidia.com/gpu")}, {node_template});
   EXPECT_EQ(first.result, second.result);
   ASSERT_EQ(other.result.provisions.size(), 1u);
   EXPECT_NE(first.result.provisions[0].node_names, other.result.provisions[0].node_names);
@@ -430,8 +430,8 @@ rc::Gen<RandomCase> GenCase() {
 
 RC_GTEST_PROP(ProvisionerProperty, NeverOverCommitsAndNeverBeatsTheLowerBound, ()) {
   RandomCase random = *GenCase();
-  Planned planned = Provision(random.pods, random.templates);
-  Planned again = Provision(random.pods, random.templates);
+  Planned planned = PlanPods(random.pods, random.templates);
+  Planned again = PlanPods(random.pods, random.templates);
   RC_ASSERT(planned.result == again.result);  // deterministic
 
   std::map<std::string, cluster::Resources> used;
