@@ -101,6 +101,11 @@ cluster::ClusterSnapshot RandomSnapshot() {
   auto snapshot = cluster::BuildSnapshot(std::move(nodes), std::move(pods), std::move(templates),
                                          cluster::InstanceCatalog(), Catalog(), warnings);
   RC_ASSERT(snapshot.has_value());
+  // Pods bound beyond a node's capacity are a broken input, not what the planner is judged on.
+  RC_PRE(warnings.empty());
+  for (const cluster::Node& node : snapshot->nodes) {
+    RC_PRE(node.allocatable.Covers(node.requested));
+  }
   return *std::move(snapshot);
 }
 
@@ -199,6 +204,11 @@ RC_GTEST_PROP(PlannerProperty, PlansNeverOvercommitAndNeverStrandAPod, ()) {
       RC_ASSERT(seen[pod.Key()] == 1);
     }
   }
+  double provisioned = 0;
+  for (const Provision& p : plan->provisions) {
+    provisioned += p.price_per_hour * p.count;
+  }
+  RC_ASSERT(provisioned + 1e-9 >= plan->lower_bound_cost_per_hour);
   RC_ASSERT(plan->cost_per_hour + 1e-9 >= plan->lower_bound_cost_per_hour);
   auto again = MakePlan(snapshot, Catalog(), options);
   RC_ASSERT(again.has_value());
