@@ -14,6 +14,10 @@ std::string Dollars(double amount) {
   return text;
 }
 
+// Busy nodes that fail to empty are not retried past this many: each try is a placement search
+// over the cluster per pod, and a cluster where dozens fail has no slack to consolidate into.
+constexpr int kMaxFailedAttempts = 32;
+
 struct Candidate {
   size_t index = 0;
   size_t pods = 0;
@@ -59,6 +63,7 @@ ConsolidationResult Consolidate(const cluster::ClusterSnapshot& snapshot, const 
   });
 
   int32_t disrupted = 0;
+  int failed_attempts = 0;
   std::vector<size_t> removed;    // sorted
   std::vector<size_t> receivers;  // nodes that took moved pods, sorted
   std::vector<DeviceChoice> devices;
@@ -77,7 +82,7 @@ ConsolidationResult Consolidate(const cluster::ClusterSnapshot& snapshot, const 
       });
       continue;
     }
-    if (disrupted >= options.disruption_budget) {
+    if (disrupted >= options.disruption_budget || failed_attempts >= kMaxFailedAttempts) {
       continue;
     }
     std::vector<const cluster::Pod*> pods;
@@ -93,6 +98,7 @@ ConsolidationResult Consolidate(const cluster::ClusterSnapshot& snapshot, const 
     if (!movable) {
       continue;
     }
+    ++failed_attempts;  // until it succeeds
     SortForPlacement(pods);
     // Moves are applied as they are found and rolled back when the node cannot be emptied.
     std::vector<size_t> excluded = removed;
@@ -130,6 +136,7 @@ ConsolidationResult Consolidate(const cluster::ClusterSnapshot& snapshot, const 
     }
     std::sort(receivers.begin(), receivers.end());
     removed = std::move(excluded);
+    --failed_attempts;
     ++disrupted;
     result.removals.push_back(Removal{
         .node = nodes[candidate.index].name,

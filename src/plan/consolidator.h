@@ -6,7 +6,8 @@
 // pod is disrupted). A busy one is removed only when every pod on it may be moved (none
 // annotated gpupack.io/do-not-disrupt: "true", none without an owning controller, no Job's pod
 // when options.protect_running_jobs) and each fits, by FitChecker, on a node that stays; at most
-// options.disruption_budget busy nodes go per plan. Candidates are tried cheapest disruption
+// options.disruption_budget busy nodes go per plan. At most 32 busy nodes that cannot be emptied
+// are tried (each try searches the cluster for every pod). Candidates are tried cheapest disruption
 // first (fewest pods to move), then largest saving, then by name. Removals never strand a pod:
 // a node is removed only after all its pods are placed elsewhere, and no pod moves onto a node
 // that is removed.
