@@ -14,12 +14,12 @@ constexpr int64_t kComputeSlicesOfReference = 7;
 // The share assumed for a replica that does not say what it needs.
 constexpr int64_t kUnstatedReplicaMilli = 1000 / kComputeSlicesOfReference;
 
-int32_t FreeGpuSlots(const cluster::Node& node) {
-  int32_t free = 0;
-  for (const cluster::NodeGpu& device : node.gpus) {
-    int devices = device.sharing.IsMig() ? device.sharing.InstanceCount() : 1;
-    for (int d = 0; d < devices; ++d) {
-      free += device.FreeSlots(device.sharing.IsMig() ? d : -1);
+// Free GPU slots as the scheduler counts them: advertised GPU resources minus requested ones.
+int64_t FreeGpuSlots(const cluster::Node& node) {
+  int64_t free = 0;
+  for (const auto& [name, amount] : node.allocatable.scalar) {
+    if (cluster::IsGpuResource(name)) {
+      free += amount - node.requested.Get(name);
     }
   }
   return free;
@@ -169,7 +169,7 @@ double Placer::Fragmentation(const cluster::Node& node, const cluster::Pod* pod,
 
 Placer::Score Placer::ScoreOf(const cluster::Pod& pod, const cluster::Node& node,
                               const std::vector<DeviceChoice>& devices) const {
-  double free_slots_after = FreeGpuSlots(node) - TakenSlots(devices);
+  double free_slots_after = static_cast<double>(FreeGpuSlots(node) - TakenSlots(devices));
   double cpu_after =
       FreeShare(node.allocatable.milli_cpu, node.requested.milli_cpu, pod.requests.milli_cpu);
   double memory_after = FreeShare(node.allocatable.memory_bytes, node.requested.memory_bytes,
