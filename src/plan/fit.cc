@@ -1,6 +1,7 @@
 #include "plan/fit.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -17,6 +18,8 @@ using cluster::GpuDemandKind;
 using cluster::NodeGpu;
 
 constexpr int64_t kMiB = int64_t{1024} * 1024;
+// MIG instances on one GPU are bounded by its memory slices (8 on every MIG layout).
+constexpr int kMaxDevicesPerGpu = 8;
 
 // What the device plugin advertises for one device, compared with what the pod asks for without
 // building the resource name (the hot path allocates nothing).
@@ -58,16 +61,6 @@ bool DeviceServes(const NodeGpu& device, const gpu::GpuModel* model, int instanc
   size_t profile = sharing.geometry.placements[static_cast<size_t>(instance)].profile;
   return profile < model->mig_profiles.size() &&
          model->mig_profiles[profile].name == demand.mig_profile;
-}
-
-int64_t MemoryUsedOn(const NodeGpu& device, int instance) {
-  int64_t used = 0;
-  for (const cluster::GpuAllocation& a : device.allocations) {
-    if (a.instance == instance) {
-      used += a.gpu_memory_bytes;
-    }
-  }
-  return used;
 }
 
 struct Candidate {
@@ -179,6 +172,14 @@ std::string FitChecker::Check(const cluster::Pod& pod, const cluster::Node& node
                              FormatBytes(have.memory_bytes - used.memory_bytes) + " free)"
                        : kMiss;
   }
+  if (!want_reason) {
+    // Full nodes are the common miss: count the extended resources before matching labels.
+    for (const auto& [name, amount] : want.scalar) {
+      if (used.Get(name) + amount > have.Get(name)) {
+        return kMiss;
+      }
+    }
+  }
   if (!cluster::MatchesNodeSelector(pod, node.labels)) {
     if (!want_reason) {
       return kMiss;
@@ -199,9 +200,11 @@ std::string FitChecker::Check(const cluster::Pod& pod, const cluster::Node& node
   if (const cluster::Taint* taint = cluster::FindUntoleratedTaint(pod.tolerations, node.taints)) {
     return want_reason ? "taint " + taint->ToString() + " not tolerated" : kMiss;
   }
-  for (const auto& [name, amount] : want.scalar) {
-    if (used.Get(name) + amount > have.Get(name)) {
-      return want_reason ? "insufficient " + name : kMiss;
+  if (want_reason) {
+    for (const auto& [name, amount] : want.scalar) {
+      if (used.Get(name) + amount > have.Get(name)) {
+        return "insufficient " + name;
+      }
     }
   }
   if (devices != nullptr) {
@@ -229,13 +232,27 @@ std::string FitChecker::Check(const cluster::Pod& pod, const cluster::Node& node
       continue;  // instances of an unknown model cannot be matched to profiles
     }
     int device_count = device.sharing.IsMig() ? device.sharing.InstanceCount() : 1;
+    // Slots and memory taken per device in one pass (index instance + 1; -1 is the whole GPU).
+    std::array<int32_t, kMaxDevicesPerGpu + 1> slots_used{};
+    std::array<int64_t, kMaxDevicesPerGpu + 1> memory_used{};
+    if (device_count > kMaxDevicesPerGpu) {
+      continue;  // no GPU has more than 8 memory slices, so no more MIG instances
+    }
+    for (const cluster::GpuAllocation& a : device.allocations) {
+      if (a.instance >= -1 && a.instance < kMaxDevicesPerGpu) {
+        slots_used[static_cast<size_t>(a.instance + 1)] += a.slots;
+        memory_used[static_cast<size_t>(a.instance + 1)] += a.gpu_memory_bytes;
+      }
+    }
+    int32_t slots_per_device = device.SlotsPerDevice();
     for (int d = 0; d < device_count; ++d) {
       int instance = device.sharing.IsMig() ? d : -1;
-      if (!DeviceServes(device, model, instance, demand, shape)) {
+      auto slot = static_cast<size_t>(instance + 1);
+      int32_t free = slots_per_device - slots_used[slot];
+      if (free <= 0) {
         continue;
       }
-      int32_t free = device.FreeSlots(instance);
-      if (free <= 0) {
+      if (!DeviceServes(device, model, instance, demand, shape)) {
         continue;
       }
       if (demand.milli_gpu > 0 && SlotMilliGpu(device, model, instance) < demand.milli_gpu) {
@@ -244,7 +261,7 @@ std::string FitChecker::Check(const cluster::Pod& pod, const cluster::Node& node
       int64_t headroom = std::numeric_limits<int64_t>::max();
       int64_t memory = DeviceMemoryBytes(device, model, instance);
       if (memory > 0) {
-        int64_t taken = device.SlotsPerDevice() > 1 ? MemoryUsedOn(device, instance) : 0;
+        int64_t taken = slots_per_device > 1 ? memory_used[slot] : 0;
         headroom = memory - taken - demand.gpu_memory_bytes;
         if (headroom < 0) {
           continue;
