@@ -116,9 +116,18 @@ void SortForPlacement(std::vector<const cluster::Pod*>& pods) {
   }
 }
 
+size_t FeasibleNodesToScore(size_t nodes) {
+  constexpr size_t kMinFeasible = 100;
+  if (nodes <= kMinFeasible) {
+    return nodes;
+  }
+  size_t percent = std::max<size_t>(5, nodes / 125 >= 45 ? 5 : 50 - nodes / 125);
+  return std::max(kMinFeasible, nodes * percent / 100);
+}
+
 Placer::Placer(const FitChecker& fit, PlacementPolicy policy,
-               std::span<const cluster::Pod* const> demand_mix)
-    : fit_(&fit), policy_(policy) {
+               std::span<const cluster::Pod* const> demand_mix, bool score_all)
+    : fit_(&fit), policy_(policy), score_all_(score_all) {
   if (policy != PlacementPolicy::kFragmentationAware) {
     return;
   }
@@ -204,7 +213,9 @@ std::optional<size_t> Placer::Choose(const cluster::Pod& pod, std::span<const cl
   std::optional<size_t> best;
   Score best_score{};
   std::vector<DeviceChoice> candidate;
-  for (size_t i = 0; i < nodes.size(); ++i) {
+  size_t limit = score_all_ ? nodes.size() : FeasibleNodesToScore(nodes.size());
+  size_t feasible = 0;
+  for (size_t i = 0; i < nodes.size() && feasible < limit; ++i) {
     if (!excluded.empty() && std::binary_search(excluded.begin(), excluded.end(), i)) {
       continue;
     }
@@ -215,6 +226,7 @@ std::optional<size_t> Placer::Choose(const cluster::Pod& pod, std::span<const cl
       devices = std::move(candidate);
       return i;
     }
+    ++feasible;
     Score score = ScoreOf(pod, nodes[i], candidate);
     if (!best || score < best_score) {
       best = i;

@@ -120,5 +120,13 @@ TEST_F(PlacerTest, PlacePodsAccountsEachPlacementSoNothingIsOvercommitted) {
   EXPECT_EQ(nodes[0].requested.Get(cluster::kResourceGpu), 4);
 }
 
+TEST_F(PlacerTest, LargeClustersScoreAsManyFeasibleNodesAsKubeSchedulerWould) {
+  EXPECT_EQ(FeasibleNodesToScore(50), 50u);
+  EXPECT_EQ(FeasibleNodesToScore(100), 100u);
+  EXPECT_EQ(FeasibleNodesToScore(1000), 420u);   // 50 - 8 = 42%
+  EXPECT_EQ(FeasibleNodesToScore(5000), 500u);   // 50 - 40 = 10%
+  EXPECT_EQ(FeasibleNodesToScore(10000), 500u);  // at least 5%
+}
+
 }  // namespace
 }  // namespace gpupack::plan
