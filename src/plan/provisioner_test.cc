@@ -1,5 +1,7 @@
 #include "plan/provisioner.h"
 
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -373,6 +375,27 @@ TEST(ProvisionerTest, NamesNodesTheSameWayForTheSamePods) {
   EXPECT_EQ(first.result, second.result);
   ASSERT_EQ(other.result.provisions.size(), 1u);
   EXPECT_NE(first.result.provisions[0].node_names, other.result.provisions[0].node_names);
+}
+
+// Whole-GPU pods on one-GPU ($3.90/$3.67 a zone) and eight-GPU ($29.00) on-demand nodes: the
+// integer optimum is found by trying every count of eight-GPU nodes.
+RC_GTEST_PROP(LowerBoundProperty, NeverExceedsTheBruteForceOptimumOnTinyInstances, ()) {
+  const int pods = *rc::gen::inRange(1, 25);
+  cluster::NodeTemplate node_template = Template("a100");
+  node_template.gpu_models = {"A100-SXM4-40GB"};
+  std::vector<cluster::Pod> list;
+  for (int i = 0; i < pods; ++i) {
+    list.push_back(GpuPod("p" + std::to_string(i), "nvidia.com/gpu"));
+  }
+  Planned planned = PlanPods(list, {node_template});
+  double optimum = std::numeric_limits<double>::infinity();
+  for (int big = 0; big <= pods / 8 + 1; ++big) {
+    optimum = std::min(optimum, 29.0 * big + 3.67 * std::max(0, pods - 8 * big));
+  }
+  RC_ASSERT(planned.bound <= optimum + 1e-6);
+  RC_ASSERT(planned.bound >= 29.0 / 8 * pods - 1e-6);  // the LP optimum of this instance
+  RC_ASSERT(planned.Cost() >= optimum - 1e-6);
+  RC_ASSERT(planned.result.unschedulable.empty());
 }
 
 // Random small instances: a few pod kinds over whole, time-sliced and MIG templates.
