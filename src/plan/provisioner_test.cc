@@ -14,6 +14,7 @@
 #include "catalog/instance_catalog_loader.h"
 #include "catalog/k8s_reader.h"
 #include "cluster/snapshot.h"
+#include "plan/fit.h"
 #include "plan/lower_bound.h"
 
 namespace gpupack::plan {
@@ -497,6 +498,33 @@ RC_GTEST_PROP(ProvisionerProperty, NeverOverCommitsAndNeverBeatsTheLowerBound, (
     cluster::Node planned_node = cluster::PlannedNode(
         node, node_template, type, type.offerings.front(), provision.gpus[0].sharing, model);
     RC_ASSERT(planned_node.allocatable.Covers(requests));
+  }
+  // The planner's own Fit (what kube-scheduler and the device plugin would decide) accepts every
+  // placement on the planned nodes, replayed in order.
+  FitChecker fit(Gpus());
+  std::map<std::string, cluster::Node> nodes;
+  for (const Provision& provision : planned.result.provisions) {
+    const cluster::InstanceType& type = *planned.snapshot.instances.Find(provision.instance_type);
+    const cluster::Offering* offering = nullptr;
+    for (const cluster::Offering& candidate : type.offerings) {
+      if (candidate.zone == provision.zone && candidate.capacity_type == provision.capacity_type) {
+        offering = &candidate;
+      }
+    }
+    RC_ASSERT(offering != nullptr);
+    for (const std::string& name : provision.node_names) {
+      nodes.emplace(name, cluster::PlannedNode(
+                              name, *planned.snapshot.FindTemplate(provision.template_name), type,
+                              *offering, provision.gpus[0].sharing,
+                              **Gpus().Find(type.gpu_model)));
+    }
+  }
+  for (const Placement& placement : planned.result.placements) {
+    const cluster::Pod& pod = *planned.snapshot.FindPod(placement.pod);
+    cluster::Node& node = nodes.at(placement.node);
+    std::vector<DeviceChoice> devices;
+    RC_ASSERT(fit.Fits(pod, node, &devices));
+    Assign(node, pod, devices);
   }
   for (const auto& [device, taken] : slots) {
     const Provision& provision = *provision_of.at(std::get<0>(device));
