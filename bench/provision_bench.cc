@@ -3,12 +3,12 @@
 // 20,000 pods in 40 classes (whole GPUs of 1, 2 or 4; time-sliced replicas with 2-10Gi of GPU
 // memory; MIG 1g.5gb / 2g.10gb / 3g.20gb under the mixed strategy; varied CPU requests) over
 // three templates on the built-in AWS catalog, no existing nodes.
-#include <benchmark/benchmark.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "catalog/gpu_catalog_loader.h"
 #include "catalog/instance_catalog_loader.h"
@@ -119,6 +119,7 @@ void BM_Provision20kPods(benchmark::State& state) {
   state.counters["cost_per_hour"] = cost;
   state.counters["unschedulable"] = static_cast<double>(unschedulable);
 }
+
 BENCHMARK(BM_Provision20kPods)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 void BM_LowerBound20kPods(benchmark::State& state) {
@@ -134,6 +135,7 @@ void BM_LowerBound20kPods(benchmark::State& state) {
   }
   state.counters["bound_per_hour"] = bound;
 }
+
 BENCHMARK(BM_LowerBound20kPods)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace

@@ -273,11 +273,25 @@ class Provisioner {
         copies = std::min(copies, remaining_[i] / fill[i]);
       }
     }
-    if (node_template.spot_percent) {
-      copies = 1;  // the share is re-evaluated after every node
-    }
     TemplateUsage& usage = usage_[node_template.name];
     int64_t gpus = candidate.type->gpu_count;
+    if (node_template.spot_percent && node_template.AllowedCapacityTypes().size() > 1 && gpus > 0) {
+      // Allowed() admits the k-th of k identical nodes while the capacity type's GPUs before it,
+      // mine + (k-1) g, are at most share x (total + (k-1) g): k - 1 <= (share x total - mine)
+      // / (g x (1 - share)).
+      bool spot = candidate.offering->capacity_type == cluster::CapacityType::kSpot;
+      double share = *node_template.spot_percent / 100.0;
+      if (!spot) {
+        share = 1 - share;
+      }
+      auto total = static_cast<double>(usage.spot_gpus + usage.on_demand_gpus);
+      auto mine = static_cast<double>(spot ? usage.spot_gpus : usage.on_demand_gpus);
+      if (share < 1) {
+        double extra =
+            std::floor((share * total - mine) / (static_cast<double>(gpus) * (1 - share)));
+        copies = std::min(copies, 1 + static_cast<int64_t>(std::max(0.0, extra)));
+      }
+    }
     if (node_template.max_gpus && gpus > 0) {
       copies = std::min(copies, (*node_template.max_gpus - usage.gpus) / gpus);
     }

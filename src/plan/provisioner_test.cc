@@ -1,5 +1,7 @@
 #include "plan/provisioner.h"
 
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -12,6 +14,7 @@
 #include "catalog/instance_catalog_loader.h"
 #include "catalog/k8s_reader.h"
 #include "cluster/snapshot.h"
+#include "plan/fit.h"
 #include "plan/lower_bound.h"
 
 namespace gpupack::plan {
@@ -273,8 +276,8 @@ TEST(ProvisionerTest, PutsTheSeedDeploymentOnOneA100CutIntoSevenInstances) {
     instances.insert(placement.devices[0].instance);
   }
   EXPECT_EQ(instances.size(), 7u);  // every instance used once
-  EXPECT_LE(planned.bound, planned.Cost() + 1e-9);
-  EXPECT_GT(planned.bound, 0);
+  // Nothing is cheaper per 1g.5gb than a Spot a2-highgpu-1g, so the bound is this plan's cost.
+  EXPECT_NEAR(planned.bound, planned.Cost(), 1e-6);
 }
 
 TEST(ProvisionerTest, PacksTenLightInferencePodsOntoOneTimeSlicedA100) {
@@ -309,6 +312,7 @@ TEST(ProvisionerTest, PacksTwentyEightPodsOnOneA100WithMigAndTimeSlicing) {
   EXPECT_EQ(provision.gpus[0].geometry, std::vector<std::string>(7, "1g.5gb"));
   EXPECT_EQ(planned.result.placements.size(), 28u);
   EXPECT_TRUE(planned.result.unschedulable.empty());
+  EXPECT_NEAR(planned.bound, planned.Cost(), 1e-6);
 }
 
 TEST(ProvisionerTest, CutsAValidMixedGeometryForMixedProfiles) {
@@ -372,6 +376,27 @@ TEST(ProvisionerTest, NamesNodesTheSameWayForTheSamePods) {
   EXPECT_EQ(first.result, second.result);
   ASSERT_EQ(other.result.provisions.size(), 1u);
   EXPECT_NE(first.result.provisions[0].node_names, other.result.provisions[0].node_names);
+}
+
+// Whole-GPU pods on one-GPU ($3.90/$3.67 a zone) and eight-GPU ($29.00) on-demand nodes: the
+// integer optimum is found by trying every count of eight-GPU nodes.
+RC_GTEST_PROP(LowerBoundProperty, NeverExceedsTheBruteForceOptimumOnTinyInstances, ()) {
+  const int pods = *rc::gen::inRange(1, 25);
+  cluster::NodeTemplate node_template = Template("a100");
+  node_template.gpu_models = {"A100-SXM4-40GB"};
+  std::vector<cluster::Pod> list;
+  for (int i = 0; i < pods; ++i) {
+    list.push_back(GpuPod("p" + std::to_string(i), "nvidia.com/gpu"));
+  }
+  Planned planned = PlanPods(list, {node_template});
+  double optimum = std::numeric_limits<double>::infinity();
+  for (int big = 0; big <= pods / 8 + 1; ++big) {
+    optimum = std::min(optimum, 29.0 * big + 3.67 * std::max(0, pods - 8 * big));
+  }
+  RC_ASSERT(planned.bound <= optimum + 1e-6);
+  RC_ASSERT(planned.bound >= 29.0 / 8 * pods - 1e-6);  // the LP optimum of this instance
+  RC_ASSERT(planned.Cost() >= optimum - 1e-6);
+  RC_ASSERT(planned.result.unschedulable.empty());
 }
 
 // Random small instances: a few pod kinds over whole, time-sliced and MIG templates.
@@ -473,6 +498,33 @@ RC_GTEST_PROP(ProvisionerProperty, NeverOverCommitsAndNeverBeatsTheLowerBound, (
     cluster::Node planned_node = cluster::PlannedNode(
         node, node_template, type, type.offerings.front(), provision.gpus[0].sharing, model);
     RC_ASSERT(planned_node.allocatable.Covers(requests));
+  }
+  // The planner's own Fit (what kube-scheduler and the device plugin would decide) accepts every
+  // placement on the planned nodes, replayed in order.
+  FitChecker fit(Gpus());
+  std::map<std::string, cluster::Node> nodes;
+  for (const Provision& provision : planned.result.provisions) {
+    const cluster::InstanceType& type = *planned.snapshot.instances.Find(provision.instance_type);
+    const cluster::Offering* offering = nullptr;
+    for (const cluster::Offering& candidate : type.offerings) {
+      if (candidate.zone == provision.zone && candidate.capacity_type == provision.capacity_type) {
+        offering = &candidate;
+      }
+    }
+    RC_ASSERT(offering != nullptr);
+    for (const std::string& name : provision.node_names) {
+      nodes.emplace(name, cluster::PlannedNode(
+                              name, *planned.snapshot.FindTemplate(provision.template_name), type,
+                              *offering, provision.gpus[0].sharing,
+                              **Gpus().Find(type.gpu_model)));
+    }
+  }
+  for (const Placement& placement : planned.result.placements) {
+    const cluster::Pod& pod = *planned.snapshot.FindPod(placement.pod);
+    cluster::Node& node = nodes.at(placement.node);
+    std::vector<DeviceChoice> devices;
+    RC_ASSERT(fit.Fits(pod, node, &devices));
+    Assign(node, pod, devices);
   }
   for (const auto& [device, taken] : slots) {
     const Provision& provision = *provision_of.at(std::get<0>(device));
