@@ -16,6 +16,7 @@
 #include "catalog/instance_catalog_loader.h"
 #include "catalog/k8s_reader.h"
 #include "cluster/snapshot.h"
+#include "gpu/device_plugin_config.h"
 #include "plan/plan.h"
 #include "plan/planner.h"
 #include "report/output.h"
@@ -66,7 +67,7 @@ std::string Dollars(double amount) {
 nlohmann::json SharingJson(const plan::GpuPlan& gpu) {
   return {{"mode", std::string(cluster::SharingModeName(gpu.sharing.mode))},
           {"replicas", gpu.sharing.replicas},
-          {"migStrategy", std::string(cluster::MigStrategyName(gpu.sharing.mig_strategy))},
+          {"migStrategy", std::string(gpu::MigStrategyName(gpu.sharing.mig_strategy))},
           {"geometry", gpu.geometry}};
 }
 

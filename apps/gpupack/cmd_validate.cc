@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/gpupack/commands.h"
+#include "catalog/cluster_document_kinds.h"
 #include "catalog/document_kinds.h"
 #include "catalog/gpu_catalog_loader.h"
 #include "common/file.h"
@@ -36,6 +37,7 @@ nlohmann::json IssueJson(const catalog::LocatedIssue& located) {
                       catalog::LoadGpuCatalogWithUserFile(options.gpu_catalog));
   catalog::DocumentKindRegistry registry;
   catalog::AddNvidiaDocumentKinds(registry, &gpu_catalog);
+  catalog::AddClusterDocumentKinds(registry, gpu_catalog);
 
   bool all_valid = true;
   nlohmann::json files = nlohmann::json::array();

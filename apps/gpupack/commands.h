@@ -31,5 +31,7 @@ void RegisterCatalogCommand(CLI::App& root);
 void RegisterValidateCommand(CLI::App& root);
 void RegisterRenderCommand(CLI::App& root);
 void RegisterPlanCommand(CLI::App& root);
+void RegisterBenchCommand(CLI::App& root);
+void RegisterKubeCommand(CLI::App& root);
 
 }  // namespace gpupack::app

@@ -35,6 +35,8 @@ int Run(int argc, char** argv) {
   RegisterValidateCommand(root);
   RegisterRenderCommand(root);
   RegisterPlanCommand(root);
+  RegisterBenchCommand(root);
+  RegisterKubeCommand(root);
 
   try {
     root.parse(argc, argv);

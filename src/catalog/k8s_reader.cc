@@ -596,7 +596,7 @@ Status DeriveGpus(const Location& loc, const YAML::Node& at, const gpu::GpuCatal
   auto strategy_it = node.labels.find(kLabelMigStrategy);
   cluster::MigStrategy strategy = cluster::MigStrategy::kNone;
   if (strategy_it != node.labels.end()) {
-    strategy = cluster::ParseMigStrategy(strategy_it->second).value_or(cluster::MigStrategy::kNone);
+    strategy = gpu::ParseMigStrategy(strategy_it->second).value_or(cluster::MigStrategy::kNone);
   }
   int64_t replicas = LabelInt(node.labels, cluster::kLabelGpuReplicas).value_or(1);
   if (strategy == cluster::MigStrategy::kMixed && !mig_units.empty()) {

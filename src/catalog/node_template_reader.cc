@@ -84,7 +84,7 @@ Status ReadMig(const Location& loc, const YAML::Node& node, cluster::MigSpec& sp
   GP_ASSIGN_OR_RETURN(auto strategy, catalog_internal::OptString(loc, node, "strategy",
                                                                  "spec.gpuSharing.mig.strategy"));
   if (strategy) {
-    std::optional<cluster::MigStrategy> parsed = cluster::ParseMigStrategy(*strategy);
+    Result<cluster::MigStrategy> parsed = gpu::ParseMigStrategy(*strategy);
     if (!parsed || *parsed == cluster::MigStrategy::kNone) {
       return tl::unexpected(loc.At(
           node["strategy"], "spec.gpuSharing.mig.strategy",

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cluster/snapshot.h"
+#include "gpu/advertised.h"
 #include "gpu/testing/test_models.h"
 
 namespace gpupack::cluster {
@@ -139,6 +140,44 @@ TEST_F(NodeTest, PlannedNodeCarriesWhatTheSeedPodNeeds) {
   }
   seed.name = "seed-28";
   EXPECT_FALSE(AllocateBoundPod(node, seed, *catalog_));
+}
+
+TEST_F(NodeTest, CapacityAgreesWithTheInteropCodecsForUniformNodes) {
+  struct Case {
+    SharingConfig sharing;
+    std::vector<std::string> replicated;  // resources the device-plugin config time-slices
+  };
+
+  SharingConfig ts;
+  ts.mode = SharingMode::kTimeSlicing;
+  ts.replicas = 4;
+  SharingConfig mixed = Mig("1g.5gb", 2, MigStrategy::kMixed);
+  const gpu::MigGeometryEngine& engine = catalog_->Geometry(*a100_);
+  std::vector<std::string> names = {"3g.20gb", "2g.10gb", "1g.5gb", "1g.5gb"};
+  mixed.geometry = *engine.Fit(*engine.CountsFromNames(names));
+  std::vector<Case> cases = {
+      {ts, {"nvidia.com/gpu"}},
+      {Mig("1g.5gb", 7, MigStrategy::kSingle, 4), {"nvidia.com/gpu"}},
+      {Mig("1g.5gb", 7, MigStrategy::kMixed, 2), {"nvidia.com/mig-1g.5gb"}},
+      {mixed, {}},
+  };
+  for (const Case& c : cases) {
+    Node node = A100Node(c.sharing, 8);
+    Result<Resources> ours = node.ExpectedGpuCapacity(*catalog_);
+    ASSERT_TRUE(ours);
+    gpu::NodeGpuLayout layout{8, c.sharing.IsMig(), engine.ProfileNames(c.sharing.geometry)};
+    Result<gpu::AdvertisedNode> theirs =
+        gpu::ComputeAdvertised(*a100_, layout,
+                               gpu::MakeTimeSlicingConfig(c.sharing.mig_strategy,
+                                                          c.sharing.replicas, c.replicated, false));
+    ASSERT_TRUE(theirs) << theirs.error().message();
+    for (const auto& [name, value] : theirs->capacity) {
+      EXPECT_EQ(ours->Get(name), value) << c.sharing.Describe(*a100_) << " " << name;
+    }
+    for (const auto& [name, value] : ours->scalar) {
+      EXPECT_EQ(theirs->capacity.at(name), value) << c.sharing.Describe(*a100_) << " " << name;
+    }
+  }
 }
 
 TEST_F(NodeTest, ValidateSharingRejectsWhatThePluginWouldRefuse) {

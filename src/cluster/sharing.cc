@@ -20,27 +20,6 @@ std::string_view SharingModeName(SharingMode mode) {
   return "?";
 }
 
-std::string_view MigStrategyName(MigStrategy strategy) {
-  switch (strategy) {
-    case MigStrategy::kNone:
-      return "none";
-    case MigStrategy::kSingle:
-      return "single";
-    case MigStrategy::kMixed:
-      return "mixed";
-  }
-  return "?";
-}
-
-std::optional<MigStrategy> ParseMigStrategy(std::string_view text) {
-  for (MigStrategy s : {MigStrategy::kNone, MigStrategy::kSingle, MigStrategy::kMixed}) {
-    if (MigStrategyName(s) == text) {
-      return s;
-    }
-  }
-  return std::nullopt;
-}
-
 int32_t SharingConfig::InstanceCount() const {
   return IsMig() ? static_cast<int32_t>(geometry.placements.size()) : 0;
 }
@@ -78,7 +57,7 @@ std::string SharingConfig::Describe(const gpu::GpuModel& model) const {
                                             : out + " ts-" + std::to_string(replicas);
   }
   if (IsMig()) {
-    out += " (" + std::string(MigStrategyName(mig_strategy)) + ")";
+    out += " (" + std::string(gpu::MigStrategyName(mig_strategy)) + ")";
   }
   return out;
 }

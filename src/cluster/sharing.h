@@ -23,6 +23,7 @@
 #include "cluster/resources.h"
 #include "cluster/scheduling.h"
 #include "common/error.h"
+#include "gpu/device_plugin_config.h"
 #include "gpu/geometry.h"
 #include "gpu/gpu_model.h"
 
@@ -30,14 +31,12 @@ namespace gpupack::cluster {
 
 enum class SharingMode { kWhole, kTimeSlicing, kMig, kMigTimeSlicing };
 
-enum class MigStrategy { kNone, kSingle, kMixed };
+// The device plugin's flags.migStrategy, shared with the interop codecs (gpu::MigStrategyName,
+// gpu::ParseMigStrategy).
+using MigStrategy = gpu::MigStrategy;
 
 // "whole", "timeSlicing", "mig", "migTimeSlicing".
 std::string_view SharingModeName(SharingMode mode);
-
-// "none", "single", "mixed" (the device plugin's flags.migStrategy values).
-std::string_view MigStrategyName(MigStrategy strategy);
-std::optional<MigStrategy> ParseMigStrategy(std::string_view text);
 
 // Time-slicing replicas the device plugin accepts: 2..48 (48 is Cast AI's and GKE's ceiling).
 inline constexpr int32_t kMinReplicas = 2;

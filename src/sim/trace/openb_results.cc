@@ -1,0 +1,100 @@
+#include "sim/trace/openb_results.h"
+
+#include <charconv>
+
+#include "common/file.h"
+
+namespace gpupack::sim {
+namespace {
+
+std::vector<std::string_view> Split(std::string_view line) {
+  std::vector<std::string_view> fields;
+  size_t start = 0;
+  while (true) {
+    size_t end = line.find(',', start);
+    if (end == std::string_view::npos) {
+      fields.push_back(line.substr(start));
+      return fields;
+    }
+    fields.push_back(line.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+bool ParseDouble(std::string_view field, double& value) {
+  auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
+  return !field.empty() && error == std::errc() && end == field.data() + field.size();
+}
+
+}  // namespace
+
+Result<std::vector<PublishedPackingRun>> ParsePublishedPackingRuns(std::string_view text,
+                                                                   std::string_view file_name) {
+  std::vector<PublishedPackingRun> runs;
+  size_t offset = 0;
+  int64_t line_number = 0;
+  size_t field_count = 0;
+  auto fail = [&](const std::string& what) {
+    return InvalidArgumentError(std::string(file_name) + ":" + std::to_string(line_number) + ": " +
+                                what);
+  };
+  while (offset < text.size()) {
+    size_t end = text.find('\n', offset);
+    if (end == std::string_view::npos)
+      end = text.size();
+    std::string_view line = text.substr(offset, end - offset);
+    offset = end + 1;
+    ++line_number;
+    if (!line.empty() && line.back() == '\r')
+      line.remove_suffix(1);
+    if (line.empty())
+      continue;
+    std::vector<std::string_view> fields = Split(line);
+    if (line_number == 1) {
+      if (fields.size() < 6 || fields[0] != "workload" || fields[1] != "sc_policy" ||
+          fields[2] != "tune" || fields[3] != "seed" || fields[4] != "total_gpus") {
+        return fail("expected header 'workload,sc_policy,tune,seed,total_gpus,0,1,...'");
+      }
+      field_count = fields.size();
+      continue;
+    }
+    if (fields.size() != field_count) {
+      return fail("expected " + std::to_string(field_count) + " fields, found " +
+                  std::to_string(fields.size()));
+    }
+    PublishedPackingRun run;
+    run.workload = fields[0];
+    run.policy = fields[1];
+    double seed = 0;
+    double total_gpus = 0;
+    if (!ParseDouble(fields[2], run.tune))
+      return fail("tune is not a number");
+    if (!ParseDouble(fields[3], seed))
+      return fail("seed is not a number");
+    if (!ParseDouble(fields[4], total_gpus) || total_gpus <= 0) {
+      return fail("total_gpus is not a positive number");
+    }
+    run.seed = static_cast<int64_t>(seed);
+    run.total_gpus = static_cast<int64_t>(total_gpus);
+    for (size_t index = 5; index < fields.size(); ++index) {
+      double value = 0;
+      if (!ParseDouble(fields[index], value)) {
+        return fail("allocation '" + std::string(fields[index]) + "' is not a number");
+      }
+      run.curve.push_back(value);
+    }
+    runs.push_back(std::move(run));
+  }
+  if (field_count == 0) {
+    line_number = 1;
+    return fail("empty file; expected a header line");
+  }
+  return runs;
+}
+
+Result<std::vector<PublishedPackingRun>> ReadPublishedPackingRuns(const std::string& path) {
+  GP_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  return ParsePublishedPackingRuns(text, path);
+}
+
+}  // namespace gpupack::sim
