@@ -14,7 +14,7 @@ using testing::TimeSliced;
 
 constexpr const char* kA100 = "A100-SXM4-40GB";
 
-class PlacerTest : public ::testing::Test {
+class NodePlacerTest : public ::testing::Test {
  protected:
   // Node "a" has one GPU with 3 of 4 replicas taken; node "b" is empty with one GPU of 4.
   std::vector<cluster::Node> TwoNodes() {
@@ -41,7 +41,7 @@ class PlacerTest : public ::testing::Test {
   std::vector<DeviceChoice> devices_;
 };
 
-TEST_F(PlacerTest, PolicyNamesRoundTripAndUnknownNamesAreRejected) {
+TEST_F(NodePlacerTest, PolicyNamesRoundTripAndUnknownNamesAreRejected) {
   for (PlacementPolicy policy : {PlacementPolicy::kFirstFit, PlacementPolicy::kBestFit,
                                  PlacementPolicy::kFragmentationAware, PlacementPolicy::kGpupack}) {
     EXPECT_EQ(*ParsePlacementPolicy(PlacementPolicyName(policy)), policy);
@@ -51,28 +51,28 @@ TEST_F(PlacerTest, PolicyNamesRoundTripAndUnknownNamesAreRejected) {
   EXPECT_NE(bad.error().message().find("first-fit, best-fit, fgd or gpupack"), std::string::npos);
 }
 
-TEST_F(PlacerTest, FirstFitTakesTheFirstNodeByOrderEvenWhenAnotherIsTighter) {
+TEST_F(NodePlacerTest, FirstFitTakesTheFirstNodeByOrderEvenWhenAnotherIsTighter) {
   std::vector<cluster::Node> nodes = TwoNodes();
   std::swap(nodes[0], nodes[1]);  // the empty node first
   cluster::Pod pod = GpuPod("new", 1, "", true);
   EXPECT_EQ(Choose(PlacementPolicy::kFirstFit, pod, nodes), 0u);
 }
 
-TEST_F(PlacerTest, BestFitTakesTheNodeLeftWithTheFewestFreeSlots) {
+TEST_F(NodePlacerTest, BestFitTakesTheNodeLeftWithTheFewestFreeSlots) {
   std::vector<cluster::Node> nodes = TwoNodes();
   std::swap(nodes[0], nodes[1]);
   cluster::Pod pod = GpuPod("new", 1, "", true);
   EXPECT_EQ(Choose(PlacementPolicy::kBestFit, pod, nodes), 1u);
 }
 
-TEST_F(PlacerTest, GpupackFillsAnAlreadySharedGpuBeforeOpeningAnIdleOne) {
+TEST_F(NodePlacerTest, GpupackFillsAnAlreadySharedGpuBeforeOpeningAnIdleOne) {
   std::vector<cluster::Node> nodes = TwoNodes();
   cluster::Pod pod = GpuPod("new", 1, "", true);
   EXPECT_EQ(Choose(PlacementPolicy::kGpupack, pod, nodes), 0u);
   EXPECT_EQ(devices_, (std::vector<DeviceChoice>{{0, -1, 1}}));
 }
 
-TEST_F(PlacerTest, FgdAvoidsLeavingSlotsTooSmallForTheDemandMix) {
+TEST_F(NodePlacerTest, FgdAvoidsLeavingSlotsTooSmallForTheDemandMix) {
   // Node "ts8" has GPUs in 8 replicas (125 milli a slot), node "ts2" in 2 (500 milli). A 100-milli
   // pod fits both; when the mix is mostly 400-milli pods, ts8's slots are useless to them anyway,
   // so fgd puts the small pod there and keeps ts2's big slots whole.
@@ -90,7 +90,7 @@ TEST_F(PlacerTest, FgdAvoidsLeavingSlotsTooSmallForTheDemandMix) {
   EXPECT_EQ(fgd.Choose(small, nodes, devices_), 1u);
 }
 
-TEST_F(PlacerTest, PodsAreOrderedByPriorityThenDemandThenName) {
+TEST_F(NodePlacerTest, PodsAreOrderedByPriorityThenDemandThenName) {
   cluster::Pod low = GpuPod("a-low");
   cluster::Pod high = GpuPod("z-high");
   high.priority = 10;
@@ -101,7 +101,7 @@ TEST_F(PlacerTest, PodsAreOrderedByPriorityThenDemandThenName) {
   EXPECT_EQ(pods, (std::vector<const cluster::Pod*>{&high, &two, &low, &one}));
 }
 
-TEST_F(PlacerTest, PlacePodsAccountsEachPlacementSoNothingIsOvercommitted) {
+TEST_F(NodePlacerTest, PlacePodsAccountsEachPlacementSoNothingIsOvercommitted) {
   std::vector<cluster::Node> nodes = {GpuNodeForTest("a", catalog_, kA100, 1, TimeSliced(4))};
   std::vector<cluster::Pod> pods;
   for (int i = 0; i < 6; ++i) {
@@ -120,7 +120,7 @@ TEST_F(PlacerTest, PlacePodsAccountsEachPlacementSoNothingIsOvercommitted) {
   EXPECT_EQ(nodes[0].requested.Get(cluster::kResourceGpu), 4);
 }
 
-TEST_F(PlacerTest, LargeClustersScoreAsManyFeasibleNodesAsKubeSchedulerWould) {
+TEST_F(NodePlacerTest, LargeClustersScoreAsManyFeasibleNodesAsKubeSchedulerWould) {
   EXPECT_EQ(FeasibleNodesToScore(50), 50u);
   EXPECT_EQ(FeasibleNodesToScore(100), 100u);
   EXPECT_EQ(FeasibleNodesToScore(1000), 420u);   // 50 - 8 = 42%
