@@ -30,6 +30,7 @@ void RegisterVersionCommand(CLI::App& root);
 void RegisterCatalogCommand(CLI::App& root);
 void RegisterValidateCommand(CLI::App& root);
 void RegisterRenderCommand(CLI::App& root);
+void RegisterPlanCommand(CLI::App& root);
 void RegisterBenchCommand(CLI::App& root);
 void RegisterKubeCommand(CLI::App& root);
 void RegisterTraceCommand(CLI::App& root);

@@ -34,6 +34,7 @@ int Run(int argc, char** argv) {
   RegisterCatalogCommand(root);
   RegisterValidateCommand(root);
   RegisterRenderCommand(root);
+  RegisterPlanCommand(root);
   RegisterBenchCommand(root);
   RegisterKubeCommand(root);
   RegisterTraceCommand(root);
