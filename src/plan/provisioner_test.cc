@@ -515,8 +515,7 @@ RC_GTEST_PROP(ProvisionerProperty, NeverOverCommitsAndNeverBeatsTheLowerBound, (
     for (const std::string& name : provision.node_names) {
       nodes.emplace(name, cluster::PlannedNode(
                               name, *planned.snapshot.FindTemplate(provision.template_name), type,
-                              *offering, provision.gpus[0].sharing,
-                              **Gpus().Find(type.gpu_model)));
+                              *offering, provision.gpus[0].sharing, **Gpus().Find(type.gpu_model)));
     }
   }
   for (const Placement& placement : planned.result.placements) {
