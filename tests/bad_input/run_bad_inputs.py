@@ -14,7 +14,8 @@ case's output path ({out}) does not exist afterwards, nor any temporary file bes
 Case format (one block per case; see the top of cases.txt):
   [name]                 the case name; `[name] slow` runs only with --include-slow
   run: ARGS              gpupack's arguments; {dir} is the case's temp folder, {in} its first
-                         file, {out} {dir}/out/result (its folder exists), {ro} a read-only folder
+                         file, {out} {dir}/out/result (its folder exists), {ro} a file, so
+                         {ro}/x cannot be written, even by root
   file NAME: CONTENT     a file in {dir}; CONTENT uses \\n \\t \\xNN escapes, or is a generator:
                          @empty  @binary  @size:<MB>  @nest:<depth>  @alias-bomb
                          @repo:<path>  @shared:<path>  @head:<shared path>:<lines>
@@ -26,7 +27,6 @@ Case format (one block per case; see the top of cases.txt):
 import os
 import re
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -124,7 +124,9 @@ def run_case(gpupack, case):
             with open(path, "wb") as f:
                 f.write(data)
             first = first or path
-        os.chmod(readonly, stat.S_IRUSR | stat.S_IXUSR)
+        # A folder nobody can write into, root included: {ro} is a file, so {ro}/x is ENOTDIR.
+        os.rmdir(readonly)
+        open(readonly, "wb").close()
         values = {"dir": work, "in": first or os.path.join(work, "missing.yaml"),
                   "out": os.path.join(work, "out", "result"), "ro": readonly}
         args = [a.format(**values) for a in case["run"].split()]
@@ -154,14 +156,14 @@ def run_case(gpupack, case):
                 problems.append("stderr is not empty")
             if not re.search(expect, out, re.M):
                 problems.append(f"report does not match {expect!r}")
-        left = os.listdir(os.path.join(work, "out")) + os.listdir(readonly)
+        left = os.listdir(os.path.join(work, "out")) + [
+            n for n in os.listdir(work) if n.startswith(("ro.", ".ro", "out."))]
         if left:
             problems.append(f"output left behind: {left}")
         if problems:
             return "; ".join(problems) + f"\n    stdout: {out[:400]!r}\n    stderr: {err[:400]!r}"
         return None
     finally:
-        os.chmod(os.path.join(work, "ro"), stat.S_IRWXU)
         shutil.rmtree(work, ignore_errors=True)
 
 
