@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <span>
 
 #include <yaml-cpp/yaml.h>
@@ -138,10 +139,18 @@ Result<cluster::InstanceCatalog> ParseInstanceCatalog(std::string_view text, std
       return tl::unexpected(loc.At(root, "instanceTypes", "required, non-empty"));
     }
     std::vector<cluster::InstanceType> types;
+    std::map<std::string, size_t> first_index;  // name -> its first item, to name duplicates
     for (size_t i = 0; i < items.size(); ++i) {
-      GP_ASSIGN_OR_RETURN(
-          cluster::InstanceType type,
-          ReadType(file_name, items[i], "instanceTypes[" + std::to_string(i) + "]", zones, gpus));
+      std::string path = "instanceTypes[" + std::to_string(i) + "]";
+      GP_ASSIGN_OR_RETURN(cluster::InstanceType type,
+                          ReadType(file_name, items[i], path, zones, gpus));
+      auto [first, inserted] = first_index.emplace(type.name, i);
+      if (!inserted) {
+        return tl::unexpected(loc.At(items[i]["name"], path + ".name",
+                                     "\"" + type.name +
+                                         "\" is listed twice (first as instanceTypes[" +
+                                         std::to_string(first->second) + "])"));
+      }
       types.push_back(std::move(type));
     }
     Result<cluster::InstanceCatalog> catalog =
