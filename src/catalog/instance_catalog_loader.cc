@@ -55,8 +55,10 @@ Result<cluster::InstanceType> ReadType(const std::string& file, const YAML::Node
     type.capacity.Set(cluster::kResourceGpu, *count);
   }
   GP_ASSIGN_OR_RETURN(auto vcpu, catalog_internal::OptNumber(loc, item, "vcpu", "vcpu"));
-  if (!vcpu || *vcpu <= 0) {
-    return tl::unexpected(loc.At(item, "vcpu", "required, > 0"));
+  // Bounded before the cast below (fuzz: vcpu 2e92 overflowed int64 milli-CPU).
+  constexpr double kMaxVcpu = 1e6;
+  if (!vcpu || !(*vcpu > 0 && *vcpu <= kMaxVcpu)) {
+    return tl::unexpected(loc.At(item, "vcpu", "required, > 0 and at most 1000000"));
   }
   type.capacity.milli_cpu = static_cast<int64_t>(*vcpu * 1000);
   GP_ASSIGN_OR_RETURN(auto memory, catalog_internal::OptString(loc, item, "memory", "memory"));
