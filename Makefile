@@ -1,9 +1,11 @@
 # gpupack: the two commands a newcomer runs (README.md). CMake does the real work.
 #   make demo   installs what is missing, builds (release), runs the main job
 #   make test   installs what is missing, builds (dev: Debug, -Werror), runs every test + format check
-.PHONY: all deps build release test demo asan check-format format clean
+#   make fuzz   builds the libFuzzer targets (clang, ASan+UBSan) and runs each FUZZ_SECONDS (60)
+.PHONY: all deps build release test demo asan fuzz check-format format clean
 
 JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
 GPUPACK := build/release/apps/gpupack/gpupack
 
 all: build
@@ -20,6 +22,9 @@ build/release/CMakeCache.txt: | deps
 build/asan/CMakeCache.txt: | deps
 	cmake --preset asan >/dev/null
 
+build/fuzz/CMakeCache.txt: | deps
+	cmake --preset fuzz >/dev/null
+
 build: deps build/dev/CMakeCache.txt
 	cmake --build build/dev -j $(JOBS)
 
@@ -32,6 +37,10 @@ test: build check-format
 asan: deps build/asan/CMakeCache.txt
 	cmake --build build/asan -j $(JOBS)
 	ctest --test-dir build/asan --output-on-failure -j $(JOBS) --label-exclude slow
+
+fuzz: deps build/fuzz/CMakeCache.txt
+	cmake --build build/fuzz -j $(JOBS) --target gp_fuzzers
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-fuzzers
 
 demo: release
 	@scripts/demo $(GPUPACK)

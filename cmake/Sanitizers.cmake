@@ -7,3 +7,12 @@ if(GP_SANITIZE)
   add_compile_options(${_gp_san_flags})
   add_link_options(${_gp_san_flags})
 endif()
+
+# GP_FUZZ (clang only, the `fuzz` preset): libFuzzer's coverage instrumentation on every library;
+# fuzz/CMakeLists.txt links the targets with -fsanitize=fuzzer.
+if(GP_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "GP_FUZZ needs clang (cmake --preset fuzz uses clang++-16)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -246,7 +246,7 @@ Result<ParsedDevicePluginConfig> ParseDevicePluginConfig(std::string_view text,
 }
 
 std::string RenderDevicePluginConfig(const gpu::DevicePluginConfig& config) {
-  std::string out = "version: " + config.version + "\n";
+  std::string out = "version: " + catalog_internal::YamlScalar(config.version) + "\n";
   if (config.mig_strategy || config.mps_root || !config.other_flags.empty()) {
     out += "flags:\n";
     if (config.mig_strategy) {

@@ -14,6 +14,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "catalog/embedded_catalog.h"
+#include "catalog/internal/yaml_guard.h"
 #include "common/file.h"
 
 namespace gpupack::catalog {
@@ -412,6 +413,7 @@ Status ParseSource(const CatalogSource& source, std::map<std::string, Layout>& l
                    std::vector<GpuModel>& models) {
   YAML::Node root;
   try {
+    catalog_internal::GuardYamlParse(source.text);
     root = YAML::Load(source.text);
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError(

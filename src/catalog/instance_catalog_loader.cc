@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <span>
 
 #include <yaml-cpp/yaml.h>
@@ -54,8 +55,10 @@ Result<cluster::InstanceType> ReadType(const std::string& file, const YAML::Node
     type.capacity.Set(cluster::kResourceGpu, *count);
   }
   GP_ASSIGN_OR_RETURN(auto vcpu, catalog_internal::OptNumber(loc, item, "vcpu", "vcpu"));
-  if (!vcpu || *vcpu <= 0) {
-    return tl::unexpected(loc.At(item, "vcpu", "required, > 0"));
+  // Bounded before the cast below (fuzz: vcpu 2e92 overflowed int64 milli-CPU).
+  constexpr double kMaxVcpu = 1e6;
+  if (!vcpu || !(*vcpu > 0 && *vcpu <= kMaxVcpu)) {
+    return tl::unexpected(loc.At(item, "vcpu", "required, > 0 and at most 1000000"));
   }
   type.capacity.milli_cpu = static_cast<int64_t>(*vcpu * 1000);
   GP_ASSIGN_OR_RETURN(auto memory, catalog_internal::OptString(loc, item, "memory", "memory"));
@@ -138,10 +141,18 @@ Result<cluster::InstanceCatalog> ParseInstanceCatalog(std::string_view text, std
       return tl::unexpected(loc.At(root, "instanceTypes", "required, non-empty"));
     }
     std::vector<cluster::InstanceType> types;
+    std::map<std::string, size_t> first_index;  // name -> its first item, to name duplicates
     for (size_t i = 0; i < items.size(); ++i) {
-      GP_ASSIGN_OR_RETURN(
-          cluster::InstanceType type,
-          ReadType(file_name, items[i], "instanceTypes[" + std::to_string(i) + "]", zones, gpus));
+      std::string path = "instanceTypes[" + std::to_string(i) + "]";
+      GP_ASSIGN_OR_RETURN(cluster::InstanceType type,
+                          ReadType(file_name, items[i], path, zones, gpus));
+      auto [first, inserted] = first_index.emplace(type.name, i);
+      if (!inserted) {
+        return tl::unexpected(loc.At(items[i]["name"], path + ".name",
+                                     "\"" + type.name +
+                                         "\" is listed twice (first as instanceTypes[" +
+                                         std::to_string(first->second) + "])"));
+      }
       types.push_back(std::move(type));
     }
     Result<cluster::InstanceCatalog> catalog =

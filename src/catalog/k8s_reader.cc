@@ -18,9 +18,11 @@ namespace {
 using catalog_internal::Location;
 using cluster::Resources;
 
-// More pods than this from one workload is a typo, not a cluster (Kubernetes' own limit is
-// 150,000 pods per cluster).
+// More pods than this from one workload, or from the whole input once workloads are expanded, is
+// a typo, not a cluster (Kubernetes' own limit is 150,000 pods per cluster). The total bounds the
+// memory a hostile or mistaken input can make us allocate.
 constexpr int64_t kMaxWorkloadReplicas = 150000;
+constexpr int64_t kMaxPods = 150000;
 
 constexpr std::string_view kLabelInstanceGpuCount = "karpenter.k8s.aws/instance-gpu-count";
 constexpr std::string_view kLabelGpuCount = "nvidia.com/gpu.count";
@@ -48,6 +50,7 @@ struct Workload {
   std::string name;
   std::string namespace_name;
   int64_t replicas = 1;
+  std::string too_many_pods;               // the error, at its count field, when over kMaxPods
   std::optional<cluster::OwnerRef> owner;  // a ReplicaSet's Deployment
   cluster::Pod pod_template;
 };
@@ -481,6 +484,9 @@ Result<Workload> ReadWorkload(const std::string& file, const std::string& kind,
                                  "must be 0.." + std::to_string(kMaxWorkloadReplicas) + ", got " +
                                      std::to_string(out.replicas)));
   }
+  out.too_many_pods = loc.Message(count ? spec[count_field] : spec, "spec." + count_field,
+                                  "the input expands to more than " + std::to_string(kMaxPods) +
+                                      " pods (Kubernetes' limit per cluster)");
   if (kind == "Job") {
     GP_ASSIGN_OR_RETURN(auto completions,
                         catalog_internal::OptInt(loc, spec, "completions", "spec.completions"));
@@ -847,7 +853,7 @@ struct Reader {
   }
 
   // Expands workloads whose live pods are not in the input (see the header).
-  void ExpandWorkloads() {
+  [[nodiscard]] Status ExpandWorkloads() {
     std::set<std::tuple<std::string, std::string, std::string>> owners;  // ns, kind, name
     std::set<std::pair<std::string, std::string>> replica_set_owners;    // ns, rs name
     for (const cluster::Pod& pod : out.pods) {
@@ -872,12 +878,16 @@ struct Reader {
           continue;
         }
       }
+      if (static_cast<int64_t>(out.pods.size()) + w.replicas > kMaxPods) {
+        return InvalidArgumentError(w.too_many_pods);
+      }
       for (int64_t i = 0; i < w.replicas; ++i) {
         cluster::Pod pod = w.pod_template;
         pod.name = w.name + "-" + std::to_string(i);
         out.pods.push_back(std::move(pod));
       }
     }
+    return OkStatus();
   }
 };
 
@@ -888,7 +898,7 @@ Result<KubeObjects> ReadKubeObjects(std::string_view text, std::string_view file
                                     const cluster::InstanceCatalog* instances) {
   Reader reader{catalog, instances, "", {}, {}};
   GP_TRY(reader.ReadText(text, file));
-  reader.ExpandWorkloads();
+  GP_TRY(reader.ExpandWorkloads());
   return std::move(reader.out);
 }
 
@@ -900,7 +910,7 @@ Result<KubeObjects> ReadKubeFiles(const std::vector<std::string>& paths,
     GP_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
     GP_TRY(reader.ReadText(text, path));
   }
-  reader.ExpandWorkloads();
+  GP_TRY(reader.ExpandWorkloads());
   return std::move(reader.out);
 }
 

@@ -138,13 +138,29 @@ Result<Quantity> Quantity::Parse(std::string_view text) {
   if (!matched) {
     return Invalid(text, fmt::format("unknown suffix \"{}\"", suffix_text));
   }
-  // value = mantissa * 10^-fraction_digits * base^exponent; we want ceil(value * 1000).
+  // value = mantissa * 10^-fraction_digits * base^exponent; we want ceil(value * 1000). The range
+  // check applies to that result, not to the scaled-up numerator: "90071992547409920m" is in
+  // range though 90071992547409920 * 1000 is not (found by fuzz/quantity_fuzz.cc).
   constexpr Int128 kLimit = std::numeric_limits<int64_t>::max();
-  Int128 numerator = mantissa * 1000;
-  Int128 denominator = 1;
+  if (mantissa == 0) {
+    return Quantity(0);
+  }
+  Int128 numerator = mantissa * 1000;  // < 10^33: at most kMaxDigits significant digits
   int decimal_exponent = -fraction_digits;
   if (base == 10) {
     decimal_exponent += exponent;
+  }
+  if (decimal_exponent < -33) {
+    // Less than one milli-unit: rounds up to 1 milli (or 0 when negative).
+    return Quantity(negative ? 0 : 1);
+  }
+  if (base == 2 && fraction_digits > 18) {
+    // Keeps kLimit * denominator below in range of Int128; no one writes 0.0000000000000000001Ki.
+    return Invalid(text, "more than 18 decimal places before a binary suffix");
+  }
+  Int128 denominator = 1;
+  for (int i = decimal_exponent; i < 0; ++i) {
+    denominator *= 10;
   }
   auto scale_up = [&](Int128 factor, int times) -> bool {
     for (int i = 0; i < times; ++i) {
@@ -161,17 +177,10 @@ Result<Quantity> Quantity::Parse(std::string_view text) {
   if (decimal_exponent > 0 && !scale_up(10, decimal_exponent)) {
     return Invalid(text, "too large");
   }
-  if (mantissa != 0 && numerator > kLimit * denominator) {
+  Int128 milli = negative ? CeilDiv(-numerator, denominator) : CeilDiv(numerator, denominator);
+  if (milli > kLimit || milli < -kLimit) {
     return Invalid(text, "too large");
   }
-  for (int i = decimal_exponent; i < 0; ++i) {
-    denominator *= 10;
-    if (denominator > kLimit * 1000) {
-      // Anything this small rounds to 1 milli (or 0).
-      return Quantity(mantissa == 0 ? 0 : (negative ? 0 : 1));
-    }
-  }
-  Int128 milli = negative ? CeilDiv(-numerator, denominator) : CeilDiv(numerator, denominator);
   return Quantity(static_cast<int64_t>(milli));
 }
 

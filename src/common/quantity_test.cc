@@ -69,6 +69,17 @@ TEST(QuantityTest, RejectsValuesThatOverflow) {
   EXPECT_TRUE(Quantity::Parse("8Pi").has_value());
 }
 
+TEST(QuantityTest, AcceptsEveryMilliValueAnInt64Holds) {
+  // fuzz/regressions/quantity: ToString() of ".08Pi" is "90071992547409920m", which must parse.
+  EXPECT_EQ(Quantity::Parse(Quantity::Parse(".08Pi")->ToString()), Quantity::Parse(".08Pi"));
+  EXPECT_EQ(Milli("90071992547409920m"), 90071992547409920);
+  EXPECT_EQ(Milli("9223372036854775807m"), 9223372036854775807);
+  EXPECT_FALSE(Quantity::Parse("9223372036854775808m").has_value());
+  // Thirty significant digits scaled down by 10^25: exact, not rounded to one milli-unit.
+  EXPECT_EQ(Milli("123456789012345678901234567890e-25"), 12345679);
+  EXPECT_EQ(Milli("1e-40"), 1);
+}
+
 TEST(QuantityTest, NonNegativeParsersRejectNegatives) {
   EXPECT_FALSE(ParseMilliCpu("-1").has_value());
   EXPECT_FALSE(ParseBytes("-1Gi").has_value());

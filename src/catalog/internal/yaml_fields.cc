@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cmath>
 
+#include "catalog/internal/yaml_guard.h"
+
 namespace gpupack::catalog::catalog_internal {
 namespace {
 
@@ -265,7 +267,9 @@ std::optional<Timestamp> ParseRfc3339(std::string_view text) {
 
 Result<std::vector<YAML::Node>> ParseDocuments(std::string_view text, std::string_view file) {
   try {
-    return YAML::LoadAll(std::string(text));
+    std::string copy(text);
+    GuardYamlParse(copy);
+    return YAML::LoadAll(copy);
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError(std::string(file) + ":" + std::to_string(e.mark.line + 1) + ": " +
                                 e.msg);

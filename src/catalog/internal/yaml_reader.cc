@@ -5,11 +5,15 @@
 #include <cstdio>
 #include <set>
 
+#include "catalog/internal/yaml_guard.h"
+
 namespace gpupack::catalog_internal {
 
 Result<YAML::Node> YamlReader::Load(std::string_view text) const {
   try {
-    return YAML::Load(std::string(text));
+    std::string copy(text);
+    catalog::catalog_internal::GuardYamlParse(copy);
+    return YAML::Load(copy);
   } catch (const YAML::Exception& e) {
     int line = e.mark.is_null() ? 0 : e.mark.line + first_line_;
     std::string where = source_;

@@ -1,6 +1,7 @@
 #include "sim/trace/openb_results.h"
 
 #include <charconv>
+#include <cmath>
 
 #include "common/file.h"
 
@@ -69,10 +70,14 @@ Result<std::vector<PublishedPackingRun>> ParsePublishedPackingRuns(std::string_v
     double total_gpus = 0;
     if (!ParseDouble(fields[2], run.tune))
       return fail("tune is not a number");
-    if (!ParseDouble(fields[3], seed))
-      return fail("seed is not a number");
-    if (!ParseDouble(fields[4], total_gpus) || total_gpus <= 0) {
-      return fail("total_gpus is not a positive number");
+    // Whole numbers in int64 range (checked before the casts below: "4e118" or "nan" in the
+    // seed column was undefined behaviour, found by fuzz/openb_results_fuzz.cc).
+    constexpr double kMaxWhole = 9e15;  // exact in a double
+    if (!ParseDouble(fields[3], seed) || !(std::abs(seed) <= kMaxWhole) || seed != std::floor(seed))
+      return fail("seed is not a whole number");
+    if (!ParseDouble(fields[4], total_gpus) || !(total_gpus > 0 && total_gpus <= kMaxWhole) ||
+        total_gpus != std::floor(total_gpus)) {
+      return fail("total_gpus is not a positive whole number");
     }
     run.seed = static_cast<int64_t>(seed);
     run.total_gpus = static_cast<int64_t>(total_gpus);

@@ -34,6 +34,13 @@ TEST(OpenbResultsTest, ReportsBadRowsWithFileAndLine) {
   EXPECT_EQ(error("workload,sc_policy,tune,seed,total_gpus,0\nw,p,1.3,42,6212\n"),
             "a.csv:2: expected 6 fields, found 5");
   EXPECT_EQ(error(""), "a.csv:1: empty file; expected a header line");
+  // fuzz/regressions/openb_results: out-of-range seeds were cast to int64 (undefined behaviour).
+  EXPECT_EQ(error("workload,sc_policy,tune,seed,total_gpus,0\nw,p,1.3,4e118,6212,1\n"),
+            "a.csv:2: seed is not a whole number");
+  EXPECT_EQ(error("workload,sc_policy,tune,seed,total_gpus,0\nw,p,1.3,42.5,6212,1\n"),
+            "a.csv:2: seed is not a whole number");
+  EXPECT_EQ(error("workload,sc_policy,tune,seed,total_gpus,0\nw,p,1.3,42,1e300,1\n"),
+            "a.csv:2: total_gpus is not a positive whole number");
 }
 
 }  // namespace
