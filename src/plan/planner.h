@@ -1,0 +1,35 @@
+// The planner: one pure function from a cluster snapshot to a Plan (DESIGN.md section 3).
+//
+//   1. place pending pods on existing nodes (Placer, the policy of options.placement_policy);
+//   2. repartition idle GPUs of dynamic MIG templates for the MIG pods still waiting
+//      (Repartitioner);
+//   3. buy nodes for the rest (ProvisionNodes), or report them unschedulable with the reason;
+//   4. give back nodes whose pods fit elsewhere (Consolidator, within the disruption budget);
+//   5. price the result and compute the lower bound it is judged against (LowerBound).
+//
+// Deterministic: the same snapshot, catalog and options give the same plan, field for field.
+//
+// Thread safety: pure function; safe to call from several threads on different inputs.
+#pragma once
+
+#include "cluster/snapshot.h"
+#include "common/error.h"
+#include "gpu/gpu_catalog.h"
+#include "plan/plan.h"
+
+namespace gpupack::plan {
+
+// InvalidArgument for options that make no sense (an unknown placement policy, a negative
+// disruption budget, an allowed template the snapshot does not have); errors of the provisioner
+// or lower bound are passed on. Pods nothing can run are not errors: they are in
+// Plan::unschedulable with the reason.
+[[nodiscard]] Result<Plan> MakePlan(const cluster::ClusterSnapshot& snapshot,
+                                    const gpu::GpuCatalog& catalog, const PlanOptions& options);
+
+// USD per hour of one whole, unshared GPU at the cheapest offering the snapshot's templates
+// (those of options.allowed_templates, or all) allow; falls back on the existing GPU nodes'
+// prices, 0 when nothing has a price.
+double CheapestGpuPricePerHour(const cluster::ClusterSnapshot& snapshot,
+                               const PlanOptions& options);
+
+}  // namespace gpupack::plan
