@@ -25,6 +25,8 @@ struct ProvisionResult {
   std::vector<Provision> provisions;
   std::vector<Placement> placements;  // onto the new nodes (Provision::node_names)
   std::vector<Unschedulable> unschedulable;
+
+  bool operator==(const ProvisionResult&) const = default;
 };
 
 // Chooses templates, instance types, offerings and per-GPU sharing configs so that every pod of

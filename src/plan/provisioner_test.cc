@@ -1,0 +1,487 @@
+#include "plan/provisioner.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "catalog/gpu_catalog_loader.h"
+#include "catalog/instance_catalog_loader.h"
+#include "catalog/k8s_reader.h"
+#include "cluster/snapshot.h"
+#include "plan/lower_bound.h"
+
+namespace gpupack::plan {
+namespace {
+
+using cluster::CapacityType;
+
+constexpr int64_t kGi = int64_t{1} << 30;
+
+const std::string kExamples = std::string(GP_SOURCE_DIR) + "/examples/";
+
+const gpu::GpuCatalog& Gpus() {
+  static const gpu::GpuCatalog* catalog = [] {
+    Result<gpu::GpuCatalog> loaded = catalog::LoadBuiltInGpuCatalog();
+    EXPECT_TRUE(loaded.has_value());
+    return new gpu::GpuCatalog(std::move(*loaded));
+  }();
+  return *catalog;
+}
+
+cluster::InstanceType Type(std::string name, std::string model, int32_t gpus, int64_t vcpu,
+                           std::vector<cluster::Offering> offerings) {
+  cluster::InstanceType type;
+  type.name = std::move(name);
+  type.gpu_model = std::move(model);
+  type.gpu_count = gpus;
+  type.capacity.milli_cpu = vcpu * 1000;
+  type.capacity.memory_bytes = vcpu * 8 * kGi;
+  type.capacity.pods = 110;
+  type.capacity.Set("nvidia.com/gpu", gpus);
+  type.offerings = std::move(offerings);
+  return type;
+}
+
+cluster::Offering Offer(CapacityType capacity, std::string zone, double price) {
+  return cluster::Offering{capacity, std::move(zone), price};
+}
+
+// A small cloud: one-A100 types in two zones at different prices, an 8-A100 type, a T4 type.
+cluster::InstanceCatalog TestInstances() {
+  std::vector<cluster::InstanceType> types;
+  types.push_back(Type(
+      "a100-1", "A100-SXM4-40GB", 1, 12,
+      {Offer(CapacityType::kOnDemand, "zone-a", 3.90),
+       Offer(CapacityType::kOnDemand, "zone-b", 3.67), Offer(CapacityType::kSpot, "zone-a", 1.80),
+       Offer(CapacityType::kSpot, "zone-b", 1.95)}));
+  types.push_back(Type("a100-8", "A100-SXM4-40GB", 8, 96,
+                       {Offer(CapacityType::kOnDemand, "zone-a", 29.0),
+                        Offer(CapacityType::kSpot, "zone-a", 14.0)}));
+  types.push_back(Type("t4-1", "T4", 1, 4, {Offer(CapacityType::kOnDemand, "zone-a", 0.53)}));
+  Result<cluster::InstanceCatalog> catalog =
+      cluster::InstanceCatalog::Create({"test", "test-region", "2026-01-01", "tests"}, types);
+  EXPECT_TRUE(catalog.has_value());
+  return std::move(*catalog);
+}
+
+cluster::Pod GpuPod(std::string name, std::string resource, int64_t count = 1) {
+  cluster::Pod pod;
+  pod.name = std::move(name);
+  pod.namespace_name = "default";
+  pod.requests.milli_cpu = 500;
+  pod.requests.memory_bytes = kGi;
+  pod.requests.pods = 1;
+  pod.requests.Set(resource, count);
+  return pod;
+}
+
+void TolerateMig(cluster::Pod& pod) {
+  pod.tolerations.push_back(cluster::Toleration{std::string(cluster::kTaintMig),
+                                                cluster::TolerationOperator::kExists, "",
+                                                cluster::TaintEffect::kNoSchedule, std::nullopt});
+}
+
+cluster::NodeTemplate Template(std::string name) {
+  cluster::NodeTemplate node_template;
+  node_template.name = std::move(name);
+  return node_template;
+}
+
+struct Planned {
+  cluster::ClusterSnapshot snapshot;
+  ProvisionResult result;
+  double bound = 0;
+
+  double Cost() const {
+    double cost = 0;
+    for (const Provision& provision : result.provisions) {
+      cost += provision.price_per_hour * provision.count;
+    }
+    return cost;
+  }
+};
+
+Planned PlanPods(std::vector<cluster::Pod> pods, std::vector<cluster::NodeTemplate> templates,
+                 cluster::InstanceCatalog instances = TestInstances()) {
+  for (cluster::Pod& pod : pods) {
+    EXPECT_TRUE(cluster::RecognizeGpuDemand(pod).has_value());
+  }
+  std::vector<std::string> warnings;
+  Result<cluster::ClusterSnapshot> snapshot = cluster::BuildSnapshot(
+      {}, std::move(pods), std::move(templates), std::move(instances), Gpus(), warnings);
+  EXPECT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  Planned planned{std::move(*snapshot), {}, 0};
+  ProvisionRequest request;
+  request.snapshot = &planned.snapshot;
+  request.catalog = &Gpus();
+  for (const cluster::Pod& pod : planned.snapshot.pods) {
+    request.pods.push_back(&pod);
+  }
+  Result<ProvisionResult> result = ProvisionNodes(request);
+  EXPECT_TRUE(result.has_value()) << result.error().message();
+  planned.result = std::move(*result);
+  Result<double> bound =
+      LowerBoundCostPerHour(planned.snapshot, request.pods, Gpus(), request.options);
+  EXPECT_TRUE(bound.has_value()) << bound.error().message();
+  planned.bound = *bound;
+  return planned;
+}
+
+Planned ProvisionExample(const std::vector<std::string>& files, std::string_view cloud) {
+  std::vector<std::string> paths;
+  for (const std::string& file : files) {
+    paths.push_back(kExamples + file);
+  }
+  Result<cluster::InstanceCatalog> instances = catalog::LoadInstanceCatalog(cloud, Gpus());
+  EXPECT_TRUE(instances.has_value());
+  Result<catalog::KubeObjects> objects = catalog::ReadKubeFiles(paths, Gpus(), &*instances);
+  EXPECT_TRUE(objects.has_value()) << objects.error().message();
+  std::vector<std::string> warnings;
+  Result<cluster::ClusterSnapshot> snapshot =
+      cluster::BuildSnapshot({}, std::move(objects->pods), std::move(objects->templates),
+                             std::move(*instances), Gpus(), warnings);
+  EXPECT_TRUE(snapshot.has_value());
+  Planned planned{std::move(*snapshot), {}, 0};
+  ProvisionRequest request;
+  request.snapshot = &planned.snapshot;
+  request.catalog = &Gpus();
+  for (const cluster::Pod& pod : planned.snapshot.pods) {
+    request.pods.push_back(&pod);
+  }
+  Result<ProvisionResult> result = ProvisionNodes(request);
+  EXPECT_TRUE(result.has_value());
+  planned.result = std::move(*result);
+  Result<double> bound =
+      LowerBoundCostPerHour(planned.snapshot, request.pods, Gpus(), request.options);
+  EXPECT_TRUE(bound.has_value()) << bound.error().message();
+  planned.bound = *bound;
+  return planned;
+}
+
+int32_t TotalNodes(const ProvisionResult& result) {
+  int32_t nodes = 0;
+  for (const Provision& provision : result.provisions) {
+    nodes += provision.count;
+  }
+  return nodes;
+}
+
+TEST(ProvisionerTest, ChoosesTheCheapestOfferingAmongSeveral) {
+  cluster::NodeTemplate node_template = Template("a100");
+  node_template.gpu_models = {"A100-SXM4-40GB"};
+  Planned planned = PlanPods({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
+  ASSERT_EQ(planned.result.provisions.size(), 1u);
+  const Provision& provision = planned.result.provisions[0];
+  EXPECT_EQ(provision.instance_type, "a100-1");
+  EXPECT_EQ(provision.zone, "zone-b");  // 3.67 beats 3.90; Spot is not allowed by default
+  EXPECT_EQ(provision.capacity_type, CapacityType::kOnDemand);
+  EXPECT_EQ(provision.count, 1);
+  ASSERT_EQ(planned.result.placements.size(), 1u);
+  EXPECT_EQ(planned.result.placements[0].node, provision.node_names[0]);
+  EXPECT_NE(provision.reason.find("a100-1 on-demand zone-b"), std::string::npos)
+      << provision.reason;
+  // The LP may buy an eighth of the 8-GPU type: 29.00 / 8 = 3.625 per GPU, below 3.67.
+  EXPECT_DOUBLE_EQ(planned.bound, 29.0 / 8);
+}
+
+TEST(ProvisionerTest, SplitsNewGpusBetweenSpotAndOnDemandByTheSpotShare) {
+  cluster::NodeTemplate node_template = Template("a100");
+  node_template.instance_types = {"a100-1"};
+  node_template.capacity_types = {CapacityType::kSpot, CapacityType::kOnDemand};
+  node_template.spot_percent = 50;
+  std::vector<cluster::Pod> pods;
+  for (int i = 0; i < 4; ++i) {
+    pods.push_back(GpuPod("p" + std::to_string(i), "nvidia.com/gpu"));
+  }
+  Planned planned = PlanPods(pods, {node_template});
+  int spot = 0;
+  int on_demand = 0;
+  for (const Provision& provision : planned.result.provisions) {
+    (provision.capacity_type == CapacityType::kSpot ? spot : on_demand) += provision.count;
+  }
+  EXPECT_EQ(spot, 2);
+  EXPECT_EQ(on_demand, 2);
+  EXPECT_TRUE(planned.result.unschedulable.empty());
+}
+
+TEST(ProvisionerTest, UsesOnlySpotWhenTheTemplateAllowsSpotWithoutAShare) {
+  cluster::NodeTemplate node_template = Template("a100");
+  node_template.gpu_models = {"A100-SXM4-40GB"};
+  node_template.capacity_types = {CapacityType::kSpot, CapacityType::kOnDemand};
+  Planned planned =
+      PlanPods({GpuPod("p0", "nvidia.com/gpu"), GpuPod("p1", "nvidia.com/gpu")}, {node_template});
+  ASSERT_FALSE(planned.result.provisions.empty());
+  for (const Provision& provision : planned.result.provisions) {
+    EXPECT_EQ(provision.capacity_type, CapacityType::kSpot);
+    EXPECT_EQ(provision.zone, "zone-a");
+  }
+}
+
+TEST(ProvisionerTest, HonoursZoneAndInstanceTypeConstraints) {
+  cluster::NodeTemplate node_template = Template("a100");
+  node_template.zones = {"zone-a"};
+  node_template.exclude_instance_types = {"t4-*"};
+  Planned planned = PlanPods({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
+  ASSERT_EQ(planned.result.provisions.size(), 1u);
+  EXPECT_EQ(planned.result.provisions[0].zone, "zone-a");  // though zone-b is cheaper
+  EXPECT_EQ(planned.result.provisions[0].instance_type, "a100-1");
+}
+
+TEST(ProvisionerTest, ReportsPodsBeyondTheTemplateGpuLimitAsUnschedulable) {
+  cluster::NodeTemplate node_template = Template("a100");
+  node_template.instance_types = {"a100-1"};
+  node_template.max_gpus = 2;
+  std::vector<cluster::Pod> pods;
+  for (int i = 0; i < 3; ++i) {
+    pods.push_back(GpuPod("p" + std::to_string(i), "nvidia.com/gpu"));
+  }
+  Planned planned = PlanPods(pods, {node_template});
+  EXPECT_EQ(TotalNodes(planned.result), 2);
+  ASSERT_EQ(planned.result.unschedulable.size(), 1u);
+  EXPECT_NE(planned.result.unschedulable[0].reason.find("limits"), std::string::npos);
+}
+
+TEST(ProvisionerTest, ReportsPodsBeyondTheTemplateHourlyCostLimitAsUnschedulable) {
+  cluster::NodeTemplate node_template = Template("a100");
+  node_template.instance_types = {"a100-1"};
+  node_template.max_hourly_cost = 5.0;
+  Planned planned =
+      PlanPods({GpuPod("p0", "nvidia.com/gpu"), GpuPod("p1", "nvidia.com/gpu")}, {node_template});
+  EXPECT_EQ(TotalNodes(planned.result), 1);
+  EXPECT_EQ(planned.result.unschedulable.size(), 1u);
+}
+
+TEST(ProvisionerTest, PutsTheSeedDeploymentOnOneA100CutIntoSevenInstances) {
+  Planned planned =
+      ProvisionExample({"mig-seed-deployment.yaml", "templates/a100-mig-single.yaml"}, "gcp");
+  ASSERT_EQ(planned.result.provisions.size(), 1u);
+  const Provision& provision = planned.result.provisions[0];
+  EXPECT_EQ(provision.instance_type, "a2-highgpu-1g");
+  EXPECT_EQ(provision.capacity_type, CapacityType::kSpot);
+  EXPECT_EQ(provision.count, 1);
+  ASSERT_EQ(provision.gpus.size(), 1u);
+  EXPECT_EQ(provision.gpus[0].geometry, std::vector<std::string>(7, "1g.5gb"));
+  EXPECT_EQ(provision.gpus[0].sharing.mig_strategy, cluster::MigStrategy::kSingle);
+  ASSERT_EQ(planned.result.placements.size(), 7u);
+  std::set<int> instances;
+  for (const Placement& placement : planned.result.placements) {
+    ASSERT_EQ(placement.devices.size(), 1u);
+    instances.insert(placement.devices[0].instance);
+  }
+  EXPECT_EQ(instances.size(), 7u);  // every instance used once
+  EXPECT_LE(planned.bound, planned.Cost() + 1e-9);
+  EXPECT_GT(planned.bound, 0);
+}
+
+TEST(ProvisionerTest, PacksTenLightInferencePodsOntoOneTimeSlicedA100) {
+  cluster::NodeTemplate node_template = Template("a100-ts");
+  node_template.gpu_models = {"A100-SXM4-40GB"};
+  node_template.time_slicing.enabled = true;  // replicas left to gpupack
+  std::vector<cluster::Pod> pods;
+  for (int i = 0; i < 10; ++i) {
+    cluster::Pod pod = GpuPod("infer-" + std::to_string(i), "nvidia.com/gpu");
+    pod.annotations[std::string(cluster::kAnnotationGpuMemory)] = "4Gi";
+    pods.push_back(pod);
+  }
+  Planned planned = PlanPods(pods, {node_template});
+  ASSERT_EQ(planned.result.provisions.size(), 1u);
+  const Provision& provision = planned.result.provisions[0];
+  EXPECT_EQ(provision.instance_type, "a100-1");
+  EXPECT_EQ(provision.count, 1);
+  EXPECT_EQ(provision.gpus[0].sharing.mode, cluster::SharingMode::kTimeSlicing);
+  EXPECT_EQ(provision.gpus[0].sharing.replicas, 10);  // 40Gi / 4Gi
+  EXPECT_EQ(planned.result.placements.size(), 10u);
+}
+
+TEST(ProvisionerTest, PacksTwentyEightPodsOnOneA100WithMigAndTimeSlicing) {
+  Planned planned =
+      ProvisionExample({"mig-timesliced.yaml", "templates/a100-mig-timesliced.yaml"}, "gcp");
+  ASSERT_EQ(planned.result.provisions.size(), 1u);
+  const Provision& provision = planned.result.provisions[0];
+  EXPECT_EQ(provision.count, 1);
+  EXPECT_EQ(provision.instance_type, "a2-highgpu-1g");
+  EXPECT_EQ(provision.gpus[0].sharing.mode, cluster::SharingMode::kMigTimeSlicing);
+  EXPECT_EQ(provision.gpus[0].sharing.replicas, 4);
+  EXPECT_EQ(provision.gpus[0].geometry, std::vector<std::string>(7, "1g.5gb"));
+  EXPECT_EQ(planned.result.placements.size(), 28u);
+  EXPECT_TRUE(planned.result.unschedulable.empty());
+}
+
+TEST(ProvisionerTest, CutsAValidMixedGeometryForMixedProfiles) {
+  Planned planned =
+      ProvisionExample({"mixed-profiles.yaml", "templates/a100-mig-mixed.yaml"}, "gcp");
+  EXPECT_TRUE(planned.result.unschedulable.empty());
+  ASSERT_FALSE(planned.result.provisions.empty());
+  bool mixed = false;
+  for (const Provision& provision : planned.result.provisions) {
+    for (const GpuPlan& gpu : provision.gpus) {
+      const gpu::GpuModel& model = **Gpus().Find(gpu.model);
+      EXPECT_TRUE(cluster::ValidateSharing(gpu.sharing, model, Gpus().Geometry(model)).has_value());
+      mixed = mixed || std::set<std::string>(gpu.geometry.begin(), gpu.geometry.end()).size() > 1;
+    }
+  }
+  EXPECT_TRUE(mixed);
+  EXPECT_LE(planned.bound, planned.Cost() + 1e-9);
+}
+
+TEST(ProvisionerTest, ReportsAnImpossibleMigProfileAsUnschedulable) {
+  cluster::NodeTemplate node_template = Template("a100-mig");
+  node_template.mig.enabled = true;
+  node_template.mig.strategy = cluster::MigStrategy::kMixed;
+  cluster::Pod pod = GpuPod("huge", "nvidia.com/mig-9g.99gb");
+  TolerateMig(pod);
+  Planned planned = PlanPods({pod}, {node_template});
+  EXPECT_TRUE(planned.result.provisions.empty());
+  ASSERT_EQ(planned.result.unschedulable.size(), 1u);
+  EXPECT_NE(planned.result.unschedulable[0].reason.find("9g.99gb"), std::string::npos)
+      << planned.result.unschedulable[0].reason;
+  EXPECT_EQ(planned.bound, 0);
+}
+
+TEST(ProvisionerTest, ExplainsAProfileNoOfferingOfTheTemplateHas) {
+  cluster::NodeTemplate node_template = Template("t4-only");
+  node_template.gpu_models = {"T4"};
+  cluster::Pod pod = GpuPod("mig", "nvidia.com/mig-3g.20gb");
+  TolerateMig(pod);
+  Planned planned = PlanPods({pod}, {node_template});
+  ASSERT_EQ(planned.result.unschedulable.size(), 1u);
+  EXPECT_NE(planned.result.unschedulable[0].reason.find("template t4-only"), std::string::npos)
+      << planned.result.unschedulable[0].reason;
+  EXPECT_NE(planned.result.unschedulable[0].reason.find("3g.20gb"), std::string::npos);
+}
+
+TEST(ProvisionerTest, ExplainsATemplateThatAllowsNoOffering) {
+  cluster::NodeTemplate node_template = Template("gpu-ts");
+  node_template.instance_types = {"x"};
+  Planned planned = PlanPods({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
+  ASSERT_EQ(planned.result.unschedulable.size(), 1u);
+  EXPECT_NE(planned.result.unschedulable[0].reason.find("template gpu-ts allows no offering"),
+            std::string::npos)
+      << planned.result.unschedulable[0].reason;
+}
+
+TEST(ProvisionerTest, NamesNodesTheSameWayForTheSamePods) {
+  cluster::NodeTemplate node_template = Template("a100");
+  Planned first = PlanPods({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
+  Planned second = PlanPods({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
+  Planned other = PlanPods({GpuPod("p1", "nvidia.com/gpu")}, {node_template});
+  EXPECT_EQ(first.result, second.result);
+  ASSERT_EQ(other.result.provisions.size(), 1u);
+  EXPECT_NE(first.result.provisions[0].node_names, other.result.provisions[0].node_names);
+}
+
+// Random small instances: a few pod kinds over whole, time-sliced and MIG templates.
+struct RandomCase {
+  std::vector<cluster::Pod> pods;
+  std::vector<cluster::NodeTemplate> templates;
+};
+
+rc::Gen<RandomCase> GenCase() {
+  return rc::gen::exec([] {
+    RandomCase random;
+    cluster::NodeTemplate whole = Template("whole");
+    cluster::NodeTemplate shared = Template("shared");
+    shared.time_slicing.enabled = true;
+    shared.time_slicing.shared_clients_per_gpu = *rc::gen::element(0, 2, 4, 7);
+    shared.gpu_models = {"A100-SXM4-40GB"};
+    cluster::NodeTemplate mig = Template("mig");
+    mig.mig.enabled = true;
+    mig.mig.strategy =
+        *rc::gen::element(cluster::MigStrategy::kSingle, cluster::MigStrategy::kMixed);
+    mig.time_slicing.enabled = *rc::gen::arbitrary<bool>();
+    mig.time_slicing.shared_clients_per_gpu = mig.time_slicing.enabled ? 2 : 0;
+    random.templates = {whole, shared, mig};
+    const int kinds = *rc::gen::inRange(1, 4);
+    for (int kind = 0; kind < kinds; ++kind) {
+      const int count = *rc::gen::inRange(1, 12);
+      const int form = *rc::gen::inRange(0, 4);
+      const int64_t cpu = *rc::gen::inRange(1, 8) * 1000;
+      for (int i = 0; i < count; ++i) {
+        std::string name = "k" + std::to_string(kind) + "-" + std::to_string(i);
+        cluster::Pod pod;
+        switch (form) {
+          case 0:
+            pod = GpuPod(name, "nvidia.com/gpu", *rc::gen::inRange(1, 3));
+            pod.node_selector[std::string(cluster::kLabelNodeTemplate)] = "whole";
+            break;
+          case 1:
+            pod = GpuPod(name, "nvidia.com/gpu");
+            pod.node_selector[std::string(cluster::kLabelNodeTemplate)] = "shared";
+            pod.annotations[std::string(cluster::kAnnotationGpuMemory)] = "5Gi";
+            break;
+          case 2:
+            pod = GpuPod(name, "nvidia.com/mig-" +
+                                   *rc::gen::element<std::string>("1g.5gb", "2g.10gb", "3g.20gb"));
+            pod.node_selector[std::string(cluster::kLabelNodeTemplate)] = "mig";
+            TolerateMig(pod);
+            break;
+          default:
+            pod = GpuPod(name, "nvidia.com/gpu");
+            break;
+        }
+        pod.requests.milli_cpu = cpu;
+        random.pods.push_back(pod);
+      }
+    }
+    return random;
+  });
+}
+
+RC_GTEST_PROP(ProvisionerProperty, NeverOverCommitsAndNeverBeatsTheLowerBound, ()) {
+  RandomCase random = *GenCase();
+  Planned planned = PlanPods(random.pods, random.templates);
+  Planned again = PlanPods(random.pods, random.templates);
+  RC_ASSERT(planned.result == again.result);  // deterministic
+
+  std::map<std::string, cluster::Resources> used;
+  std::map<std::string, const Provision*> provision_of;
+  for (const Provision& provision : planned.result.provisions) {
+    for (const std::string& name : provision.node_names) {
+      provision_of[name] = &provision;
+    }
+    for (const GpuPlan& gpu : provision.gpus) {
+      const gpu::GpuModel& model = **Gpus().Find(gpu.model);
+      RC_ASSERT(cluster::ValidateSharing(gpu.sharing, model, Gpus().Geometry(model)).has_value());
+    }
+  }
+  std::map<std::tuple<std::string, int, int>, int32_t> slots;
+  std::set<std::string> seen;
+  for (const Placement& placement : planned.result.placements) {
+    RC_ASSERT(seen.insert(placement.pod).second);
+    const cluster::Pod* pod = planned.snapshot.FindPod(placement.pod);
+    RC_ASSERT(pod != nullptr);
+    used[placement.node] += pod->requests;
+    for (const DeviceChoice& device : placement.devices) {
+      slots[{placement.node, device.gpu, device.instance}] += device.slots;
+    }
+  }
+  for (const Unschedulable& pod : planned.result.unschedulable) {
+    RC_ASSERT(seen.insert(pod.pod).second);
+    RC_ASSERT(!pod.reason.empty());
+  }
+  RC_ASSERT(seen.size() == random.pods.size());
+  for (const auto& [node, requests] : used) {
+    const Provision& provision = *provision_of.at(node);
+    const cluster::NodeTemplate& node_template =
+        *planned.snapshot.FindTemplate(provision.template_name);
+    const cluster::InstanceType& type = *planned.snapshot.instances.Find(provision.instance_type);
+    const gpu::GpuModel& model = **Gpus().Find(type.gpu_model);
+    cluster::Node planned_node = cluster::PlannedNode(
+        node, node_template, type, type.offerings.front(), provision.gpus[0].sharing, model);
+    RC_ASSERT(planned_node.allocatable.Covers(requests));
+  }
+  for (const auto& [device, taken] : slots) {
+    const Provision& provision = *provision_of.at(std::get<0>(device));
+    const cluster::SharingConfig& sharing =
+        provision.gpus[static_cast<size_t>(std::get<1>(device))].sharing;
+    RC_ASSERT(taken <= (sharing.IsTimeSliced() ? sharing.replicas : 1));
+  }
+  RC_ASSERT(planned.bound <= planned.Cost() + 1e-6);
+}
+
+}  // namespace
+}  // namespace gpupack::plan
