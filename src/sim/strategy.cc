@@ -1,0 +1,258 @@
+#include "sim/strategy.h"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+
+#include "cluster/gpu_demand.h"
+#include "gpu/gpu_model.h"
+
+namespace gpupack::sim {
+
+namespace {
+
+constexpr std::array<Strategy, 5> kAll = {Strategy::kDedicated, Strategy::kTimeSlicing,
+                                          Strategy::kMig, Strategy::kMigTimeSlicing,
+                                          Strategy::kAuto};
+constexpr std::string_view kSpotSuffix = "+spot";
+constexpr int64_t kMib = int64_t{1} << 20;
+
+void SetGpuRequest(cluster::Pod& pod, const std::string& resource, int64_t count) {
+  std::erase_if(pod.requests.scalar,
+                [](const auto& entry) { return cluster::IsGpuResource(entry.first); });
+  pod.requests.Set(resource, count);
+  pod.gpu.resource_name = resource;
+  pod.gpu.count = count;
+}
+
+void TolerateMig(cluster::Pod& pod) {
+  cluster::Toleration toleration;
+  toleration.key = std::string(cluster::kTaintMig);
+  toleration.op = cluster::TolerationOperator::kExists;
+  if (std::find(pod.tolerations.begin(), pod.tolerations.end(), toleration) ==
+      pod.tolerations.end()) {
+    pod.tolerations.push_back(toleration);
+  }
+}
+
+// The smallest base profile of `model` with at least `memory` bytes and, when `milli` > 0, at
+// least that compute share; nullptr when none is large enough.
+const gpu::MigProfile* SmallestProfile(const gpu::GpuModel& model, int64_t memory, int64_t milli) {
+  const gpu::MigProfile* best = nullptr;
+  for (const gpu::MigProfile& profile : model.mig_profiles) {
+    if (!profile.IsBase() || profile.memory_mib * kMib < memory ||
+        int64_t{profile.compute_slices} * 1000 < milli * model.mig_compute_slices) {
+      continue;
+    }
+    if (best == nullptr || profile.memory_slices < best->memory_slices ||
+        (profile.memory_slices == best->memory_slices &&
+         profile.compute_slices < best->compute_slices)) {
+      best = &profile;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+std::span<const Strategy> AllStrategies() { return kAll; }
+
+std::string_view StrategyName(Strategy strategy) {
+  switch (strategy) {
+    case Strategy::kDedicated:
+      return "dedicated";
+    case Strategy::kTimeSlicing:
+      return "time-slicing";
+    case Strategy::kMig:
+      return "mig";
+    case Strategy::kMigTimeSlicing:
+      return "mig+time-slicing";
+    case Strategy::kAuto:
+      return "auto";
+  }
+  return "dedicated";
+}
+
+std::string StrategyChoice::Name() const {
+  std::string name(StrategyName(strategy));
+  if (spot) {
+    name += kSpotSuffix;
+  }
+  return name;
+}
+
+Result<StrategyChoice> ParseStrategy(std::string_view text) {
+  StrategyChoice choice;
+  if (text.ends_with(kSpotSuffix)) {
+    choice.spot = true;
+    text.remove_suffix(kSpotSuffix.size());
+  }
+  for (Strategy strategy : kAll) {
+    if (StrategyName(strategy) == text) {
+      choice.strategy = strategy;
+      return choice;
+    }
+  }
+  return InvalidArgumentError(
+      "unknown strategy \"" + std::string(text) +
+      "\": expected dedicated, time-slicing, mig, mig+time-slicing or auto, "
+      "optionally with +spot");
+}
+
+std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choice,
+                                                     std::span<const cluster::NodeTemplate> base) {
+  std::vector<cluster::NodeTemplate> templates;
+  for (const cluster::NodeTemplate& original : base) {
+    cluster::NodeTemplate whole = original;
+    whole.time_slicing = cluster::TimeSlicingSpec{};
+    whole.mig = cluster::MigSpec{};
+    if (choice.spot) {
+      whole.capacity_types = {cluster::CapacityType::kOnDemand, cluster::CapacityType::kSpot};
+    }
+    if (choice.strategy != Strategy::kDedicated) {
+      cluster::NodeTemplate shared = whole;
+      shared.name = original.name + "-" + std::string(StrategyName(choice.strategy));
+      std::replace(shared.name.begin(), shared.name.end(), '+', '-');
+      shared.labels[std::string(cluster::kLabelNodeTemplate)] = shared.name;
+      bool time_slice = choice.strategy == Strategy::kTimeSlicing ||
+                        choice.strategy == Strategy::kMigTimeSlicing ||
+                        choice.strategy == Strategy::kAuto;
+      bool mig = choice.strategy == Strategy::kMig || choice.strategy == Strategy::kMigTimeSlicing;
+      if (time_slice) {
+        shared.time_slicing = original.time_slicing;
+        shared.time_slicing.enabled = true;
+      }
+      if (mig) {
+        shared.mig.enabled = true;
+        shared.mig.strategy = cluster::MigStrategy::kMixed;
+        shared.mig.dynamic = true;
+      }
+      templates.push_back(std::move(shared));
+    }
+    templates.push_back(std::move(whole));
+  }
+  std::sort(templates.begin(), templates.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  return templates;
+}
+
+const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> templates,
+                                       const cluster::InstanceCatalog& instances,
+                                       const gpu::GpuCatalog& catalog) {
+  const gpu::GpuModel* best = nullptr;
+  double best_price = std::numeric_limits<double>::infinity();
+  for (const cluster::InstanceType& type : instances.types()) {
+    if (type.gpu_count <= 0 || std::none_of(templates.begin(), templates.end(), [&](const auto& t) {
+          return t.AllowsInstanceType(type);
+        })) {
+      continue;
+    }
+    auto model = catalog.Find(type.gpu_model);
+    const cluster::Offering* offering = type.Cheapest(cluster::CapacityType::kOnDemand);
+    if (!model || !(*model)->mig_capable || offering == nullptr) {
+      continue;
+    }
+    double per_gpu = offering->price_per_hour / type.gpu_count;
+    if (per_gpu < best_price) {
+      best_price = per_gpu;
+      best = *model;
+    }
+  }
+  return best;
+}
+
+Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod& original,
+                                const gpu::GpuModel* mig_model) {
+  cluster::Pod pod = original;
+  cluster::GpuDemand& demand = pod.gpu;
+  if (demand.kind == cluster::GpuDemandKind::kNone ||
+      demand.kind == cluster::GpuDemandKind::kWholeGpu || choice.strategy == Strategy::kAuto) {
+    return pod;
+  }
+  // The compute share and memory the pod needs, whatever form it asked in.
+  int64_t milli = demand.milli_gpu;
+  int64_t memory = demand.gpu_memory_bytes;
+  if (demand.kind == cluster::GpuDemandKind::kMigProfile && mig_model != nullptr) {
+    auto profile = mig_model->FindProfile(demand.mig_profile);
+    if (profile) {
+      milli = std::max<int64_t>(
+          milli, (*profile)->compute_slices * 1000 / std::max(1, mig_model->mig_compute_slices));
+      memory = std::max(memory, (*profile)->memory_mib * kMib);
+    }
+  }
+  switch (choice.strategy) {
+    case Strategy::kDedicated:
+      demand = cluster::GpuDemand{};
+      demand.kind = cluster::GpuDemandKind::kWholeGpu;
+      demand.form = cluster::GpuRequestForm::kGpuResource;
+      demand.gpu_memory_bytes = memory;
+      SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
+      return pod;
+    case Strategy::kTimeSlicing:
+      demand = cluster::GpuDemand{};
+      demand.kind = cluster::GpuDemandKind::kSharedGpu;
+      demand.form = cluster::GpuRequestForm::kGpuResource;
+      demand.milli_gpu = milli;
+      demand.gpu_memory_bytes = memory;
+      SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
+      return pod;
+    case Strategy::kMig:
+    case Strategy::kMigTimeSlicing: {
+      if (mig_model == nullptr) {
+        return InvalidArgumentError("strategy " + choice.Name() +
+                                    ": no template can buy a MIG-capable GPU");
+      }
+      bool sliced = choice.strategy == Strategy::kMigTimeSlicing;
+      const gpu::MigProfile* profile = SmallestProfile(*mig_model, memory, sliced ? 0 : milli);
+      if (profile == nullptr) {
+        return InvalidArgumentError("pod " + original.Key() + ": no MIG profile of " +
+                                    mig_model->name + " is large enough for " +
+                                    original.gpu.ToString());
+      }
+      demand = cluster::GpuDemand{};
+      demand.kind = cluster::GpuDemandKind::kMigProfile;
+      demand.form = cluster::GpuRequestForm::kMigResource;
+      demand.mig_profile = profile->name;
+      demand.time_sliced = sliced;
+      demand.milli_gpu = sliced ? milli : 0;
+      demand.gpu_memory_bytes = memory;
+      SetGpuRequest(pod, profile->ResourceName(), 1);
+      TolerateMig(pod);
+      return pod;
+    }
+    case Strategy::kAuto:
+      break;
+  }
+  return pod;
+}
+
+double GpusNeeded(const cluster::Pod& pod, const gpu::GpuModel* reference) {
+  const cluster::GpuDemand& demand = pod.gpu;
+  double count = static_cast<double>(demand.count);
+  switch (demand.kind) {
+    case cluster::GpuDemandKind::kNone:
+      return 0;
+    case cluster::GpuDemandKind::kWholeGpu:
+      return count;
+    case cluster::GpuDemandKind::kSharedGpu: {
+      double share = static_cast<double>(demand.milli_gpu) / 1000.0;
+      if (reference != nullptr && reference->memory_mib > 0) {
+        share = std::max(share, static_cast<double>(demand.gpu_memory_bytes) /
+                                    static_cast<double>(reference->memory_mib * kMib));
+      }
+      return count * std::min(1.0, share);
+    }
+    case cluster::GpuDemandKind::kMigProfile: {
+      if (reference != nullptr && reference->mig_compute_slices > 0) {
+        auto profile = reference->FindProfile(demand.mig_profile);
+        if (profile) {
+          return count * (*profile)->compute_slices / reference->mig_compute_slices;
+        }
+      }
+      return count / 7.0;
+    }
+  }
+  return 0;
+}
+
+}  // namespace gpupack::sim
