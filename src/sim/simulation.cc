@@ -22,7 +22,7 @@ namespace {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
-constexpr Duration kSpotNotice = std::chrono::minutes(2);
+constexpr Duration kSpotNoticeLead = std::chrono::minutes(2);
 constexpr double kMsPerHour = 3600.0 * 1000.0;
 
 enum class EventKind : uint8_t {
@@ -196,14 +196,14 @@ class World final : public control::ClusterView, public control::Actuator {
       return NotFoundError("bind " + key + " to " + node_name + ": no such pod or node");
     }
     SimPod& pod = pods_[pod_it->second];
-    SimNode& node = nodes_[static_cast<size_t>(node_it->second)];
+    SimNode& node = nodes_[node_it->second];
     if (pod.pod.IsBound()) {
       return FailedPreconditionError("bind " + key + ": already bound");
     }
     plan::Assign(node.node, pod.pod, devices);
     pod.pod.node_name = node_name;
     pod.pod.phase = cluster::PodPhase::kRunning;
-    pod.node = node_it->second;
+    pod.node = static_cast<int32_t>(node_it->second);
     pod.started = clock_.Now();
     pod.reason.clear();
     ++pod.generation;
@@ -255,7 +255,7 @@ class World final : public control::ClusterView, public control::Actuator {
       node.node.ready = false;
       node.launched = clock_.Now();
       uint32_t index = static_cast<uint32_t>(nodes_.size());
-      node_by_name_.emplace(name, static_cast<int32_t>(index));
+      node_by_name_.emplace(name, index);
       bool spot = provision.capacity_type == cluster::CapacityType::kSpot;
       provisioned_gpus_ += static_cast<double>(type->gpu_count);
       cost_per_hour_ += node.node.price_per_hour;
@@ -275,7 +275,7 @@ class World final : public control::ClusterView, public control::Actuator {
     if (it == node_by_name_.end()) {
       return NotFoundError("reconfigure: no node " + change.node);
     }
-    SimNode& node = nodes_[static_cast<size_t>(it->second)];
+    SimNode& node = nodes_[it->second];
     if (change.gpu < 0 || static_cast<size_t>(change.gpu) >= node.node.gpus.size()) {
       return InvalidArgumentError("reconfigure " + change.node + ": no GPU " +
                                   std::to_string(change.gpu));
@@ -299,7 +299,7 @@ class World final : public control::ClusterView, public control::Actuator {
     ++node.generation;
     ++result_.reconfigurations;
     Push(Now() + scenario_.cloud.mig_reconfigure_time.count(), EventKind::kSharingReady,
-         static_cast<uint32_t>(it->second), node.generation);
+         it->second, node.generation);
     return OkStatus();
   }
 
@@ -308,10 +308,10 @@ class World final : public control::ClusterView, public control::Actuator {
     if (it == node_by_name_.end()) {
       return NotFoundError("remove: no node " + name);
     }
-    if (!nodes_[static_cast<size_t>(it->second)].node.pods.empty()) {
+    if (!nodes_[it->second].node.pods.empty()) {
       return FailedPreconditionError("remove: node " + name + " still runs pods");
     }
-    Retire(static_cast<uint32_t>(it->second));
+    Retire(it->second);
     return OkStatus();
   }
 
@@ -479,7 +479,7 @@ class World final : public control::ClusterView, public control::Actuator {
         for (const std::string& key : keys) {
           Evict(index_by_key_.at(key));
         }
-        Push(Now() + kSpotNotice.count(), EventKind::kSpotGone, event.index, 0);
+        Push(Now() + kSpotNoticeLead.count(), EventKind::kSpotGone, event.index, 0);
         return OkStatus();
       }
       case EventKind::kSpotGone:
@@ -547,7 +547,7 @@ class World final : public control::ClusterView, public control::Actuator {
       snapshot.templates = templates_;
       snapshot.instances = instances_;
       for (size_t i = 0; i < pods_.size(); ++i) {
-        const Run& run = runs_[i];
+        const RunSpan& run = runs_[i];
         if (run.start >= 0 && run.start <= start && run.end >= start + window) {
           cluster::Pod pod = pods_[i].pod;
           pod.node_name.clear();
@@ -648,7 +648,7 @@ class World final : public control::ClusterView, public control::Actuator {
   std::map<std::string, uint32_t, std::less<>> index_by_key_;
   std::map<uint32_t, uint32_t> active_;  // rank -> pod index, arrived and not done
   std::vector<SimNode> nodes_;
-  std::map<std::string, int32_t, std::less<>> node_by_name_;  // alive nodes
+  std::map<std::string, uint32_t, std::less<>> node_by_name_;  // alive nodes
 
   std::priority_queue<Event> queue_;
   uint64_t seq_ = 0;
@@ -662,12 +662,12 @@ class World final : public control::ClusterView, public control::Actuator {
   int64_t pending_count_ = 0;
   std::vector<double> pending_seconds_;
 
-  struct Run {
+  struct RunSpan {
     int64_t start;
     int64_t end;
   };
 
-  std::vector<Run> runs_;
+  std::vector<RunSpan> runs_;
   StrategyResult result_;
 };
 

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "catalog/gpu_catalog_loader.h"
 #include "catalog/instance_catalog_loader.h"
 #include "cluster/gpu_demand.h"
@@ -39,8 +41,8 @@ class SimulationTest : public ::testing::Test {
   void SetUp() override {
     auto gpus = catalog::LoadBuiltInGpuCatalog();
     ASSERT_TRUE(gpus) << gpus.error().message();
-    gpus_ = std::move(*gpus);
-    auto instances = catalog::LoadInstanceCatalog("aws", gpus_);
+    gpus_.emplace(std::move(*gpus));
+    auto instances = catalog::LoadInstanceCatalog("aws", *gpus_);
     ASSERT_TRUE(instances) << instances.error().message();
     instances_ = std::move(*instances);
   }
@@ -73,12 +75,12 @@ class SimulationTest : public ::testing::Test {
     auto choice = ParseStrategy(strategy);
     EXPECT_TRUE(choice);
     options.strategy = *choice;
-    auto result = Simulate(scenario, instances_, gpus_, options);
+    auto result = Simulate(scenario, instances_, *gpus_, options);
     EXPECT_TRUE(result) << result.error().message();
     return result ? *result : StrategyResult{};
   }
 
-  gpu::GpuCatalog gpus_;
+  std::optional<gpu::GpuCatalog> gpus_;
   cluster::InstanceCatalog instances_;
 };
 
