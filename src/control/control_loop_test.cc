@@ -1,10 +1,9 @@
 #include "control/control_loop.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <gtest/gtest.h>
-
-#include <optional>
 
 #include "catalog/gpu_catalog_loader.h"
 #include "catalog/instance_catalog_loader.h"

@@ -99,13 +99,19 @@ class World final : public control::ClusterView, public control::Actuator {
         rng_(scenario.seed) {}
 
   Status Prepare() {
-    templates_ = StrategyTemplates(options_.strategy, scenario_.templates);
+    bool whole_gpu_pods = std::any_of(
+        scenario_.workload.arrivals.begin(), scenario_.workload.arrivals.end(),
+        [](const PodArrival& a) { return a.pod.gpu.kind == cluster::GpuDemandKind::kWholeGpu; });
+    templates_ =
+        StrategyTemplates(options_.strategy, scenario_.templates,
+                          whole_gpu_pods || options_.strategy.strategy == Strategy::kDedicated);
     mig_model_ = MigReferenceModel(templates_, instances_, catalog_);
     const gpu::GpuModel* reference = mig_model_;
     pods_.reserve(scenario_.workload.arrivals.size());
     for (const PodArrival& arrival : scenario_.workload.arrivals) {
       SimPod pod;
-      GP_ASSIGN_OR_RETURN(pod.pod, RewritePod(options_.strategy, arrival.pod, mig_model_));
+      GP_ASSIGN_OR_RETURN(
+          pod.pod, RewritePod(options_.strategy, arrival.pod, mig_model_, scenario_.templates));
       pod.pod.node_name.clear();
       pod.pod.phase = cluster::PodPhase::kPending;
       pod.pod.created = Timestamp{arrival.at};
@@ -298,8 +304,8 @@ class World final : public control::ClusterView, public control::Actuator {
     node.failing_reconfiguration = rng_.Bernoulli(options_.mig_failure_rate);
     ++node.generation;
     ++result_.reconfigurations;
-    Push(Now() + scenario_.cloud.mig_reconfigure_time.count(), EventKind::kSharingReady,
-         it->second, node.generation);
+    Push(Now() + scenario_.cloud.mig_reconfigure_time.count(), EventKind::kSharingReady, it->second,
+         node.generation);
     return OkStatus();
   }
 

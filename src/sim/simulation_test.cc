@@ -1,10 +1,9 @@
 #include "sim/simulation.h"
 
+#include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
-
-#include <optional>
 
 #include "catalog/gpu_catalog_loader.h"
 #include "catalog/instance_catalog_loader.h"

@@ -99,8 +99,15 @@ Result<StrategyChoice> ParseStrategy(std::string_view text) {
       "optionally with +spot");
 }
 
+std::string SharedTemplateName(const StrategyChoice& choice, std::string_view base) {
+  std::string name = std::string(base) + "-" + std::string(StrategyName(choice.strategy));
+  std::replace(name.begin(), name.end(), '+', '-');
+  return name;
+}
+
 std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choice,
-                                                     std::span<const cluster::NodeTemplate> base) {
+                                                     std::span<const cluster::NodeTemplate> base,
+                                                     bool whole_gpu_pods) {
   std::vector<cluster::NodeTemplate> templates;
   for (const cluster::NodeTemplate& original : base) {
     cluster::NodeTemplate whole = original;
@@ -111,8 +118,7 @@ std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choic
     }
     if (choice.strategy != Strategy::kDedicated) {
       cluster::NodeTemplate shared = whole;
-      shared.name = original.name + "-" + std::string(StrategyName(choice.strategy));
-      std::replace(shared.name.begin(), shared.name.end(), '+', '-');
+      shared.name = SharedTemplateName(choice, original.name);
       shared.labels[std::string(cluster::kLabelNodeTemplate)] = shared.name;
       bool time_slice = choice.strategy == Strategy::kTimeSlicing ||
                         choice.strategy == Strategy::kMigTimeSlicing ||
@@ -128,6 +134,9 @@ std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choic
         shared.mig.dynamic = true;
       }
       templates.push_back(std::move(shared));
+      if (!whole_gpu_pods) {
+        continue;
+      }
     }
     templates.push_back(std::move(whole));
   }
@@ -162,8 +171,24 @@ const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> te
 }
 
 Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod& original,
-                                const gpu::GpuModel* mig_model) {
+                                const gpu::GpuModel* mig_model,
+                                std::span<const cluster::NodeTemplate> base) {
   cluster::Pod pod = original;
+  if (choice.strategy != Strategy::kDedicated && choice.strategy != Strategy::kAuto &&
+      (pod.gpu.kind == cluster::GpuDemandKind::kSharedGpu ||
+       pod.gpu.kind == cluster::GpuDemandKind::kMigProfile) &&
+      !pod.RequiredNodeTemplate()) {
+    // Pinned to the shared copies through required node affinity.
+    cluster::NodeSelectorRequirement requirement;
+    requirement.key = std::string(cluster::kLabelNodeTemplate);
+    requirement.op = cluster::SelectorOperator::kIn;
+    for (const cluster::NodeTemplate& node_template : base) {
+      requirement.values.push_back(SharedTemplateName(choice, node_template.name));
+    }
+    cluster::NodeSelectorTerm term;
+    term.match_expressions.push_back(std::move(requirement));
+    pod.required_affinity = cluster::NodeSelector{{std::move(term)}};
+  }
   cluster::GpuDemand& demand = pod.gpu;
   if (demand.kind == cluster::GpuDemandKind::kNone ||
       demand.kind == cluster::GpuDemandKind::kWholeGpu || choice.strategy == Strategy::kAuto) {

@@ -11,9 +11,12 @@
 //   auto              pods keep what they asked; templates may time-slice, and the planner
 //                     chooses per node (whole GPUs or the replica count)
 //
-// Whole-GPU pods stay whole under every strategy: each strategy keeps the original templates
-// with sharing off (for them) next to a "<template>-<strategy>" copy with the strategy's sharing,
-// and the planner chooses the cheaper. With `spot`, every template may also buy Spot.
+// Whole-GPU pods stay whole under every strategy: a strategy keeps the original templates with
+// sharing off (for them, when the workload has any) next to a "<template>-<strategy>" copy with
+// the strategy's sharing. Under time-slicing, mig and mig+time-slicing a shared pod is pinned to
+// the copies (gpupack.io/node-template), so a whole GPU bought for one pod is not taken by
+// shared pods one at a time; under auto it may go anywhere. With `spot`, every template may
+// also buy Spot.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -50,9 +53,14 @@ struct StrategyChoice {
 
 [[nodiscard]] Result<StrategyChoice> ParseStrategy(std::string_view text);
 
-// The templates a strategy provisions from.
+// The templates a strategy provisions from; `whole_gpu_pods`: whether the workload has pods
+// that need whole GPUs (then the templates are kept with sharing off too).
 std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choice,
-                                                     std::span<const cluster::NodeTemplate> base);
+                                                     std::span<const cluster::NodeTemplate> base,
+                                                     bool whole_gpu_pods);
+
+// The name of the copy of template `base` with the strategy's sharing.
+std::string SharedTemplateName(const StrategyChoice& choice, std::string_view base);
 
 // The MIG-capable GPU model MIG strategies size profiles on: the one with the cheapest GPU-hour
 // among the instance types the templates allow; nullptr when no template can buy one.
@@ -61,10 +69,12 @@ const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> te
                                        const gpu::GpuCatalog& catalog);
 
 // How `pod` asks for its GPU under the strategy (a copy; requests, demand and tolerations
-// rewritten). `mig_model` must be set for the MIG strategies. InvalidArgument when a MIG
+// rewritten; pinned to the shared copies of the templates when the strategy says so and the
+// pod pins none). `mig_model` must be set for the MIG strategies. InvalidArgument when a MIG
 // strategy has no profile large enough for the pod.
 [[nodiscard]] Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod& pod,
-                                              const gpu::GpuModel* mig_model);
+                                              const gpu::GpuModel* mig_model,
+                                              std::span<const cluster::NodeTemplate> base);
 
 // The GPUs a pod really needs (its compute share): whole GPUs count 1 each, a shared pod its
 // milli_gpu / 1000 (or its memory share of `reference` when it states no compute share), a MIG

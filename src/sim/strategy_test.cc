@@ -39,7 +39,7 @@ TEST(StrategyTest, NamesRoundTripWithAndWithoutSpot) {
 }
 
 TEST(StrategyTest, DedicatedGivesASharedPodAWholeGpu) {
-  auto pod = RewritePod({Strategy::kDedicated, false}, SharedPod(250, 8 * kGi), nullptr);
+  auto pod = RewritePod({Strategy::kDedicated, false}, SharedPod(250, 8 * kGi), nullptr, {});
   ASSERT_TRUE(pod);
   EXPECT_EQ(pod->gpu.kind, cluster::GpuDemandKind::kWholeGpu);
   EXPECT_EQ(pod->requests.Get(cluster::kResourceGpu), 1);
@@ -50,35 +50,50 @@ TEST(StrategyTest, MigPicksTheSmallestProfileWithEnoughComputeAndMemory) {
   ASSERT_TRUE(catalog);
   auto model = catalog->Find("A100-SXM4-40GB");
   ASSERT_TRUE(model);
-  auto small = RewritePod({Strategy::kMig, false}, SharedPod(100, 4 * kGi), *model);
+  auto small = RewritePod({Strategy::kMig, false}, SharedPod(100, 4 * kGi), *model, {});
   ASSERT_TRUE(small);
   EXPECT_EQ(small->gpu.mig_profile, "1g.5gb");
   EXPECT_EQ(small->requests.Get("nvidia.com/mig-1g.5gb"), 1);
   EXPECT_EQ(small->requests.Get(cluster::kResourceGpu), 0);
-  auto wide = RewritePod({Strategy::kMig, false}, SharedPod(400, 4 * kGi), *model);
+  auto wide = RewritePod({Strategy::kMig, false}, SharedPod(400, 4 * kGi), *model, {});
   ASSERT_TRUE(wide);
   EXPECT_EQ(wide->gpu.mig_profile, "3g.20gb");
   // Under mig+time-slicing only memory sizes the profile; the compute share stays a replica's.
-  auto sliced = RewritePod({Strategy::kMigTimeSlicing, false}, SharedPod(400, 4 * kGi), *model);
+  auto sliced = RewritePod({Strategy::kMigTimeSlicing, false}, SharedPod(400, 4 * kGi), *model, {});
   ASSERT_TRUE(sliced);
   EXPECT_EQ(sliced->gpu.mig_profile, "1g.5gb");
   EXPECT_TRUE(sliced->gpu.time_sliced);
-  EXPECT_FALSE(RewritePod({Strategy::kMig, false}, SharedPod(100, 60 * kGi), *model));
+  EXPECT_FALSE(RewritePod({Strategy::kMig, false}, SharedPod(100, 60 * kGi), *model, {}));
 }
 
 TEST(StrategyTest, EveryStrategyKeepsAWholeGpuTemplate) {
   cluster::NodeTemplate base;
   base.name = "gpu";
-  auto dedicated = StrategyTemplates({Strategy::kDedicated, false}, {&base, 1});
+  auto dedicated = StrategyTemplates({Strategy::kDedicated, false}, {&base, 1}, true);
   ASSERT_EQ(dedicated.size(), 1u);
   EXPECT_FALSE(dedicated[0].time_slicing.enabled);
-  auto mig = StrategyTemplates({Strategy::kMigTimeSlicing, true}, {&base, 1});
+  auto mig = StrategyTemplates({Strategy::kMigTimeSlicing, true}, {&base, 1}, true);
   ASSERT_EQ(mig.size(), 2u);
   EXPECT_EQ(mig[0].name, "gpu");
   EXPECT_EQ(mig[1].name, "gpu-mig-time-slicing");
   EXPECT_TRUE(mig[1].mig.enabled);
   EXPECT_TRUE(mig[1].time_slicing.enabled);
   EXPECT_EQ(mig[1].capacity_types.size(), 2u);
+  // Without whole-GPU pods only the shared copy is bought from.
+  auto sliced = StrategyTemplates({Strategy::kTimeSlicing, false}, {&base, 1}, false);
+  ASSERT_EQ(sliced.size(), 1u);
+  EXPECT_EQ(sliced[0].name, "gpu-time-slicing");
+}
+
+TEST(StrategyTest, SharedPodsArePinnedToTheSharedTemplates) {
+  cluster::NodeTemplate base;
+  base.name = "gpu";
+  auto pod = RewritePod({Strategy::kTimeSlicing, false}, SharedPod(250, kGi), nullptr, {&base, 1});
+  ASSERT_TRUE(pod);
+  EXPECT_EQ(pod->RequiredNodeTemplate(), "gpu-time-slicing");
+  auto free = RewritePod({Strategy::kAuto, false}, SharedPod(250, kGi), nullptr, {&base, 1});
+  ASSERT_TRUE(free);
+  EXPECT_FALSE(free->RequiredNodeTemplate());
 }
 
 }  // namespace
