@@ -158,8 +158,8 @@ Result<std::vector<PackNodeSpec>> ParseOpenbNodeList(std::string_view text,
 
 Result<std::vector<OpenbPod>> ParseOpenbPodList(std::string_view text, std::string_view file_name) {
   CsvRows rows(text, file_name);
-  GP_TRY(
-      rows.ReadHeader({"name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli"}, {"gpu_spec"}));
+  GP_TRY(rows.ReadHeader({"name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli"},
+                         {"gpu_spec", "creation_time", "deletion_time", "scheduled_time"}));
   std::vector<OpenbPod> pods;
   while (true) {
     GP_ASSIGN_OR_RETURN(std::optional<std::vector<std::string_view>> row, rows.Next());
@@ -193,6 +193,15 @@ Result<std::vector<OpenbPod>> ParseOpenbPodList(std::string_view text, std::stri
           return rows.Fail("empty model name in gpu_spec '" + std::string(spec) + "'");
         pod.gpu_spec.emplace_back(model);
       }
+    }
+    std::optional<int64_t>* times[] = {&pod.creation_time, &pod.deletion_time, &pod.scheduled_time};
+    constexpr std::string_view kTimeColumns[] = {"creation_time", "deletion_time",
+                                                 "scheduled_time"};
+    for (size_t index = 0; index < 3; ++index) {
+      std::string_view cell = fields[6 + index];
+      if (cell.empty() || cell == "nan")
+        continue;
+      GP_ASSIGN_OR_RETURN(*times[index], rows.Integer(cell, kTimeColumns[index], 0, kMaxAmount));
     }
     pods.push_back(std::move(pod));
   }

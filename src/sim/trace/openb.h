@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,11 @@ struct OpenbPod {
   int32_t num_gpu = 0;
   int32_t gpu_milli = 0;
   std::vector<std::string> gpu_spec;  // allowed GPU models; empty = any
+  // Seconds since the trace start (columns creation_time, deletion_time, scheduled_time);
+  // nullopt when the column is absent or the cell empty.
+  std::optional<int64_t> creation_time;
+  std::optional<int64_t> deletion_time;
+  std::optional<int64_t> scheduled_time;
 };
 
 // Parses a node list. `file_name` only labels errors.
