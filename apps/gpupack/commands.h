@@ -31,5 +31,6 @@ void RegisterCatalogCommand(CLI::App& root);
 void RegisterValidateCommand(CLI::App& root);
 void RegisterRenderCommand(CLI::App& root);
 void RegisterBenchCommand(CLI::App& root);
+void RegisterSimulateCommand(CLI::App& root);
 
 }  // namespace gpupack::app

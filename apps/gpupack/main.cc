@@ -35,6 +35,7 @@ int Run(int argc, char** argv) {
   RegisterValidateCommand(root);
   RegisterRenderCommand(root);
   RegisterBenchCommand(root);
+  RegisterSimulateCommand(root);
 
   try {
     root.parse(argc, argv);
