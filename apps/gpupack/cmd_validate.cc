@@ -13,6 +13,7 @@
 #include "catalog/gpu_catalog_loader.h"
 #include "common/file.h"
 #include "report/output.h"
+#include "sim/workload/workload_document_kinds.h"
 
 namespace gpupack::app {
 namespace {
@@ -38,6 +39,7 @@ nlohmann::json IssueJson(const catalog::LocatedIssue& located) {
   catalog::DocumentKindRegistry registry;
   catalog::AddNvidiaDocumentKinds(registry, &gpu_catalog);
   catalog::AddClusterDocumentKinds(registry, gpu_catalog);
+  sim::AddWorkloadDocumentKinds(registry, gpu_catalog);
 
   bool all_valid = true;
   nlohmann::json files = nlohmann::json::array();

@@ -32,5 +32,6 @@ void RegisterValidateCommand(CLI::App& root);
 void RegisterRenderCommand(CLI::App& root);
 void RegisterBenchCommand(CLI::App& root);
 void RegisterSimulateCommand(CLI::App& root);
+void RegisterTraceCommand(CLI::App& root);
 
 }  // namespace gpupack::app

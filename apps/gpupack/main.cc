@@ -36,6 +36,7 @@ int Run(int argc, char** argv) {
   RegisterRenderCommand(root);
   RegisterBenchCommand(root);
   RegisterSimulateCommand(root);
+  RegisterTraceCommand(root);
 
   try {
     root.parse(argc, argv);

@@ -108,7 +108,7 @@ TEST(PackingExperimentTest, SameSeedGivesTheSameRun) {
 
 TEST(PackingExperimentTest, RejectsBadInput) {
   EXPECT_FALSE(RunPackingExperiment(SmallCluster(), SmallPodList(), {Policy::kFgd, 1, 0.0}));
-  std::vector<OpenbPod> cpu_only = {{"p", 1000, 10, 0, 0, {}}};
+  std::vector<OpenbPod> cpu_only = {{"p", 1000, 10, 0, 0, {}, {}, {}, {}}};
   Result<PackingRunResult> result =
       RunPackingExperiment(SmallCluster(), cpu_only, {Policy::kFgd, 1, 1.3});
   ASSERT_FALSE(result.has_value());

@@ -81,11 +81,11 @@ TEST(OpenbTest, GpuSpecBecomesAModelMaskOfTheCluster) {
   std::vector<plan::packing::PackNodeSpec> specs = {{"a", 1000, 1000, 1, "T4"},
                                                     {"b", 1000, 1000, 1, "V100M16"}};
   plan::packing::PackCluster cluster = *plan::packing::PackCluster::Create(specs);
-  OpenbPod any{"p", 1000, 10, 1, 1000, {}};
+  OpenbPod any{"p", 1000, 10, 1, 1000, {}, {}, {}, {}};
   EXPECT_EQ(ToPackPod(any, cluster).allowed_models, ~uint32_t{0});
-  OpenbPod v100{"p", 1000, 10, 1, 1000, {"V100M16", "V100M32"}};
+  OpenbPod v100{"p", 1000, 10, 1, 1000, {"V100M16", "V100M32"}, {}, {}, {}};
   EXPECT_EQ(ToPackPod(v100, cluster).allowed_models, uint32_t{1} << *cluster.ModelIndex("V100M16"));
-  OpenbPod unknown{"p", 1000, 10, 1, 1000, {"H100"}};
+  OpenbPod unknown{"p", 1000, 10, 1, 1000, {"H100"}, {}, {}, {}};
   EXPECT_EQ(ToPackPod(unknown, cluster).allowed_models, 0u);
 }
 

@@ -96,7 +96,7 @@ std::string GenerateSyntheticOpenbPodList(const SyntheticOpenbOptions& options) 
   const std::vector<int64_t> kFractions = {50, 150, 250, 350, 460, 500, 600, 800};
   const std::vector<double> kFractionWeights = {1, 99, 207, 388, 899, 147, 253, 1078};
   const std::vector<int64_t> kCores = {1, 2, 4, 6, 8, 12, 16, 32};
-  const std::vector<double> kCoreWeights = {8, 10, 18, 12, 20, 20, 8, 4};
+  const std::vector<double> kCoreWeights = {4, 8, 14, 12, 20, 26, 10, 6};
   const std::vector<std::string_view> kQos = {"LS", "BE", "Burstable"};
   const std::vector<double> kQosWeights = {57, 42, 1};
   const std::vector<std::string_view> kPhases = {"Running", "Succeeded", "Failed"};
