@@ -177,6 +177,7 @@ json ToJson(const sim::Scenario& scenario, const sim::Comparison& comparison) {
         {"reconfigurations", r.reconfigurations},
         {"reconfigurationFailures", r.reconfiguration_failures},
         {"lowerBoundCost", Rounded(r.lower_bound_cost, 2)},
+        {"lowerBoundCapped", r.lower_bound_exceeded_cost},
         {"savingsVsDedicated", savings ? json(Rounded(*savings, 4)) : json(nullptr)},
         {"events", r.events},
         {"plans", r.plans},

@@ -618,6 +618,9 @@ class World final : public control::ClusterView, public control::Actuator {
     if (options_.lower_bound) {
       RecordRuns();
       GP_ASSIGN_OR_RETURN(result_.lower_bound_cost, LowerBound());
+      // plan::LowerBoundCostPerHour should never exceed what a feasible run paid; where it does
+      // (its model of a slot is stricter than the scheduler's), the run's cost is the bound.
+      result_.lower_bound_exceeded_cost = result_.lower_bound_cost > result_.cost;
       result_.lower_bound_cost = std::min(result_.lower_bound_cost, result_.cost);
     }
     return std::move(result_);

@@ -116,27 +116,38 @@ std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choic
     if (choice.spot) {
       whole.capacity_types = {cluster::CapacityType::kOnDemand, cluster::CapacityType::kSpot};
     }
-    if (choice.strategy != Strategy::kDedicated) {
+    // The copies with the strategy's sharing; the planner chooses the replica count.
+    auto add_copy = [&](std::string name, bool time_slice, bool mig) {
       cluster::NodeTemplate shared = whole;
-      shared.name = SharedTemplateName(choice, original.name);
+      shared.name = std::move(name);
       shared.labels[std::string(cluster::kLabelNodeTemplate)] = shared.name;
-      bool time_slice = choice.strategy == Strategy::kTimeSlicing ||
-                        choice.strategy == Strategy::kMigTimeSlicing ||
-                        choice.strategy == Strategy::kAuto;
-      bool mig = choice.strategy == Strategy::kMig || choice.strategy == Strategy::kMigTimeSlicing;
-      if (time_slice) {
-        shared.time_slicing = original.time_slicing;
-        shared.time_slicing.enabled = true;
-      }
-      if (mig) {
-        shared.mig.enabled = true;
-        shared.mig.strategy = cluster::MigStrategy::kMixed;
-        shared.mig.dynamic = true;
-      }
+      shared.time_slicing.enabled = time_slice;
+      shared.mig.enabled = mig;
+      shared.mig.strategy = cluster::MigStrategy::kMixed;
+      shared.mig.dynamic = mig;
       templates.push_back(std::move(shared));
-      if (!whole_gpu_pods) {
-        continue;
-      }
+    };
+    std::string name = SharedTemplateName(choice, original.name);
+    switch (choice.strategy) {
+      case Strategy::kDedicated:
+        break;
+      case Strategy::kTimeSlicing:
+        add_copy(name, true, false);
+        break;
+      case Strategy::kMig:
+        add_copy(name, false, true);
+        break;
+      case Strategy::kMigTimeSlicing:
+        add_copy(name, true, true);
+        break;
+      case Strategy::kAuto:
+        add_copy(name + "-ts", true, false);
+        add_copy(name + "-mig", false, true);
+        add_copy(name + "-mig-ts", true, true);
+        break;
+    }
+    if (choice.strategy != Strategy::kDedicated && !whole_gpu_pods) {
+      continue;
     }
     templates.push_back(std::move(whole));
   }
@@ -191,7 +202,16 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
   }
   cluster::GpuDemand& demand = pod.gpu;
   if (demand.kind == cluster::GpuDemandKind::kNone ||
-      demand.kind == cluster::GpuDemandKind::kWholeGpu || choice.strategy == Strategy::kAuto) {
+      demand.kind == cluster::GpuDemandKind::kWholeGpu) {
+    return pod;
+  }
+  if (choice.strategy == Strategy::kAuto) {
+    // The planner chooses; a shared pod asks the plain resource every time-sliced GPU
+    // advertises (the templates' device plugin does not rename it).
+    if (demand.kind == cluster::GpuDemandKind::kSharedGpu) {
+      demand.form = cluster::GpuRequestForm::kGpuResource;
+      SetGpuRequest(pod, std::string(cluster::kResourceGpu), demand.count);
+    }
     return pod;
   }
   // The compute share and memory the pod needs, whatever form it asked in.
@@ -227,8 +247,15 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
         return InvalidArgumentError("strategy " + choice.Name() +
                                     ": no template can buy a MIG-capable GPU");
       }
+      // A time-sliced instance gives each of its (at least 2) replicas half its memory and
+      // compute at most; a pod too large for that takes an instance of its own.
       bool sliced = choice.strategy == Strategy::kMigTimeSlicing;
-      const gpu::MigProfile* profile = SmallestProfile(*mig_model, memory, sliced ? 0 : milli);
+      const gpu::MigProfile* profile =
+          sliced ? SmallestProfile(*mig_model, 2 * memory, 2 * milli) : nullptr;
+      if (profile == nullptr) {
+        sliced = false;
+        profile = SmallestProfile(*mig_model, memory, milli);
+      }
       if (profile == nullptr) {
         return InvalidArgumentError("pod " + original.Key() + ": no MIG profile of " +
                                     mig_model->name + " is large enough for " +

@@ -58,11 +58,19 @@ TEST(StrategyTest, MigPicksTheSmallestProfileWithEnoughComputeAndMemory) {
   auto wide = RewritePod({Strategy::kMig, false}, SharedPod(400, 4 * kGi), *model, {});
   ASSERT_TRUE(wide);
   EXPECT_EQ(wide->gpu.mig_profile, "3g.20gb");
-  // Under mig+time-slicing only memory sizes the profile; the compute share stays a replica's.
-  auto sliced = RewritePod({Strategy::kMigTimeSlicing, false}, SharedPod(400, 4 * kGi), *model, {});
+  // Under mig+time-slicing the instance must hold two such replicas; else it is the pod's own.
+  auto sliced = RewritePod({Strategy::kMigTimeSlicing, false}, SharedPod(50, 2 * kGi), *model, {});
   ASSERT_TRUE(sliced);
   EXPECT_EQ(sliced->gpu.mig_profile, "1g.5gb");
   EXPECT_TRUE(sliced->gpu.time_sliced);
+  auto pair = RewritePod({Strategy::kMigTimeSlicing, false}, SharedPod(100, 4 * kGi), *model, {});
+  ASSERT_TRUE(pair);
+  EXPECT_EQ(pair->gpu.mig_profile, "2g.10gb");
+  EXPECT_TRUE(pair->gpu.time_sliced);
+  auto alone = RewritePod({Strategy::kMigTimeSlicing, false}, SharedPod(100, 25 * kGi), *model, {});
+  ASSERT_TRUE(alone);
+  EXPECT_EQ(alone->gpu.mig_profile, "7g.40gb");
+  EXPECT_FALSE(alone->gpu.time_sliced);
   EXPECT_FALSE(RewritePod({Strategy::kMig, false}, SharedPod(100, 60 * kGi), *model, {}));
 }
 
