@@ -17,8 +17,8 @@ bool HasTaint(const cluster::Node& node, std::string_view key) {
 
 bool IsComing(const cluster::Node& node) { return HasTaint(node, kTaintSharingPending); }
 
-// Whether some device of the node has a free slot: only such nodes (and nodes without GPUs)
-// can take a pending pod, so only they go to the planner (keeps its input small).
+}  // namespace
+
 bool HasFreeGpuSlot(const cluster::Node& node) {
   for (const cluster::NodeGpu& gpu : node.gpus) {
     int32_t devices = gpu.sharing.IsMig() ? gpu.sharing.InstanceCount() : 1;
@@ -30,8 +30,6 @@ bool HasFreeGpuSlot(const cluster::Node& node) {
   }
   return node.gpus.empty();
 }
-
-}  // namespace
 
 ControlLoop::ControlLoop(ClusterView& view, Actuator& actuator, const Clock& clock,
                          const gpu::GpuCatalog& catalog, ControlOptions options)

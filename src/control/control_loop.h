@@ -41,13 +41,18 @@ namespace gpupack::control {
 // applied yet.
 inline constexpr std::string_view kTaintSharingPending = "gpupack.io/sharing-pending";
 
+// Whether some device of `node` has a free slot (or the node has no GPUs): only such nodes can
+// take a pending pod, so only they (and the pods bound on them) go to the planner.
+bool HasFreeGpuSlot(const cluster::Node& node);
+
 // What the loop reads: the cluster as it is now.
 class ClusterView {
  public:
   virtual ~ClusterView() = default;
 
   // Nodes (with their GPUs and allocations), pods, templates and the instance catalog, built
-  // with cluster::BuildSnapshot's invariants (sorted, accounted).
+  // with cluster::BuildSnapshot's invariants (sorted, accounted). Pods bound on nodes without a
+  // free slot may be left out (the loop never moves running pods); pending ones may not.
   [[nodiscard]] virtual Result<cluster::ClusterSnapshot> Snapshot() = 0;
 };
 

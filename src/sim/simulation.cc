@@ -186,9 +186,13 @@ class World final : public control::ClusterView, public control::Actuator {
     for (const auto& [name, index] : node_by_name_) {
       snapshot.nodes.push_back(nodes_[index].node);
     }
-    snapshot.pods.reserve(active_.size());
+    // Pending pods, and running ones only where the planner may still add pods (keeps the
+    // copy small on a large, busy cluster).
     for (const auto& [rank, index] : active_) {
-      snapshot.pods.push_back(pods_[index].pod);
+      const SimPod& pod = pods_[index];
+      if (pod.node < 0 || control::HasFreeGpuSlot(nodes_[static_cast<size_t>(pod.node)].node)) {
+        snapshot.pods.push_back(pod.pod);
+      }
     }
     return snapshot;
   }
