@@ -58,7 +58,11 @@ nlohmann::json IssueJson(const catalog::LocatedIssue& located) {
       if (message.starts_with(path + ": ")) {
         message.erase(0, path.size() + 2);
       }
-      file_report.issues.push_back({{gpu::Severity::kError, "", message}, path, 0});
+      catalog::LocatedIssue located;
+      located.issue.severity = gpu::Severity::kError;
+      located.issue.message = message;
+      located.source = path;
+      file_report.issues.push_back(std::move(located));
     } else {
       file_report = registry.CheckFile(path, *contents);
     }

@@ -33,6 +33,7 @@ void RegisterRenderCommand(CLI::App& root);
 void RegisterPlanCommand(CLI::App& root);
 void RegisterBenchCommand(CLI::App& root);
 void RegisterKubeCommand(CLI::App& root);
+void RegisterSimulateCommand(CLI::App& root);
 void RegisterTraceCommand(CLI::App& root);
 
 }  // namespace gpupack::app

@@ -37,6 +37,7 @@ int Run(int argc, char** argv) {
   RegisterPlanCommand(root);
   RegisterBenchCommand(root);
   RegisterKubeCommand(root);
+  RegisterSimulateCommand(root);
   RegisterTraceCommand(root);
 
   try {

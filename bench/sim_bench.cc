@@ -1,0 +1,98 @@
+// Speed of the simulator (BENCHMARKS.md, "Simulator"): simulated events per second on one core,
+// and a long, large run. Synthetic workload: shared inference pods (a quarter GPU, 8 GiB) with
+// Poisson arrivals and exponential run times on one p4d template, under time-slicing.
+//
+//   sim_bench --benchmark_filter=Events     the events/s figure (a day, 2,000 pods)
+//   sim_bench --benchmark_filter=Week       a week of 100,000 pods (slow)
+#include <cstdio>
+#include <optional>
+
+#include <benchmark/benchmark.h>
+
+#include "catalog/gpu_catalog_loader.h"
+#include "catalog/instance_catalog_loader.h"
+#include "cluster/gpu_demand.h"
+#include "common/rng.h"
+#include "sim/simulation.h"
+
+namespace gpupack::sim {
+namespace {
+
+constexpr int64_t kGi = int64_t{1} << 30;
+
+Scenario MakeScenario(int pods, Duration length, Duration mean_run) {
+  Scenario scenario;
+  scenario.name = "bench";
+  cluster::NodeTemplate node_template;
+  node_template.name = "a100";
+  node_template.instance_types = {"p4d.24xlarge"};
+  scenario.templates = {node_template};
+  scenario.length = length;
+  Rng rng(1);
+  double gap = static_cast<double>(length.count()) / pods;
+  double at = 0;
+  for (int i = 0; i < pods; ++i) {
+    at += rng.Exponential(gap);
+    PodArrival arrival;
+    arrival.at = Duration{static_cast<int64_t>(at)};
+    arrival.run_for =
+        Duration{static_cast<int64_t>(rng.Exponential(static_cast<double>(mean_run.count())))};
+    cluster::Pod& pod = arrival.pod;
+    char name[32];
+    std::snprintf(name, sizeof name, "p-%07d", i);
+    pod.name = name;
+    pod.namespace_name = "bench";
+    pod.requests.milli_cpu = 500;
+    pod.requests.memory_bytes = kGi;
+    pod.requests.pods = 1;
+    pod.requests.Set(cluster::kResourceGpu, 1);
+    pod.gpu.kind = cluster::GpuDemandKind::kSharedGpu;
+    pod.gpu.form = cluster::GpuRequestForm::kGpuResource;
+    pod.gpu.count = 1;
+    pod.gpu.resource_name = std::string(cluster::kResourceGpu);
+    pod.gpu.milli_gpu = 250;
+    pod.gpu.gpu_memory_bytes = 8 * kGi;
+    scenario.workload.arrivals.push_back(std::move(arrival));
+  }
+  return scenario;
+}
+
+void RunScenario(benchmark::State& state, const Scenario& scenario) {
+  auto gpus = catalog::LoadBuiltInGpuCatalog();
+  auto instances = catalog::LoadInstanceCatalog("aws", *gpus);
+  SimulationOptions options;
+  options.strategy = StrategyChoice{Strategy::kTimeSlicing, false};
+  options.lower_bound = false;
+  int64_t events = 0;
+  double peak = 0;
+  for (auto _ : state) {
+    auto result = Simulate(scenario, *instances, *gpus, options);
+    if (!result) {
+      state.SkipWithError(result.error().message().c_str());
+      return;
+    }
+    events += result->events;
+    peak = result->peak_gpus;
+  }
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["peak_gpus"] = peak;
+}
+
+void BM_SimulatorEvents(benchmark::State& state) {
+  RunScenario(state, MakeScenario(static_cast<int>(state.range(0)), std::chrono::hours(24),
+                                  std::chrono::hours(2)));
+}
+
+BENCHMARK(BM_SimulatorEvents)->Arg(2000)->Unit(benchmark::kMillisecond);
+
+void BM_SimulatorWeek(benchmark::State& state) {
+  RunScenario(state, MakeScenario(100000, std::chrono::hours(24 * 7), std::chrono::hours(8)));
+}
+
+BENCHMARK(BM_SimulatorWeek)->Iterations(1)->Unit(benchmark::kSecond);
+
+}  // namespace
+}  // namespace gpupack::sim
+
+BENCHMARK_MAIN();

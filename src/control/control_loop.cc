@@ -1,0 +1,264 @@
+#include "control/control_loop.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "plan/fit.h"
+#include "plan/planner.h"
+
+namespace gpupack::control {
+
+namespace {
+
+bool HasTaint(const cluster::Node& node, std::string_view key) {
+  return std::any_of(node.taints.begin(), node.taints.end(),
+                     [&](const cluster::Taint& taint) { return taint.key == key; });
+}
+
+bool IsComing(const cluster::Node& node) { return HasTaint(node, kTaintSharingPending); }
+
+}  // namespace
+
+bool HasFreeGpuSlot(const cluster::Node& node) {
+  for (const cluster::NodeGpu& gpu : node.gpus) {
+    int32_t devices = gpu.sharing.IsMig() ? gpu.sharing.InstanceCount() : 1;
+    for (int32_t d = 0; d < devices; ++d) {
+      if (gpu.FreeSlots(gpu.sharing.IsMig() ? d : -1) > 0) {
+        return true;
+      }
+    }
+  }
+  return node.gpus.empty();
+}
+
+ControlLoop::ControlLoop(ClusterView& view, Actuator& actuator, const Clock& clock,
+                         const gpu::GpuCatalog& catalog, ControlOptions options)
+    : view_(&view),
+      actuator_(&actuator),
+      clock_(&clock),
+      catalog_(&catalog),
+      options_(std::move(options)),
+      disruption_window_start_(clock.Now()) {}
+
+void ControlLoop::NotePending() {
+  Timestamp now = clock_->Now();
+  if (!batch_first_) {
+    batch_first_ = now;
+  }
+  batch_last_ = now;
+}
+
+void ControlLoop::NoteNodeChanged() { node_changed_ = true; }
+
+std::optional<Timestamp> ControlLoop::NextWakeup() const {
+  std::optional<Timestamp> next;
+  auto consider = [&next](Timestamp t) {
+    if (!next || t < *next) {
+      next = t;
+    }
+  };
+  if (batch_first_) {
+    consider(std::min(*batch_first_ + options_.batch_max, *batch_last_ + options_.batch_idle));
+  }
+  if (node_changed_) {
+    consider(clock_->Now());
+  }
+  for (const auto& [node, since] : empty_since_) {
+    consider(std::max(since + options_.empty_node_ttl,
+                      removals_in_window_ >= options_.max_removals_per_interval
+                          ? disruption_window_start_ + options_.disruption_interval
+                          : Timestamp{}));
+  }
+  return next;
+}
+
+Result<ReconcileReport> ControlLoop::Reconcile() {
+  ReconcileReport report;
+  GP_ASSIGN_OR_RETURN(cluster::ClusterSnapshot snapshot, view_->Snapshot());
+  node_changed_ = false;
+  GP_TRY(BindNominated(snapshot, report));
+  Timestamp now = clock_->Now();
+  if (batch_first_ &&
+      now >= std::min(*batch_first_ + options_.batch_max, *batch_last_ + options_.batch_idle)) {
+    batch_first_.reset();
+    batch_last_.reset();
+    if (report.bound > 0) {
+      GP_ASSIGN_OR_RETURN(snapshot, view_->Snapshot());
+    }
+    GP_TRY(RemoveEmpty(snapshot, report));
+    GP_TRY(PlanPending(std::move(snapshot), report));
+  } else {
+    GP_TRY(RemoveEmpty(snapshot, report));
+  }
+  return report;
+}
+
+Status ControlLoop::BindNominated(const cluster::ClusterSnapshot& snapshot,
+                                  ReconcileReport& report) {
+  plan::FitChecker fit(*catalog_);
+  std::vector<plan::DeviceChoice> devices;
+  for (auto it = nominations_.begin(); it != nominations_.end();) {
+    const cluster::Pod* pod = snapshot.FindPod(it->first);
+    const cluster::Node* node = snapshot.FindNode(it->second);
+    if (pod == nullptr || pod->IsBound() || pod->IsTerminal()) {
+      it = nominations_.erase(it);
+      continue;
+    }
+    if (node == nullptr) {  // the launch failed or the node died: plan the pod again
+      it = nominations_.erase(it);
+      NotePending();
+      continue;
+    }
+    if (IsComing(*node) || !node->ready) {
+      ++it;
+      continue;
+    }
+    // The node is ready; the bind goes through the scheduler's checks against its real state.
+    cluster::Node current = *node;
+    if (fit.Fits(*pod, current, &devices)) {
+      GP_TRY(actuator_->Bind(it->first, it->second, devices));
+      ++report.bound;
+    } else {
+      NotePending();
+    }
+    it = nominations_.erase(it);
+  }
+  return OkStatus();
+}
+
+Status ControlLoop::FilterCapacityErrors(cluster::ClusterSnapshot& snapshot) {
+  Timestamp now = clock_->Now();
+  std::erase_if(capacity_errors_, [now](const CapacityError& error) { return error.until <= now; });
+  if (capacity_errors_.empty()) {
+    return OkStatus();
+  }
+  std::vector<cluster::InstanceType> types(snapshot.instances.types().begin(),
+                                           snapshot.instances.types().end());
+  for (cluster::InstanceType& type : types) {
+    std::erase_if(type.offerings, [&](const cluster::Offering& offering) {
+      return std::any_of(
+          capacity_errors_.begin(), capacity_errors_.end(), [&](const CapacityError& error) {
+            return error.instance_type == type.name &&
+                   error.capacity_type == offering.capacity_type && error.zone == offering.zone;
+          });
+    });
+  }
+  std::erase_if(types, [](const cluster::InstanceType& type) { return type.offerings.empty(); });
+  GP_ASSIGN_OR_RETURN(snapshot.instances, cluster::InstanceCatalog::Create(
+                                              snapshot.instances.info(), std::move(types)));
+  return OkStatus();
+}
+
+Status ControlLoop::PlanPending(cluster::ClusterSnapshot snapshot, ReconcileReport& report) {
+  // The planner sees: nodes that can take a pod (coming ones as if ready, with the pods
+  // nominated to them accounted), and the pods that are pending and not nominated.
+  plan::FitChecker fit(*catalog_);
+  std::set<std::string, std::less<>> coming;
+  for (cluster::Node& node : snapshot.nodes) {
+    if (IsComing(node)) {
+      coming.insert(node.name);
+      std::erase_if(node.taints,
+                    [](const cluster::Taint& taint) { return taint.key == kTaintSharingPending; });
+      node.ready = true;
+    }
+  }
+  std::vector<plan::DeviceChoice> devices;
+  for (cluster::Pod& pod : snapshot.pods) {
+    auto nominated = nominations_.find(pod.Key());
+    if (nominated == nominations_.end() || pod.IsBound()) {
+      continue;
+    }
+    cluster::Node* node = snapshot.FindNode(nominated->second);
+    if (node != nullptr && fit.Fits(pod, *node, &devices)) {
+      plan::Assign(*node, pod, devices);
+      pod.node_name = node->name;
+    }
+  }
+  std::erase_if(snapshot.nodes, [](const cluster::Node& node) { return !HasFreeGpuSlot(node); });
+  std::erase_if(snapshot.pods, [&](const cluster::Pod& pod) {
+    return pod.IsTerminal() || (pod.IsBound() && snapshot.FindNode(pod.node_name) == nullptr);
+  });
+  if (snapshot.PendingPods().empty()) {
+    return OkStatus();
+  }
+  GP_TRY(FilterCapacityErrors(snapshot));
+
+  plan::PlanOptions plan_options = options_.plan;
+  plan_options.node_name_prefix = options_.plan.node_name_prefix + std::to_string(launches_) + "-";
+  ++launches_;
+  GP_ASSIGN_OR_RETURN(plan::Plan plan, plan::MakePlan(snapshot, *catalog_, plan_options));
+  report.planned = true;
+  report.lower_bound_cost_per_hour = plan.lower_bound_cost_per_hour;
+
+  for (const plan::Reconfiguration& change : plan.reconfigurations) {
+    GP_TRY(actuator_->Reconfigure(change));
+    coming.insert(change.node);
+    ++report.reconfigured;
+  }
+  std::set<std::string, std::less<>> failed;
+  for (const plan::Provision& provision : plan.provisions) {
+    Status launched = actuator_->Launch(provision);
+    if (!launched) {
+      if (launched.error().code() != ErrorCode::kResourceExhausted) {
+        return launched;
+      }
+      capacity_errors_.push_back(CapacityError{provision.instance_type, provision.capacity_type,
+                                               provision.zone,
+                                               clock_->Now() + options_.capacity_error_ttl});
+      failed.insert(provision.node_names.begin(), provision.node_names.end());
+      ++report.launch_failures;
+      continue;
+    }
+    report.launched_nodes += provision.count;
+    coming.insert(provision.node_names.begin(), provision.node_names.end());
+  }
+  for (const plan::Placement& placement : plan.placements) {
+    if (placement.moved) {
+      continue;  // the loop does not consolidate running pods (disruption_budget 0)
+    }
+    if (failed.contains(placement.node)) {
+      NotePending();  // planned again without the offering that had no capacity
+    } else if (coming.contains(placement.node)) {
+      nominations_[placement.pod] = placement.node;
+      ++report.nominated;
+    } else {
+      GP_TRY(actuator_->Bind(placement.pod, placement.node, placement.devices));
+      ++report.bound;
+    }
+  }
+  report.unschedulable = std::move(plan.unschedulable);
+  return OkStatus();
+}
+
+Status ControlLoop::RemoveEmpty(const cluster::ClusterSnapshot& snapshot, ReconcileReport& report) {
+  Timestamp now = clock_->Now();
+  if (now - disruption_window_start_ >= options_.disruption_interval) {
+    disruption_window_start_ = now;
+    removals_in_window_ = 0;
+  }
+  std::set<std::string, std::less<>> nominated_nodes;
+  for (const auto& [pod, node] : nominations_) {
+    nominated_nodes.insert(node);
+  }
+  std::map<std::string, Timestamp, std::less<>> still_empty;
+  for (const cluster::Node& node : snapshot.nodes) {
+    if (!node.pods.empty() || IsComing(node) || nominated_nodes.contains(node.name) ||
+        node.template_name.empty()) {
+      continue;
+    }
+    auto seen = empty_since_.find(node.name);
+    Timestamp since = seen == empty_since_.end() ? now : seen->second;
+    if (now - since >= options_.empty_node_ttl &&
+        removals_in_window_ < options_.max_removals_per_interval) {
+      GP_TRY(actuator_->Remove(node.name));
+      ++removals_in_window_;
+      ++report.removed;
+      continue;
+    }
+    still_empty.emplace(node.name, since);
+  }
+  empty_since_ = std::move(still_empty);
+  return OkStatus();
+}
+
+}  // namespace gpupack::control

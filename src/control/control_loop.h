@@ -1,0 +1,161 @@
+// The control loop gpupack runs, in the controller against a real cluster and in `gpupack
+// simulate` against the simulated one (DESIGN.md sections 2 and 5: the simulator is a digital
+// twin). It owns the rules that are not pure planning:
+//
+//   - batching: pods that become pending within a short window are planned together (the window
+//     closes `batch_idle` after the last pending pod, at most `batch_max` after the first, as
+//     Karpenter's 1 s idle / 10 s max);
+//   - coming capacity: a node launched but not ready yet is shown to the planner as if it were
+//     there, with the pods nominated to it, so a second batch does not buy it again; nominated
+//     pods are bound when the node is ready, and go back to pending when its launch fails or it
+//     disappears;
+//   - readiness: a node carrying the startup taint gpupack.io/sharing-pending takes no pods;
+//   - insufficient capacity: an offering whose launch failed is not offered to the planner for
+//     `capacity_error_ttl`;
+//   - scale-down: a node with no pods for `empty_node_ttl` is removed, at most
+//     `max_removals_per_interval` per `disruption_interval` (disruptive actions are
+//     rate-limited).
+//
+// Time comes only from the injected Clock. The loop never sleeps: the caller (controller main
+// loop or simulator) calls Reconcile() at NextWakeup() or when something changed.
+//
+// Thread safety: none; one loop per thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cluster/snapshot.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "gpu/gpu_catalog.h"
+#include "plan/plan.h"
+
+namespace gpupack::control {
+
+// The startup taint of a node whose sharing config (MIG geometry, time-slicing replicas) is not
+// applied yet.
+inline constexpr std::string_view kTaintSharingPending = "gpupack.io/sharing-pending";
+
+// Whether some device of `node` has a free slot (or the node has no GPUs): only such nodes can
+// take a pending pod, so only they (and the pods bound on them) go to the planner.
+bool HasFreeGpuSlot(const cluster::Node& node);
+
+// What the loop reads: the cluster as it is now.
+class ClusterView {
+ public:
+  virtual ~ClusterView() = default;
+
+  // Nodes (with their GPUs and allocations), pods, templates and the instance catalog, built
+  // with cluster::BuildSnapshot's invariants (sorted, accounted). Pods bound on nodes without a
+  // free slot may be left out (the loop never moves running pods); pending ones may not.
+  [[nodiscard]] virtual Result<cluster::ClusterSnapshot> Snapshot() = 0;
+};
+
+// What the loop does to the cluster.
+class Actuator {
+ public:
+  virtual ~Actuator() = default;
+
+  // Binds pending pod `pod` (a Pod::Key) to a ready node on the chosen devices.
+  [[nodiscard]] virtual Status Bind(const std::string& pod, const std::string& node,
+                                    const std::vector<plan::DeviceChoice>& devices) = 0;
+
+  // Buys provision.count nodes named provision.node_names. They appear in the view at once,
+  // tainted with kTaintSharingPending until their GPUs are configured. ResourceExhausted when
+  // the cloud has no capacity for that offering (nothing is created then).
+  [[nodiscard]] virtual Status Launch(const plan::Provision& provision) = 0;
+
+  // Applies a new sharing config to an idle GPU (the node is tainted while it happens).
+  [[nodiscard]] virtual Status Reconfigure(const plan::Reconfiguration& change) = 0;
+
+  // Gives back an empty node.
+  [[nodiscard]] virtual Status Remove(const std::string& node) = 0;
+};
+
+struct ControlOptions {
+  Duration batch_idle{std::chrono::seconds(1)};
+  Duration batch_max{std::chrono::seconds(10)};
+  Duration empty_node_ttl{std::chrono::seconds(30)};
+  Duration capacity_error_ttl{std::chrono::minutes(3)};
+  Duration disruption_interval{std::chrono::minutes(5)};
+  int32_t max_removals_per_interval = 10;
+  plan::PlanOptions plan;
+};
+
+// What one Reconcile did, for metrics and logs.
+struct ReconcileReport {
+  bool planned = false;
+  int32_t bound = 0;
+  int32_t nominated = 0;
+  int32_t launched_nodes = 0;
+  int32_t launch_failures = 0;
+  int32_t reconfigured = 0;
+  int32_t removed = 0;
+  // Pods the planner could not place this time, with why (they stay pending).
+  std::vector<plan::Unschedulable> unschedulable;
+  double lower_bound_cost_per_hour = 0;
+};
+
+class ControlLoop {
+ public:
+  // `clock` and `catalog` must outlive the loop.
+  ControlLoop(ClusterView& view, Actuator& actuator, const Clock& clock,
+              const gpu::GpuCatalog& catalog, ControlOptions options);
+
+  // A pod became pending (arrived, or lost its node): opens or extends the batch window.
+  void NotePending();
+
+  // A node became ready or changed: nominated pods may be bound at the next Reconcile.
+  void NoteNodeChanged();
+
+  // When Reconcile should run next (batch window end, an empty node's TTL, a nomination to
+  // bind); nullopt when nothing is due.
+  std::optional<Timestamp> NextWakeup() const;
+
+  // Reads the view, binds nominated pods whose node is ready, plans the pending pods when the
+  // batch window has closed, and removes nodes empty for longer than the TTL.
+  [[nodiscard]] Result<ReconcileReport> Reconcile();
+
+  // Pods nominated to nodes that are not ready yet, by pod key.
+  const std::map<std::string, std::string, std::less<>>& nominations() const {
+    return nominations_;
+  }
+
+ private:
+  struct CapacityError {
+    std::string instance_type;
+    cluster::CapacityType capacity_type;
+    std::string zone;
+    Timestamp until;
+  };
+
+  [[nodiscard]] Status BindNominated(const cluster::ClusterSnapshot& snapshot,
+                                     ReconcileReport& report);
+  [[nodiscard]] Status PlanPending(cluster::ClusterSnapshot snapshot, ReconcileReport& report);
+  [[nodiscard]] Status RemoveEmpty(const cluster::ClusterSnapshot& snapshot,
+                                   ReconcileReport& report);
+  [[nodiscard]] Status FilterCapacityErrors(cluster::ClusterSnapshot& snapshot);
+
+  ClusterView* view_;
+  Actuator* actuator_;
+  const Clock* clock_;
+  const gpu::GpuCatalog* catalog_;
+  ControlOptions options_;
+
+  std::optional<Timestamp> batch_first_;
+  std::optional<Timestamp> batch_last_;
+  bool node_changed_ = false;
+  std::map<std::string, std::string, std::less<>> nominations_;  // pod -> node
+  std::map<std::string, Timestamp, std::less<>> empty_since_;    // node -> first seen empty
+  std::vector<CapacityError> capacity_errors_;
+  Timestamp disruption_window_start_;
+  int32_t removals_in_window_ = 0;
+  uint64_t launches_ = 0;
+};
+
+}  // namespace gpupack::control

@@ -1,0 +1,173 @@
+#include "sim/simulation.h"
+
+#include <optional>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "catalog/gpu_catalog_loader.h"
+#include "catalog/instance_catalog_loader.h"
+#include "cluster/gpu_demand.h"
+
+namespace gpupack::sim {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+constexpr int64_t kGi = int64_t{1} << 30;
+
+cluster::Pod SharedPod(const std::string& name, int64_t milli, int64_t memory) {
+  cluster::Pod pod;
+  pod.name = name;
+  pod.namespace_name = "sim";
+  pod.requests.milli_cpu = 1000;
+  pod.requests.memory_bytes = 4 * kGi;
+  pod.requests.pods = 1;
+  pod.requests.Set(cluster::kResourceGpu, 1);
+  pod.gpu.kind = cluster::GpuDemandKind::kSharedGpu;
+  pod.gpu.form = cluster::GpuRequestForm::kGpuResource;
+  pod.gpu.count = 1;
+  pod.gpu.resource_name = std::string(cluster::kResourceGpu);
+  pod.gpu.milli_gpu = milli;
+  pod.gpu.gpu_memory_bytes = memory;
+  return pod;
+}
+
+class SimulationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto gpus = catalog::LoadBuiltInGpuCatalog();
+    ASSERT_TRUE(gpus) << gpus.error().message();
+    gpus_.emplace(std::move(*gpus));
+    auto instances = catalog::LoadInstanceCatalog("aws", *gpus_);
+    ASSERT_TRUE(instances) << instances.error().message();
+    instances_ = std::move(*instances);
+  }
+
+  // `count` inference pods of a quarter GPU and 8 GiB, one a minute, each running `run_for`.
+  Scenario MakeScenario(int count, Duration run_for) const {
+    Scenario scenario;
+    scenario.name = "test";
+    cluster::NodeTemplate node_template;
+    node_template.name = "a100";
+    node_template.instance_types = {"p4d.24xlarge"};
+    node_template.capacity_types = {cluster::CapacityType::kOnDemand};
+    scenario.templates = {node_template};
+    for (int i = 0; i < count; ++i) {
+      PodArrival arrival;
+      arrival.at = minutes(i);
+      arrival.run_for = run_for;
+      char name[32];
+      std::snprintf(name, sizeof name, "infer-%04d", i);
+      arrival.pod = SharedPod(name, 250, 8 * kGi);
+      scenario.workload.arrivals.push_back(arrival);
+    }
+    scenario.length = hours(6);
+    scenario.seed = 7;
+    return scenario;
+  }
+
+  StrategyResult Run(const Scenario& scenario, std::string_view strategy) const {
+    SimulationOptions options;
+    auto choice = ParseStrategy(strategy);
+    EXPECT_TRUE(choice);
+    options.strategy = *choice;
+    auto result = Simulate(scenario, instances_, *gpus_, options);
+    EXPECT_TRUE(result) << result.error().message();
+    return result ? *result : StrategyResult{};
+  }
+
+  std::optional<gpu::GpuCatalog> gpus_;
+  cluster::InstanceCatalog instances_;
+};
+
+TEST_F(SimulationTest, EveryPodIsScheduledAndPaidFor) {
+  StrategyResult result = Run(MakeScenario(20, hours(2)), "dedicated");
+  EXPECT_EQ(result.pods_submitted, 20);
+  EXPECT_EQ(result.pods_scheduled, 20);
+  EXPECT_TRUE(result.unscheduled.empty());
+  EXPECT_GT(result.cost, 0);
+  EXPECT_GT(result.gpu_hours, 0);
+  EXPECT_GE(result.peak_gpus, 8);
+  EXPECT_LE(result.lower_bound_cost, result.cost);
+  EXPECT_GT(result.pending_p95_seconds, 0);
+}
+
+TEST_F(SimulationTest, SharingCostsLessThanDedicatedGpus) {
+  Scenario scenario = MakeScenario(40, hours(3));
+  StrategyResult dedicated = Run(scenario, "dedicated");
+  StrategyResult sliced = Run(scenario, "time-slicing");
+  StrategyResult mig = Run(scenario, "mig");
+  EXPECT_EQ(sliced.pods_scheduled, 40);
+  EXPECT_EQ(mig.pods_scheduled, 40);
+  EXPECT_LT(sliced.gpu_hours, dedicated.gpu_hours);
+  EXPECT_LT(mig.gpu_hours, dedicated.gpu_hours);
+  EXPECT_GT(sliced.allocation_ratio, dedicated.allocation_ratio);
+}
+
+TEST_F(SimulationTest, MorePodsCostMore) {
+  StrategyResult few = Run(MakeScenario(10, hours(2)), "time-slicing");
+  StrategyResult many = Run(MakeScenario(80, hours(2)), "time-slicing");
+  EXPECT_GT(many.cost, few.cost);
+  EXPECT_GT(many.peak_gpus, few.peak_gpus);
+}
+
+TEST_F(SimulationTest, TheSameSeedGivesTheSameRunAndAnotherSeedAnother) {
+  Scenario scenario = MakeScenario(30, hours(2));
+  scenario.templates[0].capacity_types = {cluster::CapacityType::kSpot};
+  scenario.cloud.spot_interruptions_per_hour = 0.5;
+  StrategyResult a = Run(scenario, "dedicated");
+  StrategyResult b = Run(scenario, "dedicated");
+  EXPECT_EQ(a.cost, b.cost);
+  EXPECT_EQ(a.pods_interrupted, b.pods_interrupted);
+  EXPECT_EQ(a.pending_p99_seconds, b.pending_p99_seconds);
+  scenario.seed = 8;
+  StrategyResult c = Run(scenario, "dedicated");
+  EXPECT_NE(a.cost, c.cost);
+}
+
+TEST_F(SimulationTest, SpotStormsLoseNoPod) {
+  Scenario scenario = MakeScenario(30, hours(2));
+  scenario.templates[0].capacity_types = {cluster::CapacityType::kSpot};
+  scenario.cloud.spot_interruptions_per_hour = 3;
+  StrategyResult result = Run(scenario, "time-slicing");
+  EXPECT_GT(result.pods_interrupted, 0);
+  EXPECT_EQ(result.pods_rescheduled,
+            result.pods_interrupted - static_cast<int64_t>(result.unscheduled.size()));
+  EXPECT_EQ(result.pods_scheduled, 30);
+  for (const UnscheduledPod& pod : result.unscheduled) {
+    EXPECT_FALSE(pod.reason.empty()) << pod.pod;
+  }
+}
+
+TEST_F(SimulationTest, AnOfferingWithoutCapacityIsAvoided) {
+  Scenario scenario = MakeScenario(10, hours(1));
+  scenario.templates[0].instance_types = {"p4d.24xlarge", "g5.*"};
+  scenario.cloud.insufficient_capacity = {"g5.*"};
+  StrategyResult result = Run(scenario, "dedicated");
+  EXPECT_GT(result.launch_failures, 0);
+  EXPECT_EQ(result.pods_scheduled, 10);
+  EXPECT_TRUE(result.unscheduled.empty());
+}
+
+TEST_F(SimulationTest, APodNothingCanRunIsReportedWithItsReason) {
+  Scenario scenario = MakeScenario(3, hours(1));
+  scenario.workload.arrivals[1].pod.gpu.gpu_memory_bytes = 500 * kGi;
+  StrategyResult result = Run(scenario, "dedicated");
+  ASSERT_EQ(result.unscheduled.size(), 1u);
+  EXPECT_EQ(result.unscheduled[0].pod, "sim/infer-0001");
+  EXPECT_FALSE(result.unscheduled[0].reason.empty());
+}
+
+TEST_F(SimulationTest, EmptyNodesAreGivenBack) {
+  Scenario scenario = MakeScenario(5, minutes(30));
+  StrategyResult result = Run(scenario, "dedicated");
+  ASSERT_FALSE(result.timeseries.empty());
+  EXPECT_EQ(result.timeseries.back().gpus_provisioned, 0);
+  EXPECT_LT(result.gpu_hours, result.peak_gpus * 6);
+}
+
+}  // namespace
+}  // namespace gpupack::sim

@@ -1,0 +1,310 @@
+#include "sim/strategy.h"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+
+#include "cluster/gpu_demand.h"
+#include "gpu/gpu_model.h"
+
+namespace gpupack::sim {
+
+namespace {
+
+constexpr std::array<Strategy, 5> kAll = {Strategy::kDedicated, Strategy::kTimeSlicing,
+                                          Strategy::kMig, Strategy::kMigTimeSlicing,
+                                          Strategy::kAuto};
+constexpr std::string_view kSpotSuffix = "+spot";
+constexpr int64_t kMib = int64_t{1} << 20;
+
+void SetGpuRequest(cluster::Pod& pod, const std::string& resource, int64_t count) {
+  std::erase_if(pod.requests.scalar,
+                [](const auto& entry) { return cluster::IsGpuResource(entry.first); });
+  pod.requests.Set(resource, count);
+  pod.gpu.resource_name = resource;
+  pod.gpu.count = count;
+}
+
+void TolerateMig(cluster::Pod& pod) {
+  cluster::Toleration toleration;
+  toleration.key = std::string(cluster::kTaintMig);
+  toleration.op = cluster::TolerationOperator::kExists;
+  if (std::find(pod.tolerations.begin(), pod.tolerations.end(), toleration) ==
+      pod.tolerations.end()) {
+    pod.tolerations.push_back(toleration);
+  }
+}
+
+// The smallest base profile of `model` with at least `memory` bytes and, when `milli` > 0, at
+// least that compute share; nullptr when none is large enough.
+const gpu::MigProfile* SmallestProfile(const gpu::GpuModel& model, int64_t memory, int64_t milli) {
+  const gpu::MigProfile* best = nullptr;
+  for (const gpu::MigProfile& profile : model.mig_profiles) {
+    if (!profile.IsBase() || profile.memory_mib * kMib < memory ||
+        int64_t{profile.compute_slices} * 1000 < milli * model.mig_compute_slices) {
+      continue;
+    }
+    if (best == nullptr || profile.memory_slices < best->memory_slices ||
+        (profile.memory_slices == best->memory_slices &&
+         profile.compute_slices < best->compute_slices)) {
+      best = &profile;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+std::span<const Strategy> AllStrategies() { return kAll; }
+
+std::string_view StrategyName(Strategy strategy) {
+  switch (strategy) {
+    case Strategy::kDedicated:
+      return "dedicated";
+    case Strategy::kTimeSlicing:
+      return "time-slicing";
+    case Strategy::kMig:
+      return "mig";
+    case Strategy::kMigTimeSlicing:
+      return "mig+time-slicing";
+    case Strategy::kAuto:
+      return "auto";
+  }
+  return "dedicated";
+}
+
+std::string StrategyChoice::Name() const {
+  std::string name(StrategyName(strategy));
+  if (spot) {
+    name += kSpotSuffix;
+  }
+  return name;
+}
+
+Result<StrategyChoice> ParseStrategy(std::string_view text) {
+  StrategyChoice choice;
+  if (text.ends_with(kSpotSuffix)) {
+    choice.spot = true;
+    text.remove_suffix(kSpotSuffix.size());
+  }
+  for (Strategy strategy : kAll) {
+    if (StrategyName(strategy) == text) {
+      choice.strategy = strategy;
+      return choice;
+    }
+  }
+  return InvalidArgumentError(
+      "unknown strategy \"" + std::string(text) +
+      "\": expected dedicated, time-slicing, mig, mig+time-slicing or auto, "
+      "optionally with +spot");
+}
+
+std::string SharedTemplateName(const StrategyChoice& choice, std::string_view base) {
+  std::string name = std::string(base) + "-" + std::string(StrategyName(choice.strategy));
+  std::replace(name.begin(), name.end(), '+', '-');
+  return name;
+}
+
+std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choice,
+                                                     std::span<const cluster::NodeTemplate> base,
+                                                     bool whole_gpu_pods) {
+  std::vector<cluster::NodeTemplate> templates;
+  for (const cluster::NodeTemplate& original : base) {
+    cluster::NodeTemplate whole = original;
+    whole.time_slicing = cluster::TimeSlicingSpec{};
+    whole.mig = cluster::MigSpec{};
+    if (choice.spot) {
+      whole.capacity_types = {cluster::CapacityType::kOnDemand, cluster::CapacityType::kSpot};
+    }
+    // The copies with the strategy's sharing; the planner chooses the replica count.
+    auto add_copy = [&](std::string name, bool time_slice, bool mig) {
+      cluster::NodeTemplate shared = whole;
+      shared.name = std::move(name);
+      shared.labels[std::string(cluster::kLabelNodeTemplate)] = shared.name;
+      shared.time_slicing.enabled = time_slice;
+      shared.mig.enabled = mig;
+      shared.mig.strategy = cluster::MigStrategy::kMixed;
+      shared.mig.dynamic = mig;
+      templates.push_back(std::move(shared));
+    };
+    std::string name = SharedTemplateName(choice, original.name);
+    switch (choice.strategy) {
+      case Strategy::kDedicated:
+        break;
+      case Strategy::kTimeSlicing:
+        add_copy(name, true, false);
+        break;
+      case Strategy::kMig:
+        add_copy(name, false, true);
+        break;
+      case Strategy::kMigTimeSlicing:
+        add_copy(name, true, true);
+        break;
+      case Strategy::kAuto:
+        add_copy(name + "-ts", true, false);
+        add_copy(name + "-mig", false, true);
+        add_copy(name + "-mig-ts", true, true);
+        break;
+    }
+    if (choice.strategy != Strategy::kDedicated && !whole_gpu_pods) {
+      continue;
+    }
+    templates.push_back(std::move(whole));
+  }
+  std::sort(templates.begin(), templates.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  return templates;
+}
+
+const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> templates,
+                                       const cluster::InstanceCatalog& instances,
+                                       const gpu::GpuCatalog& catalog) {
+  const gpu::GpuModel* best = nullptr;
+  double best_price = std::numeric_limits<double>::infinity();
+  for (const cluster::InstanceType& type : instances.types()) {
+    if (type.gpu_count <= 0 || std::none_of(templates.begin(), templates.end(), [&](const auto& t) {
+          return t.AllowsInstanceType(type);
+        })) {
+      continue;
+    }
+    auto model = catalog.Find(type.gpu_model);
+    const cluster::Offering* offering = type.Cheapest(cluster::CapacityType::kOnDemand);
+    if (!model || !(*model)->mig_capable || offering == nullptr) {
+      continue;
+    }
+    double per_gpu = offering->price_per_hour / type.gpu_count;
+    if (per_gpu < best_price) {
+      best_price = per_gpu;
+      best = *model;
+    }
+  }
+  return best;
+}
+
+Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod& original,
+                                const gpu::GpuModel* mig_model,
+                                std::span<const cluster::NodeTemplate> base) {
+  cluster::Pod pod = original;
+  if (choice.strategy != Strategy::kDedicated && choice.strategy != Strategy::kAuto &&
+      (pod.gpu.kind == cluster::GpuDemandKind::kSharedGpu ||
+       pod.gpu.kind == cluster::GpuDemandKind::kMigProfile) &&
+      !pod.RequiredNodeTemplate()) {
+    // Pinned to the shared copies through required node affinity.
+    cluster::NodeSelectorRequirement requirement;
+    requirement.key = std::string(cluster::kLabelNodeTemplate);
+    requirement.op = cluster::SelectorOperator::kIn;
+    for (const cluster::NodeTemplate& node_template : base) {
+      requirement.values.push_back(SharedTemplateName(choice, node_template.name));
+    }
+    cluster::NodeSelectorTerm term;
+    term.match_expressions.push_back(std::move(requirement));
+    pod.required_affinity = cluster::NodeSelector{{std::move(term)}};
+  }
+  cluster::GpuDemand& demand = pod.gpu;
+  if (demand.kind == cluster::GpuDemandKind::kNone ||
+      demand.kind == cluster::GpuDemandKind::kWholeGpu) {
+    return pod;
+  }
+  if (choice.strategy == Strategy::kAuto) {
+    // The planner chooses; a shared pod asks the plain resource every time-sliced GPU
+    // advertises (the templates' device plugin does not rename it).
+    if (demand.kind == cluster::GpuDemandKind::kSharedGpu) {
+      demand.form = cluster::GpuRequestForm::kGpuResource;
+      SetGpuRequest(pod, std::string(cluster::kResourceGpu), demand.count);
+    }
+    return pod;
+  }
+  // The compute share and memory the pod needs, whatever form it asked in.
+  int64_t milli = demand.milli_gpu;
+  int64_t memory = demand.gpu_memory_bytes;
+  if (demand.kind == cluster::GpuDemandKind::kMigProfile && mig_model != nullptr) {
+    auto profile = mig_model->FindProfile(demand.mig_profile);
+    if (profile) {
+      milli = std::max<int64_t>(
+          milli, (*profile)->compute_slices * 1000 / std::max(1, mig_model->mig_compute_slices));
+      memory = std::max(memory, (*profile)->memory_mib * kMib);
+    }
+  }
+  switch (choice.strategy) {
+    case Strategy::kDedicated:
+      demand = cluster::GpuDemand{};
+      demand.kind = cluster::GpuDemandKind::kWholeGpu;
+      demand.form = cluster::GpuRequestForm::kGpuResource;
+      demand.gpu_memory_bytes = memory;
+      SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
+      return pod;
+    case Strategy::kTimeSlicing:
+      demand = cluster::GpuDemand{};
+      demand.kind = cluster::GpuDemandKind::kSharedGpu;
+      demand.form = cluster::GpuRequestForm::kGpuResource;
+      demand.milli_gpu = milli;
+      demand.gpu_memory_bytes = memory;
+      SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
+      return pod;
+    case Strategy::kMig:
+    case Strategy::kMigTimeSlicing: {
+      if (mig_model == nullptr) {
+        return InvalidArgumentError("strategy " + choice.Name() +
+                                    ": no template can buy a MIG-capable GPU");
+      }
+      // A time-sliced instance gives each of its (at least 2) replicas half its memory and
+      // compute at most; a pod too large for that takes an instance of its own.
+      bool sliced = choice.strategy == Strategy::kMigTimeSlicing;
+      const gpu::MigProfile* profile =
+          sliced ? SmallestProfile(*mig_model, 2 * memory, 2 * milli) : nullptr;
+      if (profile == nullptr) {
+        sliced = false;
+        profile = SmallestProfile(*mig_model, memory, milli);
+      }
+      if (profile == nullptr) {
+        return InvalidArgumentError("pod " + original.Key() + ": no MIG profile of " +
+                                    mig_model->name + " is large enough for " +
+                                    original.gpu.ToString());
+      }
+      demand = cluster::GpuDemand{};
+      demand.kind = cluster::GpuDemandKind::kMigProfile;
+      demand.form = cluster::GpuRequestForm::kMigResource;
+      demand.mig_profile = profile->name;
+      demand.time_sliced = sliced;
+      demand.milli_gpu = sliced ? milli : 0;
+      demand.gpu_memory_bytes = memory;
+      SetGpuRequest(pod, profile->ResourceName(), 1);
+      TolerateMig(pod);
+      return pod;
+    }
+    case Strategy::kAuto:
+      break;
+  }
+  return pod;
+}
+
+double GpusNeeded(const cluster::Pod& pod, const gpu::GpuModel* reference) {
+  const cluster::GpuDemand& demand = pod.gpu;
+  double count = static_cast<double>(demand.count);
+  switch (demand.kind) {
+    case cluster::GpuDemandKind::kNone:
+      return 0;
+    case cluster::GpuDemandKind::kWholeGpu:
+      return count;
+    case cluster::GpuDemandKind::kSharedGpu: {
+      double share = static_cast<double>(demand.milli_gpu) / 1000.0;
+      if (reference != nullptr && reference->memory_mib > 0) {
+        share = std::max(share, static_cast<double>(demand.gpu_memory_bytes) /
+                                    static_cast<double>(reference->memory_mib * kMib));
+      }
+      return count * std::min(1.0, share);
+    }
+    case cluster::GpuDemandKind::kMigProfile: {
+      if (reference != nullptr && reference->mig_compute_slices > 0) {
+        auto profile = reference->FindProfile(demand.mig_profile);
+        if (profile) {
+          return count * (*profile)->compute_slices / reference->mig_compute_slices;
+        }
+      }
+      return count / 7.0;
+    }
+  }
+  return 0;
+}
+
+}  // namespace gpupack::sim

@@ -1,0 +1,84 @@
+// Sharing strategies the simulator compares (issue "The simulator and the savings report"):
+// each rewrites the node templates' gpuSharing and how every GPU pod asks for its GPU, so one
+// workload runs under each of them.
+//
+//   dedicated         one pod per whole GPU (today's default): every GPU pod asks nvidia.com/gpu
+//   time-slicing      a shared pod asks one time-sliced replica; templates time-slice
+//   mig               a shared pod asks the smallest MIG profile with enough compute slices and
+//                     memory; templates use MIG (mixed strategy, dynamic)
+//   mig+time-slicing  a shared pod asks a time-sliced replica of the smallest MIG profile with
+//                     enough memory; templates use MIG and time-slicing
+//   auto              pods keep what they asked; templates may time-slice, and the planner
+//                     chooses per node (whole GPUs or the replica count)
+//
+// Whole-GPU pods stay whole under every strategy: a strategy keeps the original templates with
+// sharing off (for them, when the workload has any) next to a "<template>-<strategy>" copy with
+// the strategy's sharing. Under time-slicing, mig and mig+time-slicing a shared pod is pinned to
+// the copies (gpupack.io/node-template), so a whole GPU bought for one pod is not taken by
+// shared pods one at a time; under auto it may go anywhere. With `spot`, every template may
+// also buy Spot.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cluster/instance_type.h"
+#include "cluster/node_template.h"
+#include "cluster/pod.h"
+#include "common/error.h"
+#include "gpu/gpu_catalog.h"
+
+namespace gpupack::sim {
+
+enum class Strategy { kDedicated, kTimeSlicing, kMig, kMigTimeSlicing, kAuto };
+
+// All five, in the order reports list them (dedicated first: the base of the savings).
+std::span<const Strategy> AllStrategies();
+
+// "dedicated", "time-slicing", "mig", "mig+time-slicing", "auto".
+std::string_view StrategyName(Strategy strategy);
+
+// A strategy named as above, optionally with a "+spot" suffix ("mig+spot"). InvalidArgument
+// naming the accepted names otherwise.
+struct StrategyChoice {
+  Strategy strategy = Strategy::kDedicated;
+  bool spot = false;
+
+  std::string Name() const;
+};
+
+[[nodiscard]] Result<StrategyChoice> ParseStrategy(std::string_view text);
+
+// The templates a strategy provisions from; `whole_gpu_pods`: whether the workload has pods
+// that need whole GPUs (then the templates are kept with sharing off too).
+std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choice,
+                                                     std::span<const cluster::NodeTemplate> base,
+                                                     bool whole_gpu_pods);
+
+// The name of the copy of template `base` with the strategy's sharing.
+std::string SharedTemplateName(const StrategyChoice& choice, std::string_view base);
+
+// The MIG-capable GPU model MIG strategies size profiles on: the one with the cheapest GPU-hour
+// among the instance types the templates allow; nullptr when no template can buy one.
+const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> templates,
+                                       const cluster::InstanceCatalog& instances,
+                                       const gpu::GpuCatalog& catalog);
+
+// How `pod` asks for its GPU under the strategy (a copy; requests, demand and tolerations
+// rewritten; pinned to the shared copies of the templates when the strategy says so and the
+// pod pins none). `mig_model` must be set for the MIG strategies. InvalidArgument when a MIG
+// strategy has no profile large enough for the pod.
+[[nodiscard]] Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod& pod,
+                                              const gpu::GpuModel* mig_model,
+                                              std::span<const cluster::NodeTemplate> base);
+
+// The GPUs a pod really needs (its compute share): whole GPUs count 1 each, a shared pod its
+// milli_gpu / 1000 (or its memory share of `reference` when it states no compute share), a MIG
+// pod its profile's compute slices over the GPU's.
+double GpusNeeded(const cluster::Pod& pod, const gpu::GpuModel* reference);
+
+}  // namespace gpupack::sim

@@ -1,0 +1,108 @@
+#include "sim/strategy.h"
+
+#include <gtest/gtest.h>
+
+#include "catalog/gpu_catalog_loader.h"
+#include "cluster/gpu_demand.h"
+
+namespace gpupack::sim {
+namespace {
+
+constexpr int64_t kGi = int64_t{1} << 30;
+
+cluster::Pod SharedPod(int64_t milli, int64_t memory) {
+  cluster::Pod pod;
+  pod.name = "p";
+  pod.namespace_name = "ns";
+  pod.requests.Set(cluster::kResourceGpu, 1);
+  pod.gpu.kind = cluster::GpuDemandKind::kSharedGpu;
+  pod.gpu.count = 1;
+  pod.gpu.resource_name = std::string(cluster::kResourceGpu);
+  pod.gpu.milli_gpu = milli;
+  pod.gpu.gpu_memory_bytes = memory;
+  return pod;
+}
+
+TEST(StrategyTest, NamesRoundTripWithAndWithoutSpot) {
+  for (Strategy strategy : AllStrategies()) {
+    auto parsed = ParseStrategy(StrategyName(strategy));
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->strategy, strategy);
+    EXPECT_FALSE(parsed->spot);
+  }
+  auto spot = ParseStrategy("mig+time-slicing+spot");
+  ASSERT_TRUE(spot);
+  EXPECT_EQ(spot->strategy, Strategy::kMigTimeSlicing);
+  EXPECT_TRUE(spot->spot);
+  EXPECT_EQ(spot->Name(), "mig+time-slicing+spot");
+  EXPECT_FALSE(ParseStrategy("mps"));
+}
+
+TEST(StrategyTest, DedicatedGivesASharedPodAWholeGpu) {
+  auto pod = RewritePod({Strategy::kDedicated, false}, SharedPod(250, 8 * kGi), nullptr, {});
+  ASSERT_TRUE(pod);
+  EXPECT_EQ(pod->gpu.kind, cluster::GpuDemandKind::kWholeGpu);
+  EXPECT_EQ(pod->requests.Get(cluster::kResourceGpu), 1);
+}
+
+TEST(StrategyTest, MigPicksTheSmallestProfileWithEnoughComputeAndMemory) {
+  auto catalog = catalog::LoadBuiltInGpuCatalog();
+  ASSERT_TRUE(catalog);
+  auto model = catalog->Find("A100-SXM4-40GB");
+  ASSERT_TRUE(model);
+  auto small = RewritePod({Strategy::kMig, false}, SharedPod(100, 4 * kGi), *model, {});
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->gpu.mig_profile, "1g.5gb");
+  EXPECT_EQ(small->requests.Get("nvidia.com/mig-1g.5gb"), 1);
+  EXPECT_EQ(small->requests.Get(cluster::kResourceGpu), 0);
+  auto wide = RewritePod({Strategy::kMig, false}, SharedPod(400, 4 * kGi), *model, {});
+  ASSERT_TRUE(wide);
+  EXPECT_EQ(wide->gpu.mig_profile, "3g.20gb");
+  // Under mig+time-slicing the instance must hold two such replicas; else it is the pod's own.
+  auto sliced = RewritePod({Strategy::kMigTimeSlicing, false}, SharedPod(50, 2 * kGi), *model, {});
+  ASSERT_TRUE(sliced);
+  EXPECT_EQ(sliced->gpu.mig_profile, "1g.5gb");
+  EXPECT_TRUE(sliced->gpu.time_sliced);
+  auto pair = RewritePod({Strategy::kMigTimeSlicing, false}, SharedPod(100, 4 * kGi), *model, {});
+  ASSERT_TRUE(pair);
+  EXPECT_EQ(pair->gpu.mig_profile, "2g.10gb");
+  EXPECT_TRUE(pair->gpu.time_sliced);
+  auto alone = RewritePod({Strategy::kMigTimeSlicing, false}, SharedPod(100, 25 * kGi), *model, {});
+  ASSERT_TRUE(alone);
+  EXPECT_EQ(alone->gpu.mig_profile, "7g.40gb");
+  EXPECT_FALSE(alone->gpu.time_sliced);
+  EXPECT_FALSE(RewritePod({Strategy::kMig, false}, SharedPod(100, 60 * kGi), *model, {}));
+}
+
+TEST(StrategyTest, EveryStrategyKeepsAWholeGpuTemplate) {
+  cluster::NodeTemplate base;
+  base.name = "gpu";
+  auto dedicated = StrategyTemplates({Strategy::kDedicated, false}, {&base, 1}, true);
+  ASSERT_EQ(dedicated.size(), 1u);
+  EXPECT_FALSE(dedicated[0].time_slicing.enabled);
+  auto mig = StrategyTemplates({Strategy::kMigTimeSlicing, true}, {&base, 1}, true);
+  ASSERT_EQ(mig.size(), 2u);
+  EXPECT_EQ(mig[0].name, "gpu");
+  EXPECT_EQ(mig[1].name, "gpu-mig-time-slicing");
+  EXPECT_TRUE(mig[1].mig.enabled);
+  EXPECT_TRUE(mig[1].time_slicing.enabled);
+  EXPECT_EQ(mig[1].capacity_types.size(), 2u);
+  // Without whole-GPU pods only the shared copy is bought from.
+  auto sliced = StrategyTemplates({Strategy::kTimeSlicing, false}, {&base, 1}, false);
+  ASSERT_EQ(sliced.size(), 1u);
+  EXPECT_EQ(sliced[0].name, "gpu-time-slicing");
+}
+
+TEST(StrategyTest, SharedPodsArePinnedToTheSharedTemplates) {
+  cluster::NodeTemplate base;
+  base.name = "gpu";
+  auto pod = RewritePod({Strategy::kTimeSlicing, false}, SharedPod(250, kGi), nullptr, {&base, 1});
+  ASSERT_TRUE(pod);
+  EXPECT_EQ(pod->RequiredNodeTemplate(), "gpu-time-slicing");
+  auto free = RewritePod({Strategy::kAuto, false}, SharedPod(250, kGi), nullptr, {&base, 1});
+  ASSERT_TRUE(free);
+  EXPECT_FALSE(free->RequiredNodeTemplate());
+}
+
+}  // namespace
+}  // namespace gpupack::sim
