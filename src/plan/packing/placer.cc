@@ -175,9 +175,11 @@ double Placer::Score(const PackCluster& cluster, int32_t node_index, const PackP
                      hole_waste_[static_cast<size_t>(node.gpu_free_milli[index])];
     }
     score -= weights_.hole_waste * hole_growth / kMilliPerGpu;
-    if (node.model >= 0 && pod.num_gpu > 0) {
+    // A profile built for fewer models than the cluster has says nothing about the others.
+    const size_t model = static_cast<size_t>(node.model);
+    if (node.model >= 0 && model < profile_.model_pressure.size() && pod.num_gpu > 0) {
       score -= weights_.model_scarcity * static_cast<double>(pod.GpuRequestMilli()) / kMilliPerGpu *
-               profile_.model_pressure[static_cast<size_t>(node.model)];
+               profile_.model_pressure[model];
     }
   }
   return score;

@@ -131,8 +131,11 @@ TEST(PlacerTest, EveryPolicyHonoursGpuModelsCpuAndMemory) {
   PackPod pod = Whole(1, 4000);
   pod.allowed_models = uint32_t{1} << *cluster.ModelIndex("V100");
   for (Policy policy : AllPolicies()) {
-    EXPECT_EQ(PlacedNode(policy, cluster, pod), 2) << PolicyName(policy);
+    EXPECT_EQ(PlacedNode(policy, cluster, pod, ProfileOf({{1000, 1, 500, 1.0}}, 2)), 2)
+        << PolicyName(policy);
   }
+  // A profile that knows fewer models than the cluster has is read as no pressure on the rest.
+  EXPECT_EQ(PlacedNode(Policy::kGpupack, cluster, pod, ProfileOf({{1000, 1, 500, 1.0}}, 1)), 2);
 }
 
 TEST(PlacerTest, ReturnsNothingWithAReasonWhenNoNodeFits) {
