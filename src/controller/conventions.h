@@ -28,6 +28,14 @@ inline constexpr std::string_view kDefaultMigPartedConfigMap = "gpupack-mig-part
 // The one key of the device-plugin ConfigMap that nodes without a label use.
 inline constexpr std::string_view kDefaultDevicePluginConfigKey = "default";
 
+// ---- KubeActuator (branch act) ----
+// On NodeClaims (copied to the Node by Karpenter) and nodes gpupack reconfigures: the
+// device-plugin config key gpupack planned for the node; ReconcileNode makes the node match it.
+inline constexpr std::string_view kLabelPlannedSharing = "gpupack.io/planned-sharing";
+// The value of source.component / reportingComponent on gpupack's Events.
+inline constexpr std::string_view kEventComponent = "gpupack";
+// ---- end KubeActuator ----
+
 // Whether `key` is a label/taint/ConfigMap-key name gpupack owns (prefix gpupack.io/).
 bool IsGpupackKey(std::string_view key);
 
