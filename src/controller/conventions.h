@@ -4,6 +4,7 @@
 // live in cluster/gpu_demand.h; the startup taint in control/control_loop.h.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,12 @@ inline constexpr std::string_view kDefaultDevicePluginConfigKey = "default";
 inline constexpr std::string_view kLabelPlannedSharing = "gpupack.io/planned-sharing";
 // The value of source.component / reportingComponent on gpupack's Events.
 inline constexpr std::string_view kEventComponent = "gpupack";
+
+// FNV-1a, 64 bits: the hash behind names that must be the same in every build and run
+// (NodeClaim names, ConfigMap keys too long for a label value).
+uint64_t StableHash(std::string_view text);
+// `value` as 16 lower-case hex digits.
+std::string Hex16(uint64_t value);
 // ---- end KubeActuator ----
 
 // Whether `key` is a label/taint/ConfigMap-key name gpupack owns (prefix gpupack.io/).

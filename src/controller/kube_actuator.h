@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,12 +41,16 @@
 #include "common/error.h"
 #include "control/control_loop.h"
 #include "controller/conventions.h"
+#include "controller/node_sharing.h"
 #include "gpu/gpu_catalog.h"
 #include "kube/kube_client.h"
 #include "kube/objects.h"
 #include "plan/plan.h"
 
 namespace gpupack::controller {
+
+// Label and taint changes of one node (defined in kube_actuator.cc).
+struct NodeChanges;
 
 struct KubeActuatorOptions {
   // Where gpupack's ConfigMaps live, and their names (the GPU Operator's
@@ -59,6 +64,9 @@ struct KubeActuatorOptions {
   std::string reporting_instance;
   // Pods with this schedulerName are bound by gpupack through pods/binding.
   std::string scheduler_name = "gpupack";
+  // The NodeClass of NodeClaims whose template has no spec.nodeClassRef; Launch fails
+  // (FailedPrecondition) when neither names one, since Karpenter requires it.
+  std::optional<cluster::NodeClassRef> default_node_class;
   // spec.expireAfter of NodeClaims ("720h", Karpenter's default; "Never" keeps nodes).
   std::string node_claim_expire_after = "720h";
 };
@@ -118,11 +126,33 @@ class KubeActuator final : public control::Actuator {
   }
 
  private:
+  // The object an Event is about; namespace_name empty for cluster-scoped objects.
+  struct EventObject {
+    std::string api_version;
+    std::string kind;
+    std::string name;
+    std::string uid;
+    std::string namespace_name;
+  };
+
   struct RecordedEvent {
     std::string namespace_name;
     std::string name;
-    int32_t count = 0;
+    int64_t count = 0;
   };
+
+  // Reads both ConfigMaps into plugin_configs_ / mig_configs_ (absent ConfigMaps are empty).
+  [[nodiscard]] Status LoadConfigMaps();
+  // Makes sure the device-plugin key and the mig-parted config of `sharing` are written.
+  [[nodiscard]] Status WriteSharingConfig(const NodeSharing& sharing);
+  // Patches `node` (JSON patch with `test` guards, re-read and rebuilt on conflict); false when
+  // nothing needed to change.
+  [[nodiscard]] Result<bool> ApplyNodeChanges(const std::string& node, const NodeChanges& changes);
+  // The label and taint changes that make a node carry `sharing`.
+  NodeChanges SharingChanges(const NodeSharing& sharing) const;
+  // Creates the Event, or bumps its count when the same one was written before.
+  [[nodiscard]] Status Emit(const EventObject& object, std::string_view reason,
+                            const std::string& message, bool warning);
 
   kube::KubeClient* client_;
   const gpu::GpuCatalog* catalog_;
@@ -130,10 +160,16 @@ class KubeActuator final : public control::Actuator {
   KubeActuatorOptions options_;
   std::shared_ptr<const cluster::ClusterSnapshot> snapshot_;
   std::map<std::string, std::string, std::less<>> node_claims_;
-  // Events written, by "<namespace>/<object>|<reason>|<message>".
+  // What gpupack's ConfigMaps are known to hold, by key / config name.
+  std::map<std::string, gpu::DevicePluginConfig, std::less<>> plugin_configs_;
+  std::map<std::string, std::vector<gpu::MigConfigEntry>, std::less<>> mig_configs_;
+  // Events written, by "<namespace>/<kind>/<object>|<reason>|<message>".
   std::map<std::string, RecordedEvent, std::less<>> events_;
-  // Last status written, by template.
+  // Nominations already announced (pod -> node).
+  std::map<std::string, std::string, std::less<>> nominated_;
+  // Last status written and when Ready was first reported, by template.
   std::map<std::string, std::string, std::less<>> template_status_;
+  std::map<std::string, Timestamp, std::less<>> template_ready_since_;
 };
 
 // The deterministic NodeClaim name: `<template>-<10 hex>` of a stable hash of `seed_keys`

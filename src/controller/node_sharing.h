@@ -55,4 +55,12 @@ struct NodeSharing {
 [[nodiscard]] Result<NodeSharing> PlanNodeSharing(const std::vector<plan::GpuPlan>& gpus,
                                                   const gpu::GpuCatalog& catalog);
 
+// The inverse, for a node found in the cluster: the GPU plans that the device-plugin `config`
+// and the mig-parted config `mig_entries` (empty: MIG not configured) give `gpu_count` GPUs of
+// `model`. InvalidArgument when an entry's geometry does not fit the model or no entry covers
+// some GPU.
+[[nodiscard]] Result<std::vector<plan::GpuPlan>> GpuPlansFromConfigs(
+    const gpu::GpuModel& model, const gpu::MigGeometryEngine& engine, int gpu_count,
+    const gpu::DevicePluginConfig& config, const std::vector<gpu::MigConfigEntry>& mig_entries);
+
 }  // namespace gpupack::controller
