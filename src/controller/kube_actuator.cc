@@ -1,6 +1,7 @@
 #include "controller/kube_actuator.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -243,8 +244,9 @@ Status KubeActuator::LoadConfigMaps() {
       client_->Get(config_maps, {options_.config_namespace, options_.device_plugin_config_map});
   if (plugin) {
     const std::string source = options_.device_plugin_config_map;
-    for (auto it = (*plugin)["data"].begin();
-         plugin->contains("data") && it != (*plugin)["data"].end(); ++it) {
+    const json empty = json::object();
+    const json& data = plugin->contains("data") ? (*plugin)["data"] : empty;
+    for (auto it = data.begin(); it != data.end(); ++it) {
       if (!it->is_string()) {
         continue;
       }
@@ -377,9 +379,9 @@ Result<bool> KubeActuator::ApplyNodeChanges(const std::string& node, const NodeC
 
 // ---- Actuator ------------------------------------------------------------------------------
 
+// The device plugin picks the devices; a scheduler only names the node.
 Status KubeActuator::Bind(const std::string& pod, const std::string& node,
-                          const std::vector<plan::DeviceChoice>& devices) {
-  (void)devices;  // the device plugin picks the devices; a scheduler only names the node
+                          const std::vector<plan::DeviceChoice>& /*devices*/) {
   std::string scheduler;
   const cluster::Pod* known = snapshot_ ? snapshot_->FindPod(pod) : nullptr;
   if (known != nullptr) {
@@ -687,7 +689,11 @@ Result<NodeState> KubeActuator::ReconcileNode(const kube::NodeObject& node) {
       return NodeState::kApplying;  // GFD has not labelled it yet
     }
     GP_ASSIGN_OR_RETURN(model, catalog_->Find(*product));
-    gpu_count = std::atoi(count->c_str());
+    auto [end, error] = std::from_chars(count->data(), count->data() + count->size(), gpu_count);
+    if (error != std::errc() || end != count->data() + count->size() || gpu_count <= 0) {
+      return InvalidArgumentError("node " + node.meta.name + ": label nvidia.com/gpu.count=\"" +
+                                  *count + "\" is not a GPU count");
+    }
   }
 
   if (!plugin_configs_.contains(*planned)) {
@@ -719,11 +725,17 @@ Result<NodeState> KubeActuator::ReconcileNode(const kube::NodeObject& node) {
                                           plugin->second, mig_entries));
   GP_ASSIGN_OR_RETURN(NodeSharing sharing, PlanNodeSharing(gpus, *catalog_));
   // The node keeps the names it was given (a key written under another name stays valid).
+  sharing.device_plugin_key = *planned;
+  sharing.device_plugin_config = plugin->second;
   sharing.labels[std::string(cluster::kLabelDevicePluginConfig)] = *planned;
   sharing.labels[std::string(kLabelPlannedSharing)] = *planned;
   if (mig_config != nullptr && !sharing.mig_config.empty()) {
+    sharing.mig_config = *mig_config;
+    sharing.mig_entries = mig_entries;
     sharing.labels[std::string(kLabelMigConfig)] = *mig_config;
   }
+  // A label added here (all-disabled on a MIG-capable node that had none) needs its config.
+  GP_TRY(WriteSharingConfig(sharing));
   GP_ASSIGN_OR_RETURN(bool relabelled, ApplyNodeChanges(node.meta.name, SharingChanges(sharing)));
   if (relabelled) {
     return NodeState::kApplying;
@@ -845,8 +857,12 @@ Status KubeActuator::RecordReport(
     if (previous != nominated_.end() && previous->second == node) {
       continue;  // said already
     }
+    // The loop names coming nodes after the provision; the cluster knows the NodeClaim.
+    auto claim = node_claims_.find(node);
     GP_TRY(Emit(pod_object(pod), "GpupackNominated",
-                "nominated to node " + node + " (starting; the pod is bound once it is ready)",
+                "nominated to " +
+                    (claim == node_claims_.end() ? "node " + node : "NodeClaim " + claim->second) +
+                    " (starting; the pod runs there once it is ready)",
                 false));
   }
   nominated_ = nominations;

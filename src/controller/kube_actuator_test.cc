@@ -250,9 +250,9 @@ TEST_F(KubeActuatorTest, LaunchAgainAfterARestartFindsTheSameNodeClaimsAndSuccee
 }
 
 TEST_F(KubeActuatorTest, LaunchRejectedByTheApiServerSaysWhichNodeClaimAndWhy) {
-  client_.FailNext("create nodeclaims",
-                   InvalidArgumentError("create nodeclaims.karpenter.sh x: 422 Invalid: "
-                                        "spec.requirements[1].values: Unsupported value"));
+  client_.FailNext("create nodeclaims", Error(ErrorCode::kInvalidArgument,
+                                              "create nodeclaims.karpenter.sh x: 422 Invalid: "
+                                              "spec.requirements[1].values: Unsupported value"));
   Status launched = actuator_->Launch(MigProvision());
   ASSERT_FALSE(launched);
   EXPECT_EQ(launched.error().code(), ErrorCode::kInvalidArgument);
@@ -284,34 +284,26 @@ TEST_F(KubeActuatorTest, LaunchAddsItsKeysToConfigMapsOthersWroteAndKeepsTheirKe
                 {"kind", "ConfigMap"},
                 {"metadata", {{"name", "gpupack-device-plugin-config"}, {"namespace", kNamespace}}},
                 {"data", {{"ts-8", "version: v1\n"}}}});
-  client_.Seed(
-      kube::ConfigMapsResource(),
-      {
-    {"apiVersion", "v1"}, {"kind", "ConfigMap"},
-        {"metadata", {{"name", "gpupack-mig-parted-config"}, {"namespace", kNamespace}}}, {
-      "data", {
-        {
-          "config.yaml",
-              "version: v1\nmig-configs:\n  custom:\n    - devices: all\n      mig-enabled: false\n"
-        }
-      }
-    }}
-});
-// Someone else writes the mig-parted ConfigMap between our read and our write.
-client_.FailNext("update configmaps", AbortedError("update configmaps: conflict"));
-ASSERT_TRUE(actuator_->Launch(MigProvision()));
+  client_.Seed(kube::ConfigMapsResource(), json::parse(R"({"apiVersion": "v1", "kind": "ConfigMap",
+      "metadata": {"name": "gpupack-mig-parted-config", "namespace": "gpupack-system"},
+      "data": {"config.yaml":
+        "version: v1\nmig-configs:\n  custom:\n    - devices: all\n      mig-enabled: false\n"}})"));
+  // Someone else writes the mig-parted ConfigMap between our read and our write.
+  client_.FailNext("update configmaps", Error(ErrorCode::kAborted, "update configmaps: conflict"));
+  ASSERT_TRUE(actuator_->Launch(MigProvision()));
 
-json plugin_map =
-    *client_.Peek(kube::ConfigMapsResource(), {kNamespace, "gpupack-device-plugin-config"});
-EXPECT_EQ(plugin_map["data"]["ts-8"], "version: v1\n");
-EXPECT_TRUE(plugin_map["data"].contains("mig-mixed"));
-json mig_map = *client_.Peek(kube::ConfigMapsResource(), {kNamespace, "gpupack-mig-parted-config"});
-Result<catalog::ParsedMigParted> parsed =
-    catalog::ParseMigPartedConfig(mig_map["data"]["config.yaml"].get<std::string>(), "test");
-ASSERT_TRUE(parsed) << parsed.error().message();
-EXPECT_TRUE(parsed->spec.mig_configs.contains("custom"));
-EXPECT_TRUE(parsed->spec.mig_configs.contains("all-1g.5gb"));
-EXPECT_EQ(CountOf(client_.Calls(), "update configmaps"), 2);  // the conflict, then the retry
+  json plugin_map =
+      *client_.Peek(kube::ConfigMapsResource(), {kNamespace, "gpupack-device-plugin-config"});
+  EXPECT_EQ(plugin_map["data"]["ts-8"], "version: v1\n");
+  EXPECT_TRUE(plugin_map["data"].contains("mig-mixed"));
+  json mig_map =
+      *client_.Peek(kube::ConfigMapsResource(), {kNamespace, "gpupack-mig-parted-config"});
+  Result<catalog::ParsedMigParted> parsed =
+      catalog::ParseMigPartedConfig(mig_map["data"]["config.yaml"].get<std::string>(), "test");
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  EXPECT_TRUE(parsed->spec.mig_configs.contains("custom"));
+  EXPECT_TRUE(parsed->spec.mig_configs.contains("all-1g.5gb"));
+  EXPECT_EQ(CountOf(client_.Calls(), "update configmaps"), 2);  // the conflict, then the retry
 }
 
 // ---- Reconfigure ---------------------------------------------------------------------------
@@ -422,7 +414,8 @@ class ReconcileNodeTest : public KubeActuatorTest {
   }
 
   bool HasStartupTaint() {
-    for (const json& taint : NodeJson("ip-10-0-1-10")["spec"]["taints"]) {
+    const json node = NodeJson("ip-10-0-1-10");
+    for (const json& taint : node["spec"]["taints"]) {
       if (taint["key"] == "gpupack.io/sharing-pending") {
         return true;
       }
@@ -482,7 +475,8 @@ TEST_F(ReconcileNodeTest, RestoresLabelsAndTheMigTaintSomeoneChangedAndKeepsThei
   node["spec"]["taints"].erase(1);  // the MIG taint
   ASSERT_TRUE(client_.Update(kube::NodesResource(), node, {}));
   // A concurrent writer changes the node between our read and our patch once.
-  client_.FailNext("patch nodes", InvalidArgumentError("patch nodes: 422 Invalid: test failed"));
+  client_.FailNext("patch nodes",
+                   Error(ErrorCode::kInvalidArgument, "patch nodes: 422 Invalid: test failed"));
 
   Result<NodeState> state = actuator_->ReconcileNode(Decoded("ip-10-0-1-10"));
   ASSERT_TRUE(state) << state.error().message();
@@ -561,8 +555,9 @@ TEST_F(RemoveTest, CordonsEvictsAndDeletesTheNodeClaimNotTheNode) {
 }
 
 TEST_F(RemoveTest, ADisruptionBudgetStopsItWithTheNodeCordonedAndTheNodeClaimKept) {
-  client_.FailNext("evict pod", UnavailableError("Cannot evict pod as it would violate the pod's "
-                                                 "disruption budget."));
+  client_.FailNext("evict pod", Error(ErrorCode::kUnavailable,
+                                      "Cannot evict pod as it would violate the pod's "
+                                      "disruption budget."));
   Status removed = actuator_->Remove("ip-10-0-1-10");
   ASSERT_FALSE(removed);
   EXPECT_EQ(removed.error().code(), ErrorCode::kUnavailable);
