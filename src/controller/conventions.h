@@ -33,6 +33,10 @@ inline constexpr std::string_view kDefaultDevicePluginConfigKey = "default";
 // On NodeClaims (copied to the Node by Karpenter) and nodes gpupack reconfigures: the
 // device-plugin config key gpupack planned for the node; ReconcileNode makes the node match it.
 inline constexpr std::string_view kLabelPlannedSharing = "gpupack.io/planned-sharing";
+// Where the NVIDIA GPU Operator runs: its device plugin and MIG manager read their ConfigMaps
+// (devicePlugin.config.name, migManager.config.name) from their own namespace, so gpupack's
+// sharing ConfigMaps live there.
+inline constexpr std::string_view kDefaultGpuOperatorNamespace = "gpu-operator";
 // The value of source.component / reportingComponent on gpupack's Events.
 inline constexpr std::string_view kEventComponent = "gpupack";
 

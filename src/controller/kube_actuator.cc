@@ -305,16 +305,22 @@ Status KubeActuator::WriteSharingConfig(const NodeSharing& sharing) {
     plugin_configs_[sharing.device_plugin_key] = sharing.device_plugin_config;
   }
 
-  auto mig_known = mig_configs_.find(sharing.mig_config);
-  if (sharing.mig_config.empty() ||
-      (mig_known != mig_configs_.end() && mig_known->second == sharing.mig_entries)) {
+  if (sharing.mig_config.empty()) {
     return OkStatus();
+  }
+  auto mig_known = mig_configs_.find(sharing.mig_config);
+  if (mig_known != mig_configs_.end()) {
+    std::vector<gpu::MigConfigEntry> merged = mig_known->second;
+    if (!MergeMigEntries(merged, sharing.mig_entries)) {
+      return OkStatus();
+    }
   }
   // mig-parted reads one key holding every config: read, add ours, write back with the
   // resourceVersion read (a concurrent writer makes it 409: read again and re-apply).
   const kube::ObjectKey key{options_.config_namespace, options_.mig_parted_config_map};
   gpu::MigPartedSpec spec;
-  spec.mig_configs[sharing.mig_config] = sharing.mig_entries;
+  spec.mig_configs[std::string(kMigConfigAllDisabled)] = {AllDisabledMigEntry()};
+  MergeMigEntries(spec.mig_configs[sharing.mig_config], sharing.mig_entries);
   json config_map = {
       {"apiVersion", "v1"},
       {"kind", "ConfigMap"},
@@ -334,11 +340,14 @@ Status KubeActuator::WriteSharingConfig(const NodeSharing& sharing) {
                                           options_.mig_parted_config_map));
         current = std::move(parsed.spec);
       }
-      auto have = current.mig_configs.find(sharing.mig_config);
-      if (have != current.mig_configs.end() && have->second == sharing.mig_entries) {
+      bool changed = MergeMigEntries(current.mig_configs[sharing.mig_config], sharing.mig_entries);
+      if (!current.mig_configs.contains(std::string(kMigConfigAllDisabled))) {
+        current.mig_configs[std::string(kMigConfigAllDisabled)] = {AllDisabledMigEntry()};
+        changed = true;
+      }
+      if (!changed) {
         return false;
       }
-      current.mig_configs[sharing.mig_config] = sharing.mig_entries;
       object["data"][kMigPartedKey] = catalog::RenderMigPartedConfig(current);
       return true;
     });
@@ -346,7 +355,7 @@ Status KubeActuator::WriteSharingConfig(const NodeSharing& sharing) {
   if (!written) {
     return tl::unexpected(written.error());
   }
-  mig_configs_[sharing.mig_config] = sharing.mig_entries;
+  MergeMigEntries(mig_configs_[sharing.mig_config], sharing.mig_entries);
   return OkStatus();
 }
 

@@ -53,9 +53,10 @@ namespace gpupack::controller {
 struct NodeChanges;
 
 struct KubeActuatorOptions {
-  // Where gpupack's ConfigMaps live, and their names (the GPU Operator's
+  // Where gpupack's sharing ConfigMaps live (the GPU Operator's namespace: its device plugin and
+  // MIG manager read them from there), and their names (the operator's
   // devicePlugin.config.name and migManager.config.name must name the same).
-  std::string config_namespace{kDefaultNamespace};
+  std::string config_namespace{kDefaultGpuOperatorNamespace};
   std::string device_plugin_config_map{kDefaultDevicePluginConfigMap};
   std::string mig_parted_config_map{kDefaultMigPartedConfigMap};
   // Events about nodes (cluster-scoped) go here, where `kubectl describe node` finds them.

@@ -71,7 +71,6 @@ TEST_F(KubeActuatorReplayTest, LaunchSendsConfigMapsNodeClaimAndEventAsTheServer
   server_.Serve("07-event-core-v1-create");
   std::unique_ptr<kube::HttpKubeClient> client = MakeClient();
   KubeActuatorOptions options;
-  options.config_namespace = "gpu-operator";
   options.device_plugin_config_map = "gpupack-device-plugin-configs";
   options.node_event_namespace = "gpu-workloads";
   KubeActuator actuator(*client, *catalog_, clock_, options);
@@ -155,6 +154,102 @@ TEST_F(KubeActuatorReplayTest, LaunchSendsConfigMapsNodeClaimAndEventAsTheServer
   EXPECT_EQ(event["involvedObject"]["kind"], "NodeClaim");
   EXPECT_EQ(event["source"]["component"], "gpupack");
   EXPECT_EQ(event["count"], 1);
+}
+
+TEST_F(KubeActuatorReplayTest, ReconfigureListsThePodsOnTheNodeAsCapturedAndRefusesABusyGpu) {
+  server_.Serve("02-list-pods-on-node-fieldselector");
+  std::unique_ptr<kube::HttpKubeClient> client = MakeClient();
+  KubeActuator actuator(*client, *catalog_, clock_);
+  const gpu::MigGeometryEngine& engine = catalog_->Geometry(**catalog_->Find("A100-SXM4-40GB"));
+  plan::GpuPlan from{"A100-SXM4-40GB", {}, {}};
+  from.sharing.mode = cluster::SharingMode::kMig;
+  from.sharing.mig_strategy = gpu::MigStrategy::kMixed;
+  from.sharing.geometry =
+      *engine.Fit(*engine.CountsFromNames(std::vector<std::string>(7, "1g.5gb")));
+  from.geometry = engine.ProfileNames(from.sharing.geometry);
+  cluster::Node node;
+  node.name = "ip-10-0-1-10.ec2.internal";
+  node.gpus.push_back(cluster::NodeGpu{0, "A100-SXM4-40GB", from.sharing, {}});
+  snapshot_->nodes.push_back(node);
+  actuator.SetSnapshot(snapshot_);
+
+  Status changed = actuator.Reconfigure(
+      {node.name, 0, from, plan::GpuPlan{"A100-SXM4-40GB", {}, {}}, "whole GPUs wanted"});
+  ASSERT_FALSE(changed);
+  EXPECT_EQ(changed.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(changed.error().message().find("gpu-workloads/mig-mixed-job-0 uses "
+                                           "nvidia.com/mig-1g.5gb"),
+            std::string::npos)
+      << changed.error().message();
+  EXPECT_TRUE(server_.Unmatched().empty());
+  // The device plugin's pod requests nothing: only the MIG pod blocks. Nothing was written.
+  std::vector<kube::testing::RecordedRequest> requests = server_.Requests();
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].method, "GET");
+}
+
+TEST_F(KubeActuatorReplayTest, ARepeatedEventPatchesCountAsTheCapturedPatch) {
+  server_.Serve("07-event-core-v1-create");
+  std::unique_ptr<kube::HttpKubeClient> client = MakeClient();
+  KubeActuator actuator(*client, *catalog_, clock_);
+  actuator.SetSnapshot(snapshot_);
+  control::ReconcileReport report;
+  report.unschedulable.push_back({"gpu-workloads/train-llm-0", "no offering has 8 free GPUs"});
+  ASSERT_TRUE(actuator.RecordReport(report, {}));
+  const std::string name =
+      Sent("POST", "/api/v1/namespaces/gpu-workloads/events")["metadata"]["name"];
+  const std::string patch_target = "/api/v1/namespaces/gpu-workloads/events/" + name;
+  server_.Script("PATCH", patch_target, server_.LoadResponse("07-event-core-v1-patch-count"));
+  clock_.Advance(std::chrono::seconds(30));
+  ASSERT_TRUE(actuator.RecordReport(report, {}));
+  EXPECT_TRUE(server_.Unmatched().empty());
+
+  json captured = Captured("07-event-core-v1-patch-count");
+  json sent = Sent("PATCH", patch_target);
+  EXPECT_EQ(sent.size(), captured.size());
+  for (auto it = captured.begin(); it != captured.end(); ++it) {
+    EXPECT_TRUE(sent.contains(it.key())) << it.key();
+  }
+  EXPECT_EQ(sent["count"], captured["count"]);  // 2, both times
+  for (const kube::testing::RecordedRequest& request : server_.Requests()) {
+    if (request.method == "PATCH") {
+      EXPECT_EQ(request.headers.find("content-type")->second,
+                "application/strategic-merge-patch+json");
+    }
+  }
+}
+
+TEST_F(KubeActuatorReplayTest, TemplateStatusIsTheCapturedMergePatchOfTheStatusSubresource) {
+  const std::string target = "/apis/gpupack.io/v1alpha1/nodetemplates/a100-shared/status";
+  server_.Script("PATCH", target + "?fieldManager=gpupack",
+                 server_.LoadResponse("09-nodetemplate-status-merge-patch"));
+  std::unique_ptr<kube::HttpKubeClient> client = MakeClient();
+  KubeActuator actuator(*client, *catalog_, clock_);
+  cluster::Node node;
+  node.name = "ip-10-0-1-10";
+  node.template_name = "a100-shared";
+  node.price_per_hour = 14.8;
+  node.gpus = std::vector<cluster::NodeGpu>(8, cluster::NodeGpu{0, "A100-SXM4-40GB", {}, {}});
+  snapshot_->nodes.push_back(node);
+  ASSERT_TRUE(actuator.UpdateTemplateStatus(*snapshot_));
+  EXPECT_TRUE(server_.Unmatched().empty());
+
+  json captured = Captured("09-nodetemplate-status-merge-patch");
+  json sent = Sent("PATCH", target + "?fieldManager=gpupack");
+  for (auto it = captured["status"].begin(); it != captured["status"].end(); ++it) {
+    EXPECT_TRUE(sent["status"].contains(it.key())) << it.key();
+    EXPECT_EQ(sent["status"][it.key()].type(), it.value().type()) << it.key();
+  }
+  EXPECT_EQ(sent["status"]["gpus"], 8);
+  EXPECT_EQ(sent["status"]["hourlyCost"], "14.80");
+  const json& condition = sent["status"]["conditions"][0];
+  for (const char* field : {"type", "status", "reason", "message", "lastTransitionTime"}) {
+    EXPECT_EQ(condition[field].type(), captured["status"]["conditions"][0][field].type()) << field;
+  }
+  EXPECT_EQ(condition["type"], "Ready");
+  for (const kube::testing::RecordedRequest& request : server_.Requests()) {
+    EXPECT_EQ(request.headers.find("content-type")->second, "application/merge-patch+json");
+  }
 }
 
 }  // namespace

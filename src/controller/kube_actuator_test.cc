@@ -19,7 +19,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 constexpr char kModel[] = "A100-SXM4-40GB";
-constexpr char kNamespace[] = "gpupack-system";
+constexpr char kNamespace[] = "gpu-operator";
 
 // Position of the first call starting with `prefix` in `calls`, or -1.
 int IndexOf(const std::vector<std::string>& calls, const std::string& prefix) {
@@ -171,8 +171,8 @@ class KubeActuatorTest : public ::testing::Test {
 TEST_F(KubeActuatorTest, LaunchWritesTheConfigMapKeysBeforeTheNodeClaimThatPointsAtThem) {
   ASSERT_TRUE(actuator_->Launch(MigProvision()));
   std::vector<std::string> calls = client_.Calls();
-  int plugin = IndexOf(calls, "create configmaps gpupack-system/gpupack-device-plugin-config");
-  int mig = IndexOf(calls, "create configmaps gpupack-system/gpupack-mig-parted-config");
+  int plugin = IndexOf(calls, "create configmaps gpu-operator/gpupack-device-plugin-config");
+  int mig = IndexOf(calls, "create configmaps gpu-operator/gpupack-mig-parted-config");
   int claim = IndexOf(calls, "create nodeclaims.karpenter.sh a100-shared-");
   ASSERT_GE(plugin, 0);
   ASSERT_GE(mig, 0);
@@ -285,7 +285,7 @@ TEST_F(KubeActuatorTest, LaunchAddsItsKeysToConfigMapsOthersWroteAndKeepsTheirKe
                 {"metadata", {{"name", "gpupack-device-plugin-config"}, {"namespace", kNamespace}}},
                 {"data", {{"ts-8", "version: v1\n"}}}});
   client_.Seed(kube::ConfigMapsResource(), json::parse(R"({"apiVersion": "v1", "kind": "ConfigMap",
-      "metadata": {"name": "gpupack-mig-parted-config", "namespace": "gpupack-system"},
+      "metadata": {"name": "gpupack-mig-parted-config", "namespace": "gpu-operator"},
       "data": {"config.yaml":
         "version: v1\nmig-configs:\n  custom:\n    - devices: all\n      mig-enabled: false\n"}})"));
   // Someone else writes the mig-parted ConfigMap between our read and our write.
@@ -359,7 +359,7 @@ TEST_F(ReconfigureTest, TaintsThenWritesTheConfigThenRelabels) {
 
   std::vector<std::string> calls = client_.Calls();
   int taint = IndexOf(calls, "patch nodes ip-10-0-1-10");
-  int config = IndexOf(calls, "create configmaps gpupack-system/gpupack-mig-parted-config");
+  int config = IndexOf(calls, "create configmaps gpu-operator/gpupack-mig-parted-config");
   ASSERT_GE(taint, 0);
   ASSERT_GE(config, 0);
   EXPECT_LT(taint, config);
@@ -511,9 +511,8 @@ TEST_F(ReconcileNodeTest, APlannedKeyMissingFromTheConfigMapIsAClearError) {
   Result<NodeState> state = actuator_->ReconcileNode(Decoded("ip-10-0-1-10"));
   ASSERT_FALSE(state);
   EXPECT_EQ(state.error().code(), ErrorCode::kFailedPrecondition);
-  EXPECT_THAT(state.error().message(),
-              HasSubstr("\"ts-9\" is not a key of ConfigMap gpupack-system/"
-                        "gpupack-device-plugin-config"));
+  EXPECT_THAT(state.error().message(), HasSubstr("\"ts-9\" is not a key of ConfigMap gpu-operator/"
+                                                 "gpupack-device-plugin-config"));
 }
 
 // ---- Remove --------------------------------------------------------------------------------

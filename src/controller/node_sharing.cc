@@ -144,9 +144,12 @@ Result<NodeSharing> PlanNodeSharing(const std::vector<plan::GpuPlan>& gpus,
       groups[gpus[i].sharing.IsMig() ? gpus[i].geometry : std::vector<std::string>{}].push_back(
           static_cast<int>(i));
     }
-    if (groups.size() == 1) {
+    if (groups.size() == 1 && groups.begin()->first.empty()) {
+      out.mig_config = std::string(kMigConfigAllDisabled);
+      out.mig_entries.push_back(AllDisabledMigEntry());
+    } else if (groups.size() == 1) {
       const std::vector<std::string>& geometry = groups.begin()->first;
-      out.mig_config = geometry.empty() ? "all-disabled" : GeometryName(*model, geometry);
+      out.mig_config = GeometryName(*model, geometry);
       GP_ASSIGN_OR_RETURN(gpu::MigConfigEntry entry, MigEntry(*model, geometry, {}));
       out.mig_entries.push_back(std::move(entry));
     } else {
@@ -175,6 +178,30 @@ Result<NodeSharing> PlanNodeSharing(const std::vector<plan::GpuPlan>& gpus,
   return out;
 }
 
+gpu::MigConfigEntry AllDisabledMigEntry() {
+  gpu::MigConfigEntry entry;
+  entry.mig_enabled = false;
+  return entry;
+}
+
+bool MergeMigEntries(std::vector<gpu::MigConfigEntry>& have,
+                     const std::vector<gpu::MigConfigEntry>& ours) {
+  bool changed = false;
+  for (const gpu::MigConfigEntry& entry : ours) {
+    auto same_gpus = std::find_if(have.begin(), have.end(), [&](const gpu::MigConfigEntry& old) {
+      return old.device_filter == entry.device_filter && old.devices == entry.devices;
+    });
+    if (same_gpus == have.end()) {
+      have.push_back(entry);
+      changed = true;
+    } else if (!(*same_gpus == entry)) {
+      *same_gpus = entry;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
 Result<std::vector<plan::GpuPlan>> GpuPlansFromConfigs(
     const gpu::GpuModel& model, const gpu::MigGeometryEngine& engine, int gpu_count,
     const gpu::DevicePluginConfig& config, const std::vector<gpu::MigConfigEntry>& mig_entries) {
@@ -188,6 +215,21 @@ Result<std::vector<plan::GpuPlan>> GpuPlansFromConfigs(
       replicas[gpu::QualifyResourceName(resource.name)] = resource.replicas;
     }
   }
+  std::vector<gpu::PciDeviceId> model_ids;
+  for (const std::string& id : model.pci_device_ids) {
+    GP_ASSIGN_OR_RETURN(gpu::PciDeviceId parsed, gpu::PciDeviceId::Parse(id));
+    model_ids.push_back(parsed);
+  }
+  auto for_model = [&](const gpu::MigConfigEntry& entry) {
+    return entry.device_filter.empty() ||
+           std::any_of(entry.device_filter.begin(), entry.device_filter.end(),
+                       [&](const gpu::PciDeviceId& filter) {
+                         return std::any_of(model_ids.begin(), model_ids.end(),
+                                            [&](const gpu::PciDeviceId& id) {
+                                              return filter.Matches(id.device, id.vendor);
+                                            });
+                       });
+  };
   std::vector<plan::GpuPlan> gpus;
   for (int index = 0; index < gpu_count; ++index) {
     plan::GpuPlan gpu_plan;
@@ -195,8 +237,9 @@ Result<std::vector<plan::GpuPlan>> GpuPlansFromConfigs(
     const gpu::MigConfigEntry* entry = nullptr;
     for (const gpu::MigConfigEntry& candidate : mig_entries) {
       const std::vector<int>& indices = candidate.devices.indices;
-      if (candidate.devices.all ||
-          std::find(indices.begin(), indices.end(), index) != indices.end()) {
+      if (for_model(candidate) &&
+          (candidate.devices.all ||
+           std::find(indices.begin(), indices.end(), index) != indices.end())) {
         entry = &candidate;
         break;
       }

@@ -55,10 +55,20 @@ struct NodeSharing {
 [[nodiscard]] Result<NodeSharing> PlanNodeSharing(const std::vector<plan::GpuPlan>& gpus,
                                                   const gpu::GpuCatalog& catalog);
 
+// NVIDIA's `all-disabled` config: MIG off on every GPU of any model (the GPU Operator's default
+// for nodes without nvidia.com/mig.config, so gpupack's mig-parted ConfigMap always has it).
+inline constexpr std::string_view kMigConfigAllDisabled = "all-disabled";
+gpu::MigConfigEntry AllDisabledMigEntry();
+
+// Adds `ours` to the entries of one mig-parted config, replacing an entry for the same GPUs
+// (device-filter and devices) and keeping entries for other models. True when `have` changed.
+bool MergeMigEntries(std::vector<gpu::MigConfigEntry>& have,
+                     const std::vector<gpu::MigConfigEntry>& ours);
+
 // The inverse, for a node found in the cluster: the GPU plans that the device-plugin `config`
 // and the mig-parted config `mig_entries` (empty: MIG not configured) give `gpu_count` GPUs of
-// `model`. InvalidArgument when an entry's geometry does not fit the model or no entry covers
-// some GPU.
+// `model` (entries whose device-filter names another model are skipped). InvalidArgument when an
+// entry's geometry does not fit the model or no entry covers some GPU.
 [[nodiscard]] Result<std::vector<plan::GpuPlan>> GpuPlansFromConfigs(
     const gpu::GpuModel& model, const gpu::MigGeometryEngine& engine, int gpu_count,
     const gpu::DevicePluginConfig& config, const std::vector<gpu::MigConfigEntry>& mig_entries);

@@ -137,6 +137,28 @@ TEST_F(NodeSharingTest, ConfigsReadBackGiveThePlansTheyWereWrittenFrom) {
   }
 }
 
+TEST_F(NodeSharingTest, OneConfigNameHoldsAnEntryPerModelAndEachModelReadsItsOwn) {
+  std::vector<plan::GpuPlan> a100 = {Mig({"3g.20gb", "3g.20gb"}, gpu::MigStrategy::kMixed)};
+  Result<NodeSharing> ours = PlanNodeSharing(a100, *catalog_);
+  ASSERT_TRUE(ours) << ours.error().message();
+  // The same name written for another model (another PCI id) before.
+  gpu::MigConfigEntry other = ours->mig_entries[0];
+  other.device_filter = {*gpu::PciDeviceId::Parse("0x20B510DE")};
+  other.mig_devices = {{"3g.40gb", 2}};
+  std::vector<gpu::MigConfigEntry> have = {other};
+  EXPECT_TRUE(MergeMigEntries(have, ours->mig_entries));
+  ASSERT_EQ(have.size(), 2U);
+  EXPECT_EQ(have[0], other);
+  EXPECT_FALSE(MergeMigEntries(have, ours->mig_entries));  // already there
+
+  const gpu::GpuModel& model = **catalog_->Find("A100-SXM4-40GB");
+  std::vector<gpu::MigConfigEntry> other_first = {other, ours->mig_entries[0]};
+  Result<std::vector<plan::GpuPlan>> back = GpuPlansFromConfigs(
+      model, catalog_->Geometry(model), 1, ours->device_plugin_config, other_first);
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(*back, a100);
+}
+
 TEST(StableHashTest, IsFnv1aAndPrintsSixteenHexDigits) {
   EXPECT_EQ(StableHash(""), 0xcbf29ce484222325ULL);
   EXPECT_EQ(Hex16(StableHash("a")), "af63dc4c8601ec8c");
