@@ -186,6 +186,39 @@ json BuildNodePatch(const json& node, const NodeChanges& changes) {
   return ops;
 }
 
+// Whether the cached `node` already carries what `changes` asks (then nothing is read or
+// written).
+bool Satisfies(const kube::NodeObject& node, const NodeChanges& changes) {
+  for (const auto& [key, value] : changes.set_labels) {
+    const std::string* have = node.meta.Label(key);
+    if (have == nullptr || *have != value) {
+      return false;
+    }
+  }
+  for (const auto& [key, value] : node.meta.labels) {
+    if (changes.remove_labels.contains(key.str()) ||
+        (!changes.remove_label_prefix.empty() &&
+         key.str().starts_with(changes.remove_label_prefix) &&
+         !changes.set_labels.contains(key.str()))) {
+      return false;
+    }
+  }
+  for (const kube::Taint& taint : node.taints) {
+    if (changes.remove_taints.contains(taint.key.str())) {
+      return false;
+    }
+  }
+  for (const cluster::Taint& want : changes.add_taints) {
+    bool present = std::any_of(node.taints.begin(), node.taints.end(), [&](const kube::Taint& t) {
+      return t.key == want.key && t.effect == cluster::TaintEffectName(want.effect);
+    });
+    if (!present) {
+      return false;
+    }
+  }
+  return true;
+}
+
 kube::WriteOptions Managed() {
   kube::WriteOptions options;
   options.field_manager = std::string(kFieldManager);
@@ -234,6 +267,7 @@ KubeActuator::KubeActuator(kube::KubeClient& client, const gpu::GpuCatalog& cata
 
 void KubeActuator::SetSnapshot(std::shared_ptr<const cluster::ClusterSnapshot> snapshot) {
   snapshot_ = std::move(snapshot);
+  launches_since_snapshot_ = 0;
 }
 
 // ---- ConfigMaps ----------------------------------------------------------------------------
@@ -431,9 +465,13 @@ Status KubeActuator::Launch(const plan::Provision& provision) {
   GP_TRY(WriteSharingConfig(sharing));
 
   // What the plan was made for: restarted with the same pending pods, the same names come out.
-  std::vector<std::string> seed = {provision.instance_type,
+  // The ordinal tells apart two provisions of one plan that look alike.
+  std::vector<std::string> seed = {std::to_string(launches_since_snapshot_++),
+                                   provision.instance_type,
                                    std::string(cluster::CapacityTypeName(provision.capacity_type)),
-                                   provision.zone, sharing.device_plugin_key, sharing.mig_config};
+                                   provision.zone,
+                                   sharing.device_plugin_key,
+                                   sharing.mig_config};
   for (const cluster::Pod* pod : snapshot_->PendingPods()) {
     seed.push_back(pod->uid.empty() ? pod->Key() : pod->uid);
   }
@@ -745,9 +783,12 @@ Result<NodeState> KubeActuator::ReconcileNode(const kube::NodeObject& node) {
   }
   // A label added here (all-disabled on a MIG-capable node that had none) needs its config.
   GP_TRY(WriteSharingConfig(sharing));
-  GP_ASSIGN_OR_RETURN(bool relabelled, ApplyNodeChanges(node.meta.name, SharingChanges(sharing)));
-  if (relabelled) {
-    return NodeState::kApplying;
+  const NodeChanges changes = SharingChanges(sharing);
+  if (!Satisfies(node, changes)) {
+    GP_ASSIGN_OR_RETURN(bool relabelled, ApplyNodeChanges(node.meta.name, changes));
+    if (relabelled) {
+      return NodeState::kApplying;
+    }
   }
 
   const std::string* state = node.meta.Label(kLabelMigConfigState);

@@ -161,6 +161,7 @@ class KubeActuator final : public control::Actuator {
   KubeActuatorOptions options_;
   std::shared_ptr<const cluster::ClusterSnapshot> snapshot_;
   std::map<std::string, std::string, std::less<>> node_claims_;
+  int64_t launches_since_snapshot_ = 0;
   // What gpupack's ConfigMaps are known to hold, by key / config name.
   std::map<std::string, gpu::DevicePluginConfig, std::less<>> plugin_configs_;
   std::map<std::string, std::vector<gpu::MigConfigEntry>, std::less<>> mig_configs_;

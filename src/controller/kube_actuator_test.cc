@@ -244,9 +244,22 @@ TEST_F(KubeActuatorTest, LaunchAgainAfterARestartFindsTheSameNodeClaimsAndSuccee
   other.name = "train-2";
   other.uid = "uid-train-2";
   snapshot_->pods.push_back(other);
+  restarted->SetSnapshot(snapshot_);
   ASSERT_TRUE(restarted->Launch(MigProvision(1)));
   EXPECT_NE(restarted->node_claims().at("planned-0-a100-shared-0"),
             actuator_->node_claims().at("planned-0-a100-shared-0"));
+}
+
+TEST_F(KubeActuatorTest, TwoAlikeProvisionsOfOnePlanGetTwoNodes) {
+  plan::Provision second = MigProvision();
+  second.node_names = {"planned-0-a100-shared-1"};
+  ASSERT_TRUE(actuator_->Launch(MigProvision()));
+  ASSERT_TRUE(actuator_->Launch(second));
+  EXPECT_NE(actuator_->node_claims().at("planned-0-a100-shared-0"),
+            actuator_->node_claims().at("planned-0-a100-shared-1"));
+  Result<kube::ObjectList> claims = client_.List(kube::NodeClaimsResource(), {});
+  ASSERT_TRUE(claims);
+  EXPECT_EQ(claims->items.size(), 2U);
 }
 
 TEST_F(KubeActuatorTest, LaunchRejectedByTheApiServerSaysWhichNodeClaimAndWhy) {
@@ -429,6 +442,9 @@ TEST_F(ReconcileNodeTest, KeepsTheStartupTaintUntilTheMigManagerSucceededAndCapa
   ASSERT_TRUE(state) << state.error().message();
   EXPECT_EQ(*state, NodeState::kApplying);
   EXPECT_TRUE(HasStartupTaint());
+  // Labels and taints already as planned: the node is not even read again.
+  EXPECT_EQ(CountOf(client_.Calls(), "get nodes"), 0);
+  EXPECT_EQ(CountOf(client_.Calls(), "patch nodes"), 0);
 
   SetLabel("nvidia.com/mig.config.state", "success");
   state = actuator_->ReconcileNode(Decoded("ip-10-0-1-10"));
