@@ -1,0 +1,93 @@
+// OpsServer: the controller's operations endpoints over plain HTTP (cpp-httplib), for
+// Prometheus and the kubelet's probes:
+//   GET /metrics  the registry in the Prometheus text format 0.0.4
+//   GET /healthz  200 "ok" while the control loop is alive (it called Heartbeat within the
+//                 liveness timeout); 503 with how long it has been silent otherwise
+//   GET /readyz   200 "ok" once SetReady(true) (informers synced); 503 with the reason before
+// Anything else is 404.
+//
+// Thread safety: thread-safe. Requests are served on the server's own threads; Heartbeat and
+// SetReady may be called from any thread.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "common/clock.h"
+#include "common/error.h"
+
+namespace httplib {
+class Server;
+}  // namespace httplib
+
+namespace gpupack::controller {
+
+class MetricsRegistry;
+
+struct BindAddress {
+  std::string host;  // "0.0.0.0" when the address was ":8080"
+  int port = 0;      // 0: any free port
+};
+
+// Parses ":8080", "127.0.0.1:8080", "0.0.0.0:0", "[::1]:8080". InvalidArgument naming the text
+// otherwise (missing port, port out of 0..65535).
+[[nodiscard]] Result<BindAddress> ParseBindAddress(std::string_view text);
+
+struct OpsServerOptions {
+  std::string bind_address = ":8080";
+  // /healthz fails when the loop has not called Heartbeat for this long.
+  Duration liveness_timeout = std::chrono::seconds(60);
+};
+
+class OpsServer {
+ public:
+  // `registry` and `clock` must outlive the server.
+  OpsServer(const MetricsRegistry& registry, const Clock& clock, OpsServerOptions options);
+  ~OpsServer();
+
+  OpsServer(const OpsServer&) = delete;
+  OpsServer& operator=(const OpsServer&) = delete;
+
+  // Binds and starts serving on a background thread. InvalidArgument for a bad address,
+  // Unavailable when the address cannot be bound (in use, no permission). Counts as a heartbeat.
+  [[nodiscard]] Status Start();
+
+  // Stops serving and joins the thread. Idempotent; the destructor calls it.
+  void Stop();
+
+  // The bound port (the chosen one when the address asked for port 0); 0 before Start.
+  int port() const;
+
+  // The control loop is alive.
+  void Heartbeat();
+
+  // Ready (informers synced) or not, with the reason /readyz shows ("informers not synced:
+  // pods, nodes").
+  void SetReady(bool ready, std::string reason = {});
+
+ private:
+  struct Answer {
+    int status;
+    std::string body;
+  };
+
+  Answer Health() const;
+  Answer Ready() const;
+
+  const MetricsRegistry& registry_;
+  const Clock& clock_;
+  const OpsServerOptions options_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+
+  mutable std::mutex mu_;
+  Timestamp last_heartbeat_;                   // guarded by mu_
+  bool ready_ = false;                         // guarded by mu_
+  std::string not_ready_reason_ = "starting";  // guarded by mu_
+};
+
+}  // namespace gpupack::controller
