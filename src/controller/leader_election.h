@@ -121,7 +121,9 @@ class LeaderElector {
   // it. OK when it does not.
   [[nodiscard]] Status Release();
 
-  bool IsLeader() const { return leader_.load(); }
+  // True while this elector leads and its last successful renewal is younger than the renew
+  // deadline by the clock: check it before every write the leader makes.
+  bool IsLeader() const;
 
   const std::string& identity() const { return config_.identity; }
 
@@ -131,12 +133,15 @@ class LeaderElector {
  private:
   // Remembers `record` (and its resourceVersion); restarts the expiry clock when it changed.
   void Observe(const LeaseRecord& record, std::string resource_version);
+  // The observed record names this elector as the holder.
+  bool HoldsObservedLease() const;
 
   kube::KubeClient& client_;
   const Clock& clock_;
   kube::Sleeper& sleeper_;
   LeaderElectionConfig config_;
   std::atomic<bool> leader_{false};
+  std::atomic<int64_t> last_renew_millis_{0};  // when the last successful renewal started
   std::optional<LeaseRecord> observed_record_;
   std::string observed_resource_version_;
   Timestamp observed_time_;

@@ -137,7 +137,7 @@ inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0
 //   gpupack_reconcile_actions_total{action}           binds, launches, reconfigurations, ...
 //   gpupack_api_errors_total{verb,code}               Kubernetes API errors
 //   gpupack_leader                                    1 while this replica leads
-// `sharing` is one of none|time-slicing|mig|mig-time-slicing.
+// `sharing` is cluster::SharingModeName: whole|timeSlicing|mig|migTimeSlicing.
 class GpupackMetrics {
  public:
   GpupackMetrics();

@@ -4,17 +4,21 @@
 //   GET /healthz  200 "ok" while the control loop is alive (it called Heartbeat within the
 //                 liveness timeout); 503 with how long it has been silent otherwise
 //   GET /readyz   200 "ok" once SetReady(true) (informers synced); 503 with the reason before
-// Anything else is 404.
+// Anything else is 404. Like controller-runtime, metrics and probes have their own addresses
+// (`:8080` and `:8081` by default) so a NetworkPolicy can open the probe port to the kubelet
+// alone; both listeners answer every path, and equal addresses share one listener.
 //
 // Thread safety: thread-safe. Requests are served on the server's own threads; Heartbeat and
 // SetReady may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/error.h"
@@ -37,7 +41,8 @@ struct BindAddress {
 [[nodiscard]] Result<BindAddress> ParseBindAddress(std::string_view text);
 
 struct OpsServerOptions {
-  std::string bind_address = ":8080";
+  std::string metrics_bind_address = ":8080";
+  std::string probe_bind_address = ":8081";
   // /healthz fails when the loop has not called Heartbeat for this long.
   Duration liveness_timeout = std::chrono::seconds(60);
 };
@@ -51,15 +56,17 @@ class OpsServer {
   OpsServer(const OpsServer&) = delete;
   OpsServer& operator=(const OpsServer&) = delete;
 
-  // Binds and starts serving on a background thread. InvalidArgument for a bad address,
-  // Unavailable when the address cannot be bound (in use, no permission). Counts as a heartbeat.
+  // Binds and starts serving on background threads. InvalidArgument for a bad address,
+  // Unavailable when an address cannot be bound (in use, no permission); nothing is left
+  // listening then. Counts as a heartbeat. Call once.
   [[nodiscard]] Status Start();
 
-  // Stops serving and joins the thread. Idempotent; the destructor calls it.
+  // Stops serving and joins the threads. Idempotent; the destructor calls it.
   void Stop();
 
-  // The bound port (the chosen one when the address asked for port 0); 0 before Start.
-  int port() const;
+  // The bound ports (the chosen ones when an address asked for port 0); 0 before Start.
+  int metrics_port() const;
+  int probe_port() const;
 
   // The control loop is alive.
   void Heartbeat();
@@ -74,15 +81,24 @@ class OpsServer {
     std::string body;
   };
 
+  // One bound address, served on its own thread.
+  struct Listener {
+    std::string address;
+    std::unique_ptr<httplib::Server> server;
+    std::thread thread;
+    std::atomic<bool> finished{false};  // the serving loop returned
+    int port = 0;
+  };
+
   Answer Health() const;
   Answer Ready() const;
+  [[nodiscard]] Status Listen(Listener& listener);
 
   const MetricsRegistry& registry_;
   const Clock& clock_;
   const OpsServerOptions options_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
+  // One or two listeners; the probe address's is listeners_.back().
+  std::vector<std::unique_ptr<Listener>> listeners_;
 
   mutable std::mutex mu_;
   Timestamp last_heartbeat_;                   // guarded by mu_
