@@ -280,14 +280,29 @@ GpupackMetrics::GpupackMetrics()
       leader_(registry_.AddGauge("gpupack_leader", "1 while this replica is the leader, else 0.")) {
 }
 
-void GpupackMetrics::Update(const control::ReconcileReport& report,
-                            const cluster::ClusterSnapshot& snapshot) {
+void GpupackMetrics::RecordReconcile(const control::ReconcileReport& report, Duration latency) {
+  plan_duration_.Observe(std::chrono::duration<double>(latency).count());
+  unschedulable_gpu_pods_.Set(static_cast<double>(report.unschedulable.size()));
+  if (report.planned) {
+    lower_bound_cost_per_hour_.Set(report.lower_bound_cost_per_hour);
+  }
+  for (auto [action, count] :
+       {std::pair{"bound", report.bound}, std::pair{"nominated", report.nominated},
+        std::pair{"launched", report.launched_nodes},
+        std::pair{"launch_failed", report.launch_failures},
+        std::pair{"reconfigured", report.reconfigured}, std::pair{"removed", report.removed}}) {
+    if (count > 0) {
+      reconcile_actions_.Inc({action}, count);
+    }
+  }
+}
+
+void GpupackMetrics::UpdateCluster(const cluster::ClusterSnapshot& snapshot) {
   int64_t pending = 0;
   for (const cluster::Pod* pod : snapshot.PendingPods()) {
     pending += pod->gpu.IsGpu() ? 1 : 0;
   }
   pending_gpu_pods_.Set(static_cast<double>(pending));
-  unschedulable_gpu_pods_.Set(static_cast<double>(report.unschedulable.size()));
 
   struct Tally {
     int64_t gpus = 0;
@@ -308,7 +323,6 @@ void GpupackMetrics::Update(const control::ReconcileReport& report,
       }
     }
   }
-  // Modes that vanished since the last update stop being exported rather than freezing.
   gpus_.Clear();
   slots_.Clear();
   slots_allocated_.Clear();
@@ -325,22 +339,6 @@ void GpupackMetrics::Update(const control::ReconcileReport& report,
                                          : static_cast<double>(total_allocated) /
                                                static_cast<double>(total_slots));
   cost_per_hour_.Set(cost);
-  if (report.planned) {
-    lower_bound_cost_per_hour_.Set(report.lower_bound_cost_per_hour);
-  }
-  for (auto [action, count] :
-       {std::pair{"bound", report.bound}, std::pair{"nominated", report.nominated},
-        std::pair{"launched", report.launched_nodes},
-        std::pair{"launch_failed", report.launch_failures},
-        std::pair{"reconfigured", report.reconfigured}, std::pair{"removed", report.removed}}) {
-    if (count > 0) {
-      reconcile_actions_.Inc({action}, count);
-    }
-  }
-}
-
-void GpupackMetrics::ObservePlanLatency(Duration latency) {
-  plan_duration_.Observe(std::chrono::duration<double>(latency).count());
 }
 
 void GpupackMetrics::CountApiError(std::string_view verb, std::string_view code) {

@@ -142,11 +142,14 @@ class GpupackMetrics {
  public:
   GpupackMetrics();
 
-  // Refreshes the gauges from the cluster as the loop last saw it, and counts the report's
-  // actions. Call once per Reconcile.
-  void Update(const control::ReconcileReport& report, const cluster::ClusterSnapshot& snapshot);
+  // The two calls match the Controller's hooks (ctl): after each reconcile, its report and how
+  // long it took (counts the actions, the unschedulable pods, the plan's lower bound and the
+  // latency histogram) ...
+  void RecordReconcile(const control::ReconcileReport& report, Duration latency);
 
-  void ObservePlanLatency(Duration latency);
+  // ... and the cluster as it is then (pending GPU pods, GPUs and slots by sharing mode,
+  // allocation ratio, cost per hour). Sharing modes that vanished stop being exported.
+  void UpdateCluster(const cluster::ClusterSnapshot& snapshot);
 
   // `verb`: get|list|watch|create|update|patch|delete|evict|bind; `code`: the ErrorCode name.
   void CountApiError(std::string_view verb, std::string_view code);

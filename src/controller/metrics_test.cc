@@ -133,7 +133,8 @@ cluster::NodeGpu Gpu(cluster::SharingMode mode, int32_t replicas, int32_t alloca
   return gpu;
 }
 
-TEST(GpupackMetricsTest, UpdateExportsPendingPodsGpusSlotsAllocationCostAndActions) {
+TEST(GpupackMetricsTest,
+     ReconcileAndClusterUpdatesExportPendingPodsGpusSlotsAllocationCostAndActions) {
   cluster::ClusterSnapshot snapshot;
   snapshot.pods.push_back(PendingPod("a", cluster::GpuDemandKind::kWholeGpu));
   snapshot.pods.push_back(PendingPod("b", cluster::GpuDemandKind::kSharedGpu));
@@ -163,8 +164,8 @@ TEST(GpupackMetricsTest, UpdateExportsPendingPodsGpusSlotsAllocationCostAndActio
   report.lower_bound_cost_per_hour = 4.5;
 
   GpupackMetrics metrics;
-  metrics.Update(report, snapshot);
-  metrics.ObservePlanLatency(std::chrono::milliseconds(20));
+  metrics.RecordReconcile(report, std::chrono::milliseconds(20));
+  metrics.UpdateCluster(snapshot);
   metrics.CountApiError("patch", "Aborted");
   metrics.SetLeader(true);
 
@@ -242,8 +243,10 @@ TEST(GpupackMetricsTest, SharingModesThatVanishStopBeingExportedAndActionsAccumu
   control::ReconcileReport report;
   report.removed = 1;
   GpupackMetrics metrics;
-  metrics.Update(report, with_mig);
-  metrics.Update(report, cluster::ClusterSnapshot{});
+  metrics.RecordReconcile(report, std::chrono::milliseconds(1));
+  metrics.UpdateCluster(with_mig);
+  metrics.RecordReconcile(report, std::chrono::milliseconds(1));
+  metrics.UpdateCluster(cluster::ClusterSnapshot{});
   std::string text = metrics.registry().Expose();
   EXPECT_EQ(text.find("sharing=\"mig\""), std::string::npos);
   EXPECT_NE(text.find("gpupack_allocation_ratio 0\n"), std::string::npos);
