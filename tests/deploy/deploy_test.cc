@@ -224,7 +224,7 @@ class DeployTest : public ::testing::Test {
 };
 
 TEST_F(DeployTest, KustomizationsListExactlyTheManifestsBesideThem) {
-  for (const std::string dir : {kDeploy, kDeploy + "examples/"}) {
+  for (const std::string& dir : {kDeploy, kDeploy + "examples/"}) {
     std::vector<YAML::Node> kustomization = LoadAll(dir + "kustomization.yaml");
     ASSERT_EQ(kustomization.size(), 1u) << dir;
     EXPECT_EQ(kustomization[0]["kind"].as<std::string>(), "Kustomization");
@@ -379,7 +379,7 @@ TEST_F(DeployTest, EveryFieldNameTheReaderKnowsIsInTheSchema) {
 
 TEST_F(DeployTest, ExampleNodeTemplatesPassTheSchemaAndTheReaderWithoutWarnings) {
   std::vector<std::string> files;
-  for (const std::string dir :
+  for (const std::string& dir :
        {kDeploy + "examples", std::string(GP_SOURCE_DIR) + "/examples/templates"}) {
     for (const auto& entry : fs::directory_iterator(dir)) {
       if (entry.path().filename() != "kustomization.yaml") {
@@ -505,8 +505,8 @@ TEST_F(DeployTest, RbacGrantsExactlyWhatTheCodeCallsToTheControllerServiceAccoun
   // The lease rules that name an object name the one the elector uses.
   controller::LeaderElectionConfig election;
   for (const char* verb : {"get", "update"}) {
-    EXPECT_EQ(resource_names[{"coordination.k8s.io", "leases", verb, election.lease_namespace}],
-              std::vector<std::string>{election.lease_name});
+    Permission lease{"coordination.k8s.io", "leases", verb, election.lease_namespace};
+    EXPECT_EQ(resource_names[lease], std::vector<std::string>{election.lease_name}) << verb;
   }
 }
 
