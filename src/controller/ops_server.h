@@ -43,8 +43,10 @@ struct BindAddress {
 struct OpsServerOptions {
   std::string metrics_bind_address = ":8080";
   std::string probe_bind_address = ":8081";
-  // /healthz fails when the loop has not called Heartbeat for this long.
-  Duration liveness_timeout = std::chrono::seconds(60);
+  // /healthz fails when the loop has not called Heartbeat for this long. Generous: the loop may
+  // sleep a resync interval (1 min) and a reconcile of a large cluster takes a while; the caller
+  // should heartbeat on every wakeup.
+  Duration liveness_timeout = std::chrono::minutes(5);
 };
 
 class OpsServer {
