@@ -333,6 +333,9 @@ LeaderElector::End LeaderElector::Run(const kube::CancelToken& cancel,
     const Timestamp attempt = clock_.Now();
     Result<bool> acquired = TryAcquireOrRenew();
     note_holder();
+    if (callbacks.on_attempt) {
+      callbacks.on_attempt();
+    }
     if (acquired && *acquired) {
       last_renew_millis_.store(attempt.since_epoch.count());
       leader_.store(true);
@@ -372,6 +375,9 @@ LeaderElector::End LeaderElector::Run(const kube::CancelToken& cancel,
     const Timestamp attempt = clock_.Now();
     Result<bool> renewed = TryAcquireOrRenew();
     note_holder();
+    if (callbacks.on_attempt) {
+      callbacks.on_attempt();
+    }
     if (renewed && *renewed) {
       last_renew_millis_.store(attempt.since_epoch.count());
       continue;

@@ -93,6 +93,9 @@ struct LeaderCallbacks {
   std::function<void()> on_stopped_leading;
   // Someone (maybe this elector) was observed holding the lease.
   std::function<void(const std::string& identity)> on_new_leader;
+  // After every acquire or renew attempt (every retry period): a standby has no control loop to
+  // heartbeat for /healthz, so it can heartbeat from here.
+  std::function<void()> on_attempt;
 };
 
 class LeaderElector {

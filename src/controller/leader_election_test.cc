@@ -374,7 +374,10 @@ TEST(LeaderElectionTest, StandbyRunWaitsWithJitteredRetriesThenLeadsWhenTheLeade
     started = clock.Now();
     cancel.Cancel();
   };
+  size_t attempts = 0;
+  callbacks.on_attempt = [&] { ++attempts; };
   EXPECT_EQ(b.Run(cancel, callbacks), LeaderElector::End::kCancelled);
+  EXPECT_EQ(attempts, sleeper.waits.size() + 1);  // one attempt before each wait, one that won
   EXPECT_GE(started, kStart + seconds(15));
   EXPECT_LT(started, kStart + seconds(15) + Duration(4400));  // at most one retry (2 s * 2.2) late
   for (Duration wait : sleeper.waits) {

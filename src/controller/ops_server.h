@@ -70,7 +70,8 @@ class OpsServer {
   int metrics_port() const;
   int probe_port() const;
 
-  // The control loop is alive.
+  // The process's loop is alive: the control loop while leading, the election loop
+  // (LeaderCallbacks::on_attempt) while standing by, or a standby would be restarted.
   void Heartbeat();
 
   // Ready (informers synced) or not, with the reason /readyz shows ("informers not synced:

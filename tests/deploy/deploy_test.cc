@@ -443,23 +443,27 @@ std::set<Permission> PermissionsTheCodeUses() {
       needed.insert({group, resource, verb, ns});
     }
   };
-  // Informers (KubeClusterView) and the actuator's check that no pod uses a GPU.
+  // Informers (KubeClusterView); KubeActuator reads a pod before binding it and lists a node's
+  // pods before reconfiguring or draining it.
   add("", "pods", {"get", "list", "watch"});
   // The scheduler (schedulerName: gpupack).
   add("", "pods/binding", {"create"});
   // Remove: drain through the Eviction API.
   add("", "pods/eviction", {"create"});
-  // Informer; labels, taints, cordon (patch, UpdateWithRetry), a node without a NodeClaim.
-  add("", "nodes", {"get", "list", "watch", "patch", "update", "delete"});
-  // core/v1 Events on pods and nodes; a repeat patches count and lastTimestamp.
-  add("", "events", {"create", "patch"});
-  // Launch and Remove through Karpenter; informer.
+  // Informer; KubeActuator: labels, taints and cordon by JSON patch, delete a node without a
+  // NodeClaim.
+  add("", "nodes", {"get", "list", "watch", "patch", "delete"});
+  // KubeActuator: core/v1 Events on pods and nodes; after a restart an existing Event is read
+  // (get) and its count patched.
+  add("", "events", {"create", "get", "patch"});
+  // KubeActuator: Launch (create; 409 = already there) and Remove (get, delete); informer.
   add("karpenter.sh", "nodeclaims", {"get", "list", "watch", "create", "delete"});
   add("gpupack.io", "nodetemplates", {"get", "list", "watch"});
   add("gpupack.io", "nodetemplates/status", {"patch"});
   // LeaderElector: create the Lease, then get and update it.
   add("coordination.k8s.io", "leases", {"create", "get", "update"}, "gpupack-system");
-  // The device-plugin and mig-parted ConfigMaps: informer, create, merge patches.
+  // The device-plugin and mig-parted ConfigMaps: informer; KubeActuator gets, creates,
+  // merge-patches and UpdateWithRetry (get + update).
   add("", "configmaps", {"get", "list", "watch", "create", "update", "patch"}, "gpu-operator");
   return needed;
 }
