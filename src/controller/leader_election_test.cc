@@ -370,14 +370,16 @@ TEST(LeaderElectionTest, StandbyRunWaitsWithJitteredRetriesThenLeadsWhenTheLeade
   kube::CancelToken cancel;
   Timestamp started{};
   LeaderCallbacks callbacks;
+  size_t attempts = 0;
+  size_t waits_before_leading = 0;
+  callbacks.on_attempt = [&] { ++attempts; };
   callbacks.on_started_leading = [&] {
     started = clock.Now();
+    waits_before_leading = sleeper.waits.size();
     cancel.Cancel();
   };
-  size_t attempts = 0;
-  callbacks.on_attempt = [&] { ++attempts; };
   EXPECT_EQ(b.Run(cancel, callbacks), LeaderElector::End::kCancelled);
-  EXPECT_EQ(attempts, sleeper.waits.size() + 1);  // one attempt before each wait, one that won
+  EXPECT_EQ(attempts, waits_before_leading + 1);  // one before each wait, and the one that won
   EXPECT_GE(started, kStart + seconds(15));
   EXPECT_LT(started, kStart + seconds(15) + Duration(4400));  // at most one retry (2 s * 2.2) late
   for (Duration wait : sleeper.waits) {
