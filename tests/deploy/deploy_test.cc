@@ -314,6 +314,7 @@ spec:
       dynamic: true
   labels:
     team: ml
+  nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: gpu}
   taints:
     - key: gpu
       value: shared
