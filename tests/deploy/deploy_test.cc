@@ -365,7 +365,7 @@ TEST_F(DeployTest, EveryFieldNameTheReaderKnowsIsInTheSchema) {
       reader_names.insert((*name)[1]);
     }
   }
-  EXPECT_EQ(lists, 5);  // spec, gpuSharing, timeSlicing, mig, limits
+  EXPECT_EQ(lists, 6);  // spec, gpuSharing, timeSlicing, mig, limits, nodeClassRef
   std::set<std::string> schema_names;
   std::set<std::string> paths;
   SchemaPaths(schema_["properties"]["spec"], "spec", paths);
