@@ -110,6 +110,16 @@ void FakeKubeClient::Compact() {
   compacted_through_ = version_;
 }
 
+int64_t FakeKubeClient::ResourceVersion() const {
+  std::lock_guard lock(mu_);
+  return version_;
+}
+
+int64_t FakeKubeClient::CompactedThrough() const {
+  std::lock_guard lock(mu_);
+  return compacted_through_;
+}
+
 std::vector<std::string> FakeKubeClient::Calls() const {
   std::lock_guard lock(mu_);
   return calls_;

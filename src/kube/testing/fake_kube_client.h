@@ -40,6 +40,12 @@ class FakeKubeClient final : public KubeClient {
   // Forgets the event history: watches from older versions end kExpired.
   void Compact();
 
+  // The newest resourceVersion handed out, and the one history was compacted through (watches
+  // from versions older than it end kExpired); LoopbackApiServer reads them for bookmarks and
+  // expired continue tokens.
+  int64_t ResourceVersion() const;
+  int64_t CompactedThrough() const;
+
   // Every call made, as "<verb> <resource> <object>", in order.
   std::vector<std::string> Calls() const;
 
