@@ -21,13 +21,22 @@ constexpr std::string_view kUnauthorizedBody =
 
 // Plurals of namespaced kinds: their collection without a namespace lists all namespaces.
 bool IsNamespacedPlural(std::string_view plural) {
-  static constexpr std::string_view kNamespaced[] = {
-      "pods",     "configmaps", "events",      "leases",       "secrets",
-      "services", "endpoints",  "deployments", "replicasets",  "statefulsets",
-      "jobs",     "daemonsets", "poddisruptionbudgets", "serviceaccounts",
-      "persistentvolumeclaims"};
-  return std::find(std::begin(kNamespaced), std::end(kNamespaced), plural) !=
-         std::end(kNamespaced);
+  static constexpr std::string_view kNamespaced[] = {"pods",
+                                                     "configmaps",
+                                                     "events",
+                                                     "leases",
+                                                     "secrets",
+                                                     "services",
+                                                     "endpoints",
+                                                     "deployments",
+                                                     "replicasets",
+                                                     "statefulsets",
+                                                     "jobs",
+                                                     "daemonsets",
+                                                     "poddisruptionbudgets",
+                                                     "serviceaccounts",
+                                                     "persistentvolumeclaims"};
+  return std::find(std::begin(kNamespaced), std::end(kNamespaced), plural) != std::end(kNamespaced);
 }
 
 // The Kind of a plural, for list kinds, bookmarks and conflict messages.
@@ -65,9 +74,9 @@ bool IsCustomGroup(std::string_view group) {
 
 std::string StatusJson(int code, std::string_view reason, std::string_view message,
                        const OrderedJson& details = OrderedJson()) {
-  OrderedJson status = {{"kind", "Status"},       {"apiVersion", "v1"},
-                        {"metadata", OrderedJson::object()}, {"status", "Failure"},
-                        {"message", message},     {"reason", reason}};
+  OrderedJson status = {
+      {"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", OrderedJson::object()},
+      {"status", "Failure"}, {"message", message}, {"reason", reason}};
   if (!details.is_null()) {
     status["details"] = details;
   }
@@ -368,16 +377,15 @@ class LoopbackApiServer::Router {
     if (!list) {
       return Fail(list.error());
     }
-    std::string version =
-        list_version ? std::to_string(*list_version) : list->resource_version;
+    std::string version = list_version ? std::to_string(*list_version) : list->resource_version;
     nlohmann::json metadata = {{"resourceVersion", version}};
     if (!list->continue_token.empty()) {
       metadata["continue"] = version + ":" + list->continue_token;
     }
     // Built as text: a list of thousands of objects is dumped once, not copied into a document.
-    std::string body = fmt::format(R"({{"kind":"{}List","apiVersion":"{}","metadata":{},"items":[)",
-                                   KindOf(route_.resource.plural), route_.resource.ApiVersion(),
-                                   metadata.dump());
+    std::string body =
+        fmt::format(R"({{"kind":"{}List","apiVersion":"{}","metadata":{},"items":[)",
+                    KindOf(route_.resource.plural), route_.resource.ApiVersion(), metadata.dump());
     for (size_t i = 0; i < list->items.size(); ++i) {
       body += (i == 0 ? "" : ",") + list->items[i].dump();
     }
@@ -412,10 +420,10 @@ class LoopbackApiServer::Router {
     }
     LoopbackApiServer& server = server_;
     response_.status = 200;
-    response_.set_chunked_content_provider(
-        "application/json", [&server, stream](size_t, httplib::DataSink& sink) {
-          return server.Stream(*stream, sink);
-        });
+    response_.set_chunked_content_provider("application/json",
+                                           [&server, stream](size_t, httplib::DataSink& sink) {
+                                             return server.Stream(*stream, sink);
+                                           });
   }
 
   void Create() {
@@ -444,9 +452,10 @@ class LoopbackApiServer::Router {
     }
     std::string name = object->value("/metadata/name"_json_pointer, "");
     if (name != route_.key.name) {
-      return BadRequest(fmt::format("the name of the object ({}) does not match the name on the "
-                                    "URL ({})",
-                                    name, route_.key.name));
+      return BadRequest(
+          fmt::format("the name of the object ({}) does not match the name on the "
+                      "URL ({})",
+                      name, route_.key.name));
     }
     if (route_.resource.namespaced) {
       (*object)["metadata"]["namespace"] = route_.key.namespace_name;
@@ -460,8 +469,8 @@ class LoopbackApiServer::Router {
     std::string content_type = request_.get_header_value("Content-Type");
     content_type = content_type.substr(0, content_type.find(';'));
     std::optional<PatchType> type;
-    for (PatchType candidate : {PatchType::kMerge, PatchType::kJson, PatchType::kStrategicMerge,
-                                PatchType::kApply}) {
+    for (PatchType candidate :
+         {PatchType::kMerge, PatchType::kJson, PatchType::kStrategicMerge, PatchType::kApply}) {
       if (PatchContentType(candidate) == content_type) {
         type = candidate;
       }
@@ -510,7 +519,8 @@ class LoopbackApiServer::Router {
     options.precondition_uid = body.value("/preconditions/uid"_json_pointer, "");
     options.precondition_resource_version =
         body.value("/preconditions/resourceVersion"_json_pointer, "");
-    options.propagation_policy = body.value("propagationPolicy", Param(request_, "propagationPolicy"));
+    options.propagation_policy =
+        body.value("propagationPolicy", Param(request_, "propagationPolicy"));
     if (body.contains("gracePeriodSeconds") && body["gracePeriodSeconds"].is_number_integer()) {
       options.grace_period_seconds = body["gracePeriodSeconds"].get<int64_t>();
     } else if (std::optional<int64_t> grace = ParseInt(Param(request_, "gracePeriodSeconds"))) {
@@ -676,8 +686,9 @@ void LoopbackApiServer::Handle(const httplib::Request& request, httplib::Respons
                       OrderedJson{{"retryAfterSeconds", fault->retry_after_seconds}}));
     } else if (fault->status == 503) {
       Send(response, 503,
-           StatusJson(503, "ServiceUnavailable", "the server is currently unable to handle the "
-                                                  "request"));
+           StatusJson(503, "ServiceUnavailable",
+                      "the server is currently unable to handle the "
+                      "request"));
     } else {
       Send(response, fault->status,
            StatusJson(fault->status, "InternalError",
@@ -702,13 +713,15 @@ void LoopbackApiServer::Handle(const httplib::Request& request, httplib::Respons
 }
 
 bool LoopbackApiServer::Stream(WatchStream& watch, httplib::DataSink& sink) {
-  // Writes one event line; false when the client is gone or the stream is to be cut.
+  // Writes one event line; false when the client is gone or the stream is cut (at once after
+  // its last event, so a cut stream never idles).
   auto write = [&](const std::string& line) {
     if (watch.cut_after >= 0 && watch.sent >= watch.cut_after) {
       return false;
     }
     ++watch.sent;
-    return sink.write(line.data(), line.size());
+    return sink.write(line.data(), line.size()) &&
+           (watch.cut_after < 0 || watch.sent < watch.cut_after);
   };
   auto stopping = [&] {
     std::lock_guard lock(mu_);
@@ -730,6 +743,9 @@ bool LoopbackApiServer::Stream(WatchStream& watch, httplib::DataSink& sink) {
         return false;
       }
     }
+  }
+  if (watch.cut_after == 0) {
+    return false;
   }
   auto last_write = Clock::now();
   while (!stopping()) {
@@ -784,9 +800,9 @@ bool LoopbackApiServer::Stream(WatchStream& watch, httplib::DataSink& sink) {
       continue;
     }
     std::unique_lock lock(mu_);
-    auto wake = std::min({watch.deadline, now + kWatchPollInterval,
-                          watch.bookmarks ? last_write + options_.bookmark_interval
-                                          : watch.deadline});
+    auto wake =
+        std::min({watch.deadline, now + kWatchPollInterval,
+                  watch.bookmarks ? last_write + options_.bookmark_interval : watch.deadline});
     changed_.wait_until(lock, wake);
   }
   sink.done();

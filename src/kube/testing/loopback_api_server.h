@@ -108,6 +108,7 @@ class LoopbackApiServer {
     int status = 500;
     int retry_after_seconds = 1;
   };
+
   // One open watch; owned by its response's content provider.
   struct WatchStream {
     Resource resource;
@@ -134,14 +135,14 @@ class LoopbackApiServer {
   const LoopbackApiServerOptions options_;
 
   mutable std::mutex mu_;
-  std::condition_variable changed_;                                     // on mu_
-  bool stopping_ = false;                                               // guarded by mu_
-  std::string required_token_;                                          // guarded by mu_
-  std::vector<Fault> faults_;                                           // guarded by mu_
+  std::condition_variable changed_;                                        // on mu_
+  bool stopping_ = false;                                                  // guarded by mu_
+  std::string required_token_;                                             // guarded by mu_
+  std::vector<Fault> faults_;                                              // guarded by mu_
   std::vector<std::pair<std::string, std::chrono::milliseconds>> delays_;  // guarded by mu_
-  int64_t cut_watches_after_ = -1;                                      // guarded by mu_
-  int64_t requests_ = 0;                                                // guarded by mu_
-  int64_t watches_ = 0;                                                 // guarded by mu_
+  int64_t cut_watches_after_ = -1;                                         // guarded by mu_
+  int64_t requests_ = 0;                                                   // guarded by mu_
+  int64_t watches_ = 0;                                                    // guarded by mu_
 
   // Last: destroyed (stopped) first, while the state its handler reads still exists.
   std::unique_ptr<LoopbackHttps> https_;
