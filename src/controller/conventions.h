@@ -28,6 +28,14 @@ inline constexpr std::string_view kDefaultMigPartedConfigMap = "gpupack-mig-part
 // The one key of the device-plugin ConfigMap that nodes without a label use.
 inline constexpr std::string_view kDefaultDevicePluginConfigKey = "default";
 
+// Pods with spec.schedulerName == kSchedulerName are placed and bound by gpupack itself
+// (scheduler.h); kube-scheduler leaves them alone.
+inline constexpr std::string_view kSchedulerName = "gpupack";
+// Informational, on pods gpupack binds: the devices the placement chose, "<gpu>[.<instance>]
+// [x<slots>]" joined by ','. The NVIDIA device plugin picks the devices itself; this records
+// gpupack's accounting for humans and tools (scheduler.h).
+inline constexpr std::string_view kAnnotationDevices = "gpupack.io/devices";
+
 // Whether `key` is a label/taint/ConfigMap-key name gpupack owns (prefix gpupack.io/).
 bool IsGpupackKey(std::string_view key);
 
