@@ -514,7 +514,7 @@ class LoopbackApiServer::Router {
   }
 
   // DeleteOptions from the body (as HttpKubeClient and kubectl send them) or the query.
-  std::optional<DeleteOptions> ReadDeleteOptions(const nlohmann::json& body) {
+  DeleteOptions ReadDeleteOptions(const nlohmann::json& body) {
     DeleteOptions options;
     options.precondition_uid = body.value("/preconditions/uid"_json_pointer, "");
     options.precondition_resource_version =
@@ -537,7 +537,7 @@ class LoopbackApiServer::Router {
     if (body.is_discarded() || !body.is_object()) {
       return BadRequest("the body of the request could not be decoded as DeleteOptions");
     }
-    delete_options_ = *ReadDeleteOptions(body);
+    delete_options_ = ReadDeleteOptions(body);
     Result<nlohmann::json> deleted = fake_.Delete(route_.resource, route_.key, delete_options_);
     return deleted ? Send(response_, 200, deleted->dump()) : Fail(deleted.error());
   }
@@ -573,8 +573,7 @@ class LoopbackApiServer::Router {
     if (!eviction) {
       return;
     }
-    delete_options_ =
-        *ReadDeleteOptions(eviction->value("deleteOptions", nlohmann::json::object()));
+    delete_options_ = ReadDeleteOptions(eviction->value("deleteOptions", nlohmann::json::object()));
     Status evicted = fake_.Evict(route_.key, delete_options_);
     return evicted ? Send(response_, 201, std::string(kSuccessStatus)) : Fail(evicted.error());
   }

@@ -15,6 +15,7 @@ LoopbackHttps::LoopbackHttps(const std::string& testdata, Handler handler,
   server_->set_keep_alive_timeout(options.keep_alive_seconds);
   server_->set_keep_alive_max_count(options.keep_alive_max_requests);
   size_t threads = static_cast<size_t>(options.threads);
+  // httplib's hook hands back a raw pointer and the server takes ownership of it.
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   auto dispatch = [this](const httplib::Request& request, httplib::Response& response) {
     handler_(request, response);
