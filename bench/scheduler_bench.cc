@@ -176,9 +176,8 @@ void BM_ScheduleOverHttps(benchmark::State& state) {
 
 BENCHMARK(BM_ScheduleOverHttps)
     ->ArgName("workers")
-    ->Arg(1)
     ->Arg(4)
-    ->Arg(8)
+    ->Arg(16)
     ->Iterations(1)
     ->UseRealTime()
     ->Unit(benchmark::kSecond);
