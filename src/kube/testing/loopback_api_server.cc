@@ -798,6 +798,11 @@ bool LoopbackApiServer::Stream(WatchStream& watch, httplib::DataSink& sink) {
       last_write = now;
       continue;
     }
+    // An idle stream notices a client that went away (a cancelled watch) here rather than at its
+    // deadline, so it does not hold a server thread for half an hour.
+    if (!sink.is_writable()) {
+      return false;
+    }
     std::unique_lock lock(mu_);
     auto wake =
         std::min({watch.deadline, now + kWatchPollInterval,
