@@ -29,7 +29,6 @@ inline constexpr std::string_view kDefaultMigPartedConfigMap = "gpupack-mig-part
 // The one key of the device-plugin ConfigMap that nodes without a label use.
 inline constexpr std::string_view kDefaultDevicePluginConfigKey = "default";
 
-// ---- KubeActuator (branch act) ----
 // On NodeClaims (copied to the Node by Karpenter) and nodes gpupack reconfigures: the
 // device-plugin config key gpupack planned for the node; ReconcileNode makes the node match it.
 inline constexpr std::string_view kLabelPlannedSharing = "gpupack.io/planned-sharing";
@@ -45,7 +44,14 @@ inline constexpr std::string_view kEventComponent = "gpupack";
 uint64_t StableHash(std::string_view text);
 // `value` as 16 lower-case hex digits.
 std::string Hex16(uint64_t value);
-// ---- end KubeActuator ----
+
+// Pods with spec.schedulerName == kSchedulerName are placed and bound by gpupack itself
+// (scheduler.h); kube-scheduler leaves them alone.
+inline constexpr std::string_view kSchedulerName = "gpupack";
+// Informational, on pods gpupack binds: the devices the placement chose, "<gpu>[.<instance>]
+// [x<slots>]" joined by ','. The NVIDIA device plugin picks the devices itself; this records
+// gpupack's accounting for humans and tools (scheduler.h).
+inline constexpr std::string_view kAnnotationDevices = "gpupack.io/devices";
 
 // Whether `key` is a label/taint/ConfigMap-key name gpupack owns (prefix gpupack.io/).
 bool IsGpupackKey(std::string_view key);

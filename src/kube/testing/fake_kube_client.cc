@@ -75,6 +75,19 @@ std::optional<Error> FakeKubeClient::Begin(const std::string& what) {
 }
 
 void FakeKubeClient::Emit(const Resource& resource, WatchEventType type, nlohmann::json& object) {
+  if (resource.DisplayName() == PodsResource().DisplayName()) {
+    ObjectKey key = KeyOf(object);
+    auto old = node_of_pod_.find(key);
+    if (old != node_of_pod_.end()) {
+      pods_by_node_[old->second].erase(key);
+      node_of_pod_.erase(old);
+    }
+    if (type != WatchEventType::kDeleted) {
+      std::string node = NodeNameOf(object);
+      pods_by_node_[node].insert(key);
+      node_of_pod_.emplace(key, std::move(node));
+    }
+  }
   ++version_;
   object["metadata"]["resourceVersion"] = std::to_string(version_);
   events_.push_back(Event{resource.DisplayName(), type, object, version_});
@@ -110,6 +123,16 @@ void FakeKubeClient::Compact() {
   compacted_through_ = version_;
 }
 
+int64_t FakeKubeClient::ResourceVersion() const {
+  std::lock_guard lock(mu_);
+  return version_;
+}
+
+int64_t FakeKubeClient::CompactedThrough() const {
+  std::lock_guard lock(mu_);
+  return compacted_through_;
+}
+
 std::vector<std::string> FakeKubeClient::Calls() const {
   std::lock_guard lock(mu_);
   return calls_;
@@ -137,6 +160,25 @@ Result<nlohmann::json> FakeKubeClient::Get(const Resource& resource, const Objec
   return *object;
 }
 
+std::vector<ObjectKey> FakeKubeClient::Candidates(const Resource& resource, const ObjectMap& store,
+                                                  const std::string& field_selector) const {
+  constexpr std::string_view kNodeField = "spec.nodeName=";
+  std::vector<ObjectKey> keys;
+  if (resource.DisplayName() == PodsResource().DisplayName() &&
+      field_selector.rfind(kNodeField, 0) == 0) {
+    auto on_node = pods_by_node_.find(field_selector.substr(kNodeField.size()));
+    if (on_node != pods_by_node_.end()) {
+      keys.assign(on_node->second.begin(), on_node->second.end());
+    }
+    return keys;
+  }
+  keys.reserve(store.size());
+  for (const auto& entry : store) {
+    keys.push_back(entry.first);
+  }
+  return keys;
+}
+
 Result<ObjectList> FakeKubeClient::List(const Resource& resource, const ListOptions& options) {
   if (auto error = Begin("list " + resource.DisplayName())) {
     return tl::unexpected(*error);
@@ -147,7 +189,8 @@ Result<ObjectList> FakeKubeClient::List(const Resource& resource, const ListOpti
   const ObjectMap& store = stores_[resource.DisplayName()];
   size_t skip = options.continue_token.empty() ? 0 : std::stoul(options.continue_token);
   size_t index = 0;
-  for (const auto& [key, object] : store) {
+  for (const ObjectKey& key : Candidates(resource, store, options.field_selector)) {
+    const nlohmann::json& object = store.at(key);
     if (!InNamespace(key, options.namespace_name) || !LabelsMatch(object, options.label_selector) ||
         !FieldsMatch(object, options.field_selector)) {
       continue;

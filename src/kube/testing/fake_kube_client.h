@@ -4,6 +4,10 @@
 // what happened after a given version (then ends as a server timeout would). Compact() drops
 // the history, so older watches end kExpired, as a real 410 does.
 //
+// Pods are indexed by spec.nodeName, as the API server's watch cache indexes them, so a list with
+// fieldSelector spec.nodeName=<node> (the kubelet's, the scheduler's node re-check) costs the
+// pods on that node, not all pods.
+//
 // Simplifications, on purpose: label selectors support `key=value` terms only, field selectors
 // only `spec.nodeName=<v>` and `metadata.name=<v>`; strategic merge patches are applied as JSON
 // merge patches (lists replaced, not merged by key); server-side apply takes a JSON body and
@@ -16,6 +20,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +44,12 @@ class FakeKubeClient final : public KubeClient {
 
   // Forgets the event history: watches from older versions end kExpired.
   void Compact();
+
+  // The newest resourceVersion handed out, and the one history was compacted through (watches
+  // from versions older than it end kExpired); LoopbackApiServer reads them for bookmarks and
+  // expired continue tokens.
+  int64_t ResourceVersion() const;
+  int64_t CompactedThrough() const;
 
   // Every call made, as "<verb> <resource> <object>", in order.
   std::vector<std::string> Calls() const;
@@ -77,17 +88,23 @@ class FakeKubeClient final : public KubeClient {
 
   // Records the call; returns the scripted failure for it, if any.
   std::optional<Error> Begin(const std::string& what);
-  // Stamps a new resourceVersion on `object` and logs the event.
+  // Stamps a new resourceVersion on `object`, logs the event and keeps the pod index current.
   void Emit(const Resource& resource, WatchEventType type, nlohmann::json& object);
+  // The keys a list must visit, in order: every key of `store`, or for a pods list selecting
+  // spec.nodeName=<node> only that node's pods.
+  std::vector<ObjectKey> Candidates(const Resource& resource, const ObjectMap& store,
+                                    const std::string& field_selector) const;
 
   mutable std::mutex mu_;
-  std::map<std::string, ObjectMap> stores_;              // by Resource::DisplayName; guarded by mu_
-  std::vector<Event> events_;                            // guarded by mu_
-  int64_t version_ = 100;                                // guarded by mu_
-  int64_t compacted_through_ = 0;                        // guarded by mu_
-  int64_t next_uid_ = 1;                                 // guarded by mu_
-  std::vector<std::string> calls_;                       // guarded by mu_
-  std::vector<std::pair<std::string, Error>> failures_;  // guarded by mu_
+  std::map<std::string, ObjectMap> stores_;  // by Resource::DisplayName; guarded by mu_
+  std::vector<Event> events_;                // guarded by mu_
+  int64_t version_ = 100;                    // guarded by mu_
+  int64_t compacted_through_ = 0;            // guarded by mu_
+  int64_t next_uid_ = 1;                     // guarded by mu_
+  std::map<std::string, std::set<ObjectKey>> pods_by_node_;  // guarded by mu_
+  std::map<ObjectKey, std::string> node_of_pod_;             // guarded by mu_
+  std::vector<std::string> calls_;                           // guarded by mu_
+  std::vector<std::pair<std::string, Error>> failures_;      // guarded by mu_
 };
 
 }  // namespace gpupack::kube::testing

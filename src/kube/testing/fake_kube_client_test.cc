@@ -110,5 +110,34 @@ TEST_F(FakeKubeClientTest, BindingSetsTheNodeOnceAndEvictionDeletesThePod) {
   EXPECT_FALSE(fake_.Peek(PodsResource(), {"w", "p"}));
 }
 
+TEST_F(FakeKubeClientTest, ANodeNameFieldSelectorFollowsBindsPatchesAndDeletes) {
+  auto pod = [](const std::string& name) {
+    return nlohmann::json{{"metadata", {{"name", name}, {"namespace", "w"}}}, {"spec", {}}};
+  };
+  fake_.Seed(PodsResource(), pod("a"));
+  fake_.Seed(PodsResource(), pod("b"));
+  fake_.Seed(PodsResource(), pod("c"));
+  ASSERT_TRUE(fake_.Bind({"w", "a"}, "n1"));
+  ASSERT_TRUE(fake_.Bind({"w", "b"}, "n1"));
+  ASSERT_TRUE(fake_.Patch(PodsResource(), {"w", "c"}, PatchType::kMerge,
+                          R"({"spec":{"nodeName":"n2"}})", {}));
+  ASSERT_TRUE(fake_.Delete(PodsResource(), {"w", "a"}, {}));
+  auto names_on = [&](const std::string& node) {
+    ListOptions options;
+    options.field_selector = "spec.nodeName=" + node;
+    std::vector<std::string> names;
+    Result<ObjectList> list = fake_.List(PodsResource(), options);
+    for (const nlohmann::json& item : list->items) {
+      names.push_back(item["metadata"]["name"]);
+    }
+    return names;
+  };
+  EXPECT_EQ(names_on("n1"), std::vector<std::string>{"b"});
+  EXPECT_EQ(names_on("n2"), std::vector<std::string>{"c"});
+  EXPECT_TRUE(names_on("n3").empty());
+  fake_.Seed(PodsResource(), pod("d"));
+  EXPECT_EQ(names_on(""), std::vector<std::string>{"d"});
+}
+
 }  // namespace
 }  // namespace gpupack::kube::testing

@@ -64,36 +64,20 @@ std::string CanonicalTarget(const std::string& target) {
 ReplayServer::ReplayServer(std::string capture_root, const std::string& testdata,
                            const std::string& client_ca_file)
     : capture_root_(std::move(capture_root)) {
-  std::string cert = testdata + "/server.crt";
-  std::string key = testdata + "/server.key";
-  server_ = std::make_unique<httplib::SSLServer>(
-      cert.c_str(), key.c_str(), client_ca_file.empty() ? nullptr : client_ca_file.c_str());
-  server_->set_keep_alive_timeout(1);
-  auto handler = [this](const httplib::Request& request, httplib::Response& response) {
-    Handle(request, response);
-  };
-  server_->Get(".*", handler);
-  server_->Post(".*", handler);
-  server_->Put(".*", handler);
-  server_->Patch(".*", handler);
-  server_->Delete(".*", handler);
   unauthorized_ = LoadResponse("04-wrong-token-401");
-  // Loopback only, ephemeral port: the listening socket exists (and queues connections) as soon
-  // as this returns, so no readiness wait is needed.
-  port_ = server_->bind_to_any_port("127.0.0.1");
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // stop() is a no-op until the accept loop runs, so wait for it (a thread start, not a sleep).
-  while (!server_->is_running()) {
-    std::this_thread::yield();
-  }
+  LoopbackHttpsOptions options;
+  options.client_ca_file = client_ca_file;
+  https_ = std::make_unique<LoopbackHttps>(
+      testdata,
+      [this](const httplib::Request& request, httplib::Response& response) {
+        Handle(request, response);
+      },
+      options);
 }
 
-ReplayServer::~ReplayServer() {
-  server_->stop();
-  thread_.join();
-}
+ReplayServer::~ReplayServer() = default;
 
-std::string ReplayServer::Url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+std::string ReplayServer::Url() const { return https_->Url(); }
 
 std::string ReplayServer::Key(const std::string& method, const std::string& target) {
   return method + " " + CanonicalTarget(target);

@@ -5,8 +5,8 @@
 // does, optionally dropping the connection after some events. Tests may also script answers
 // (a 500 before the real answer, a 429 with Retry-After, an in-stream 410).
 //
-// It binds 127.0.0.1 on an ephemeral port, never any other address, and serves TLS with the
-// test CA's server certificate (src/kube/testdata). It can require a bearer token (answering
+// It listens through LoopbackHttps (127.0.0.1, an ephemeral port, TLS with the test CA's server
+// certificate from src/kube/testdata). It can require a bearer token (answering
 // the captured 401 otherwise) or a client certificate.
 //
 // Thread safety: thread-safe; the server runs on its own thread.
@@ -19,15 +19,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
-namespace httplib {
-class SSLServer;
-struct Request;
-struct Response;
-}  // namespace httplib
+#include "kube/testing/loopback_https.h"
 
 namespace gpupack::kube::testing {
 
@@ -87,16 +82,15 @@ class ReplayServer {
   void Handle(const httplib::Request& request, httplib::Response& response);
 
   const std::string capture_root_;
-  std::unique_ptr<httplib::SSLServer> server_;
-  std::thread thread_;
-  int port_ = 0;
-
   mutable std::mutex mu_;
   std::map<std::string, std::deque<ReplayResponse>> answers_;  // guarded by mu_
   std::vector<RecordedRequest> requests_;                      // guarded by mu_
   std::vector<std::string> unmatched_;                         // guarded by mu_
   std::string required_token_;                                 // guarded by mu_
   ReplayResponse unauthorized_;                                // guarded by mu_
+
+  // Last: destroyed (stopped) first, while the state its handler reads still exists.
+  std::unique_ptr<LoopbackHttps> https_;
 };
 
 // Canonical form of a request target: the path, then the query parameters decoded and sorted,
