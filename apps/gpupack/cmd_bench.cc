@@ -253,6 +253,22 @@ Status RunPackingBench(const BenchOptions& options) {
   nlohmann::json document;
   document["runs"] = nlohmann::json::array();
   for (const RunRecord& record : records) {
+    const sim::IdleGpuBreakdown& idle = record.result.idle_at_end;
+    nlohmann::json partial = nlohmann::json::object();
+    int32_t lower = 1;
+    for (size_t bucket = 0; bucket < idle.partial_gpus.size(); ++bucket) {
+      const int32_t upper = sim::IdleGpuBreakdown::kBucketUpperMilli[bucket];
+      partial[fmt::format("{}-{}m", lower, upper - 1)] = idle.partial_gpus[bucket];
+      lower = upper;
+    }
+    nlohmann::json by_model = nlohmann::json::object();
+    for (const auto& [model, gpus] : idle.by_model)
+      by_model[model] = gpus;
+    nlohmann::json failed = nlohmann::json::array();
+    for (const sim::FailedPodShape& shape : record.result.failed_by_shape) {
+      failed.push_back(
+          {{"numGpu", shape.num_gpu}, {"gpuMilli", shape.gpu_milli}, {"count", shape.count}});
+    }
     document["runs"].push_back(
         {{"trace", record.trace},
          {"policy", PolicyName(record.policy)},
@@ -264,6 +280,9 @@ Status RunPackingBench(const BenchOptions& options) {
          {"fragmentationRatioAtEnd", record.result.fragmentation_ratio_at_end},
          {"podsArrived", record.result.pods_arrived},
          {"podsFailed", record.result.pods_failed},
+         {"idleAtEnd",
+          {{"wholeGpus", idle.whole_gpus}, {"partialGpus", partial}, {"byModel", by_model}}},
+         {"failedPods", failed},
          {"curve", record.result.curve},
          {"seconds", record.seconds}});
   }
@@ -425,7 +444,9 @@ void RegisterBenchCommand(CLI::App& root) {
       "inflated to --inflate x the GPU capacity and placed pod by pod, no departures. Reports\n"
       "the GPU allocation ratio when arrivals reach 100% of capacity (mean over arrivals in\n"
       "99.5-100.5%, as the paper's scripts do), unallocated GPUs at the end, FGD's fragmentation\n"
-      "and the allocation curve (0..130%).\n\n"
+      "and the allocation curve (0..130%). JSON/YAML also break the idle GPUs at the end down\n"
+      "(whole GPUs, partly used GPUs by free milli-GPU, per GPU model) and count the failed\n"
+      "pods per request shape.\n\n"
       "Examples:\n"
       "  gpupack bench packing --policy fgd,gpupack --seeds 42-51\n"
       "  gpupack bench packing --trace all --policy gpupack -o json -w gpupack.json\n"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "common/rng.h"
@@ -38,6 +39,31 @@ std::vector<size_t> ArrivalOrder(std::span<const OpenbPod> pods, int64_t gpu_cap
   return order;
 }
 
+IdleGpuBreakdown BreakDownIdleGpus(const PackCluster& cluster) {
+  IdleGpuBreakdown breakdown;
+  std::vector<int64_t> by_model(cluster.models().size(), 0);
+  for (const plan::packing::PackNode& node : cluster.nodes()) {
+    for (int32_t free : node.GpuFree()) {
+      if (free == 0)
+        continue;
+      by_model[static_cast<size_t>(node.model)] += free;
+      const double gpus = static_cast<double>(free) / kMilliPerGpu;
+      if (free == kMilliPerGpu) {
+        breakdown.whole_gpus += gpus;
+        continue;
+      }
+      const auto& bounds = IdleGpuBreakdown::kBucketUpperMilli;
+      auto bucket = std::upper_bound(bounds.begin(), bounds.end(), free) - bounds.begin();
+      breakdown.partial_gpus[static_cast<size_t>(bucket)] += gpus;
+    }
+  }
+  for (size_t model = 0; model < by_model.size(); ++model) {
+    breakdown.by_model.emplace_back(cluster.models()[model],
+                                    static_cast<double>(by_model[model]) / kMilliPerGpu);
+  }
+  return breakdown;
+}
+
 Result<PackingRunResult> RunPackingExperiment(std::span<const plan::packing::PackNodeSpec> nodes,
                                               std::span<const OpenbPod> pods,
                                               const PackingExperimentOptions& options) {
@@ -69,6 +95,7 @@ Result<PackingRunResult> RunPackingExperiment(std::span<const plan::packing::Pac
   std::vector<int64_t> counts(points, 0);
   const double capacity = static_cast<double>(cluster.gpu_capacity_milli());
   PackingRunResult result;
+  std::map<std::pair<int32_t, int32_t>, int64_t> failed_by_shape;
   int64_t arrived_milli = 0;
   for (size_t index : order) {
     const PackPod& pod = requests[index];
@@ -78,6 +105,7 @@ Result<PackingRunResult> RunPackingExperiment(std::span<const plan::packing::Pac
       cluster.Assign(pod, *placement);
     } else {
       ++result.pods_failed;
+      ++failed_by_shape[{pod.num_gpu, pod.gpu_milli}];
     }
     double arrival = 100.0 * static_cast<double>(arrived_milli) / capacity;
     auto point = static_cast<size_t>(std::llround(arrival));
@@ -100,6 +128,9 @@ Result<PackingRunResult> RunPackingExperiment(std::span<const plan::packing::Pac
   const double fragmented_milli = ClusterFragmentationMilli(profile, cluster);
   result.fragmented_gpus_at_end = fragmented_milli / kMilliPerGpu;
   result.fragmentation_ratio_at_end = idle_milli > 0 ? fragmented_milli / idle_milli : 0.0;
+  result.idle_at_end = BreakDownIdleGpus(cluster);
+  for (const auto& [shape, count] : failed_by_shape)
+    result.failed_by_shape.push_back({shape.first, shape.second, count});
   return result;
 }
 

@@ -13,9 +13,11 @@
 // Thread safety: pure functions (each run owns its cluster and placer).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "common/error.h"
@@ -31,6 +33,25 @@ struct PackingExperimentOptions {
   double inflate = 1.3;  // total GPU request of the arriving pods / cluster GPU capacity
 };
 
+// Where the idle GPU capacity sits after the last pod, in GPUs.
+struct IdleGpuBreakdown {
+  // Upper bounds (exclusive, milli-GPU free) of the partial-GPU buckets: a GPU with 190m free
+  // (next to an 810m pod) counts in bucket 2, [150, 200).
+  static constexpr std::array<int32_t, 5> kBucketUpperMilli = {100, 150, 200, 500, 1000};
+
+  double whole_gpus = 0;                 // fully free GPUs
+  std::array<double, 5> partial_gpus{};  // free capacity of partly used GPUs, per bucket
+  // Per GPU model of the cluster (sorted by name): idle GPUs, whole and partial together.
+  std::vector<std::pair<std::string, double>> by_model;
+};
+
+// Pods that found no node, per request shape; sorted by (num_gpu, gpu_milli).
+struct FailedPodShape {
+  int32_t num_gpu = 0;
+  int32_t gpu_milli = 0;
+  int64_t count = 0;
+};
+
 struct PackingRunResult {
   // curve[x] = allocation ratio (%) when arrivals reach x% of capacity, x = 0..inflate*100.
   std::vector<double> curve;
@@ -41,7 +62,14 @@ struct PackingRunResult {
   double fragmentation_ratio_at_end = 0;
   int64_t pods_arrived = 0;
   int64_t pods_failed = 0;
+  // Sums to unallocated_gpus_at_end.
+  IdleGpuBreakdown idle_at_end;
+  // Counts sum to pods_failed.
+  std::vector<FailedPodShape> failed_by_shape;
 };
+
+// The breakdown of `cluster`'s idle GPU capacity.
+IdleGpuBreakdown BreakDownIdleGpus(const plan::packing::PackCluster& cluster);
 
 // The arriving pods for `seed`: sorted by name, shuffled, then re-sampled until their GPU
 // request reaches `inflate` x `gpu_capacity_milli`. Returns indices into `pods`.

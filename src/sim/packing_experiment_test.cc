@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <set>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -104,6 +105,60 @@ TEST(PackingExperimentTest, SameSeedGivesTheSameRun) {
   ASSERT_TRUE(first.has_value() && second.has_value());
   EXPECT_EQ(first->curve, second->curve);
   EXPECT_EQ(first->pods_failed, second->pods_failed);
+}
+
+TEST(PackingExperimentTest, BreakdownSortsIdleCapacityIntoWholeGpusSliversAndModels) {
+  std::vector<PackNodeSpec> specs = {{"a", 64000, 262144, 2, "T4"}, {"b", 64000, 262144, 4, "G2"}};
+  Result<plan::packing::PackCluster> cluster = plan::packing::PackCluster::Create(specs);
+  ASSERT_TRUE(cluster.has_value());
+  // T4: one GPU holds an 810m pod (190m left), the other is free. G2: 950m, 700m, 300m used.
+  const std::pair<int32_t, int32_t> uses[] = {{0, 810}, {1, 950}, {1, 700}, {1, 300}};
+  int32_t gpu_on_g2 = 0;
+  for (const auto& [node, milli] : uses) {
+    plan::packing::PackPod pod{0, 0, 1, milli};
+    cluster->Assign(pod, {node, {node == 0 ? 0 : gpu_on_g2++}});
+  }
+  IdleGpuBreakdown breakdown = BreakDownIdleGpus(*cluster);
+  EXPECT_DOUBLE_EQ(breakdown.whole_gpus, 2.0);  // T4 GPU 1 and G2 GPU 3
+  EXPECT_DOUBLE_EQ(breakdown.partial_gpus[0], 0.05);
+  EXPECT_DOUBLE_EQ(breakdown.partial_gpus[1], 0.0);
+  EXPECT_DOUBLE_EQ(breakdown.partial_gpus[2], 0.19);
+  EXPECT_DOUBLE_EQ(breakdown.partial_gpus[3], 0.3);
+  EXPECT_DOUBLE_EQ(breakdown.partial_gpus[4], 0.7);
+  ASSERT_EQ(breakdown.by_model.size(), 2u);
+  EXPECT_EQ(breakdown.by_model[0].first, "G2");
+  EXPECT_DOUBLE_EQ(breakdown.by_model[0].second, 2.05);
+  EXPECT_EQ(breakdown.by_model[1].first, "T4");
+  EXPECT_DOUBLE_EQ(breakdown.by_model[1].second, 1.19);
+}
+
+TEST(PackingExperimentTest, EndStateAccountsForEveryIdleGpuAndEveryFailedPod) {
+  Result<PackingRunResult> result =
+      RunPackingExperiment(SmallCluster(), SmallPodList(), {Policy::kGpupack, 42, 1.3});
+  ASSERT_TRUE(result.has_value());
+  const IdleGpuBreakdown& idle = result->idle_at_end;
+  double partial = 0.0;
+  for (double gpus : idle.partial_gpus)
+    partial += gpus;
+  EXPECT_NEAR(idle.whole_gpus + partial, result->unallocated_gpus_at_end, 1e-9);
+  double by_model = 0.0;
+  for (const auto& [model, gpus] : idle.by_model)
+    by_model += gpus;
+  EXPECT_NEAR(by_model, result->unallocated_gpus_at_end, 1e-9);
+
+  int64_t failed = 0;
+  for (size_t index = 0; index < result->failed_by_shape.size(); ++index) {
+    const FailedPodShape& shape = result->failed_by_shape[index];
+    EXPECT_GT(shape.count, 0);
+    failed += shape.count;
+    if (index > 0) {
+      const FailedPodShape& previous = result->failed_by_shape[index - 1];
+      EXPECT_LT(std::make_pair(previous.num_gpu, previous.gpu_milli),
+                std::make_pair(shape.num_gpu, shape.gpu_milli));
+    }
+  }
+  EXPECT_EQ(failed, result->pods_failed);
+  EXPECT_GT(failed, 0);
 }
 
 TEST(PackingExperimentTest, RejectsBadInput) {
