@@ -17,6 +17,7 @@
 #include "cluster/sharing.h"
 #include "common/log.h"
 #include "controller/node_sharing.h"
+#include "controller/scheduler.h"
 
 namespace gpupack::controller {
 
@@ -424,7 +425,7 @@ Result<bool> KubeActuator::ApplyNodeChanges(const std::string& node, const NodeC
 
 // The device plugin picks the devices; a scheduler only names the node.
 Status KubeActuator::Bind(const std::string& pod, const std::string& node,
-                          const std::vector<plan::DeviceChoice>& /*devices*/) {
+                          const std::vector<plan::DeviceChoice>& devices) {
   std::string scheduler;
   const cluster::Pod* known = snapshot_ ? snapshot_->FindPod(pod) : nullptr;
   if (known != nullptr) {
@@ -437,7 +438,7 @@ Status KubeActuator::Bind(const std::string& pod, const std::string& node,
     log::Debug("bind {} -> {}: left to {} (it binds once the node is ready)", pod, node, scheduler);
     return OkStatus();
   }
-  return client_->Bind(PodKey(pod), node);
+  return BindPod(*client_, pod, node, devices);
 }
 
 Status KubeActuator::Launch(const plan::Provision& provision) {
