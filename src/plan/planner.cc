@@ -162,8 +162,10 @@ Result<Plan> MakePlan(const cluster::ClusterSnapshot& snapshot, const gpu::GpuCa
       plan.dedicated_cost_per_hour += gpu_price * static_cast<double>(pod->gpu.count);
     }
   }
-  GP_ASSIGN_OR_RETURN(plan.lower_bound_cost_per_hour,
-                      LowerBoundCostPerHour(snapshot, pending, catalog, options));
+  if (options.lower_bound) {
+    GP_ASSIGN_OR_RETURN(plan.lower_bound_cost_per_hour,
+                        LowerBoundCostPerHour(snapshot, pending, catalog, options));
+  }
 
   std::sort(plan.placements.begin(), plan.placements.end(),
             [](const Placement& a, const Placement& b) {
