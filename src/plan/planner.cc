@@ -49,6 +49,30 @@ std::optional<size_t> NodeIndex(const std::vector<cluster::Node>& nodes, std::st
   return static_cast<size_t>(it - nodes.begin());
 }
 
+// What the GPU pods on the planned nodes (kept and new) would cost with one unshared GPU per
+// requested GPU: Plan::dedicated_cost_per_hour.
+double DedicatedCostPerHour(const cluster::ClusterSnapshot& snapshot,
+                            const std::vector<cluster::Node>& nodes, const Plan& plan,
+                            const PlanOptions& options) {
+  double gpu_price = CheapestGpuPricePerHour(snapshot, options);
+  double cost = 0;
+  for (const cluster::Node& node : nodes) {
+    for (const std::string& key : node.pods) {
+      const cluster::Pod* pod = snapshot.FindPod(key);
+      if (pod != nullptr && pod->gpu.IsGpu()) {
+        cost += gpu_price * static_cast<double>(pod->gpu.count);
+      }
+    }
+  }
+  for (const Placement& p : plan.placements) {
+    const cluster::Pod* pod = snapshot.FindPod(p.pod);
+    if (pod != nullptr && pod->gpu.IsGpu() && !NodeIndex(nodes, p.node)) {
+      cost += gpu_price * static_cast<double>(pod->gpu.count);
+    }
+  }
+  return cost;
+}
+
 }  // namespace
 
 double CheapestGpuPricePerHour(const cluster::ClusterSnapshot& snapshot,
@@ -147,22 +171,8 @@ Result<Plan> MakePlan(const cluster::ClusterSnapshot& snapshot, const gpu::GpuCa
   for (const Provision& p : plan.provisions) {
     plan.cost_per_hour += p.price_per_hour * p.count;
   }
-  double gpu_price = CheapestGpuPricePerHour(snapshot, options);
-  for (const cluster::Node& node : nodes) {
-    for (const std::string& key : node.pods) {
-      const cluster::Pod* pod = snapshot.FindPod(key);
-      if (pod != nullptr && pod->gpu.IsGpu()) {
-        plan.dedicated_cost_per_hour += gpu_price * static_cast<double>(pod->gpu.count);
-      }
-    }
-  }
-  for (const Placement& p : plan.placements) {
-    const cluster::Pod* pod = snapshot.FindPod(p.pod);
-    if (pod != nullptr && pod->gpu.IsGpu() && !NodeIndex(nodes, p.node)) {
-      plan.dedicated_cost_per_hour += gpu_price * static_cast<double>(pod->gpu.count);
-    }
-  }
-  if (options.lower_bound) {
+  if (options.reference_costs) {
+    plan.dedicated_cost_per_hour = DedicatedCostPerHour(snapshot, nodes, plan, options);
     GP_ASSIGN_OR_RETURN(plan.lower_bound_cost_per_hour,
                         LowerBoundCostPerHour(snapshot, pending, catalog, options));
   }
