@@ -186,7 +186,8 @@ Status ControlLoop::PlanPending(cluster::ClusterSnapshot snapshot, ReconcileRepo
   plan::PlanOptions plan_options = options_.plan;
   plan_options.node_name_prefix = options_.plan.node_name_prefix + std::to_string(launches_) + "-";
   ++launches_;
-  GP_ASSIGN_OR_RETURN(plan::Plan plan, plan::MakePlan(snapshot, *catalog_, plan_options));
+  GP_ASSIGN_OR_RETURN(plan::Plan plan,
+                      plan::MakePlan(std::move(snapshot), *catalog_, plan_options));
   report.planned = true;
   report.lower_bound_cost_per_hour = plan.lower_bound_cost_per_hour;
 

@@ -103,8 +103,14 @@ double CheapestGpuPricePerHour(const cluster::ClusterSnapshot& snapshot,
   return best == std::numeric_limits<double>::infinity() ? 0 : best;
 }
 
-Result<Plan> MakePlan(const cluster::ClusterSnapshot& snapshot, const gpu::GpuCatalog& catalog,
-                      const PlanOptions& options) {
+namespace {
+
+// MakePlan's work. `nodes` starts as the snapshot's nodes and takes the plan's changes; it may be
+// snapshot.nodes itself: past the placements, the snapshot's nodes are only read for what
+// placing pods does not change (the provisioner's template usage: templates, GPU counts, prices),
+// except by the reference costs, which need a copy.
+Result<Plan> PlanOn(const cluster::ClusterSnapshot& snapshot, std::vector<cluster::Node>& nodes,
+                    const gpu::GpuCatalog& catalog, const PlanOptions& options) {
   GP_TRY(CheckOptions(snapshot, options));
   GP_ASSIGN_OR_RETURN(PlacementPolicy policy, ParsePlacementPolicy(options.placement_policy));
   Plan plan;
@@ -115,7 +121,6 @@ Result<Plan> MakePlan(const cluster::ClusterSnapshot& snapshot, const gpu::GpuCa
   }
 
   FitChecker fit(catalog);
-  std::vector<cluster::Node> nodes = snapshot.nodes;
   std::vector<const cluster::Pod*> pending = snapshot.PendingPods();
   SortForPlacement(pending);
   Placer placer(fit, policy, pending);
@@ -194,6 +199,22 @@ Result<Plan> MakePlan(const cluster::ClusterSnapshot& snapshot, const gpu::GpuCa
   std::sort(plan.unschedulable.begin(), plan.unschedulable.end(),
             [](const Unschedulable& a, const Unschedulable& b) { return a.pod < b.pod; });
   return plan;
+}
+
+}  // namespace
+
+Result<Plan> MakePlan(const cluster::ClusterSnapshot& snapshot, const gpu::GpuCatalog& catalog,
+                      const PlanOptions& options) {
+  std::vector<cluster::Node> nodes = snapshot.nodes;
+  return PlanOn(snapshot, nodes, catalog, options);
+}
+
+Result<Plan> MakePlan(cluster::ClusterSnapshot&& snapshot, const gpu::GpuCatalog& catalog,
+                      const PlanOptions& options) {
+  if (options.reference_costs) {
+    return MakePlan(std::as_const(snapshot), catalog, options);
+  }
+  return PlanOn(snapshot, snapshot.nodes, catalog, options);
 }
 
 }  // namespace gpupack::plan
