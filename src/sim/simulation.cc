@@ -105,8 +105,8 @@ class World final : public control::ClusterView, public control::Actuator {
         StrategyTemplates(options_.strategy, scenario_.templates,
                           whole_gpu_pods || options_.strategy.strategy == Strategy::kDedicated);
     mig_model_ = MigReferenceModel(templates_, instances_, catalog_);
-    // The planner only ever buys what a template allows: the snapshots carry just those types
-    // (a copy per control-loop pass of the whole cloud catalog was a large share of a pass).
+    // The planner only ever buys what a template allows: the snapshots carry just those types,
+    // not a copy of the whole cloud catalog per control-loop pass.
     std::vector<cluster::InstanceType> allowed;
     for (const cluster::InstanceType& type : instances_.types()) {
       if (std::any_of(templates_.begin(), templates_.end(),
@@ -196,7 +196,7 @@ class World final : public control::ClusterView, public control::Actuator {
     snapshot.templates = templates_;
     snapshot.instances = planning_instances_;
     // Only what the loop may act on (the contract lets a view leave the rest out): nodes with a
-    // free slot, and pending pods. A copy of every running pod per pass was most of a pass.
+    // free slot, and pending pods, not a copy of every running pod per pass.
     snapshot.nodes.reserve(node_by_name_.size());
     for (const auto& [name, index] : node_by_name_) {
       if (control::HasFreeGpuSlot(nodes_[index].node)) {
