@@ -1,5 +1,10 @@
 #include "cluster/node.h"
 
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "cluster/snapshot.h"
@@ -272,6 +277,33 @@ TEST_F(NodeTest, SnapshotAccountsBoundPodsAndWarnsAboutMissingNodes) {
   EXPECT_NE(warnings[0].find("ns/b: bound to node gone"), std::string::npos);
   EXPECT_EQ(snapshot->PodsOn("n1").size(), 1U);
   EXPECT_FALSE(BuildSnapshot({node, node}, {}, {}, {}, *catalog_, warnings));
+}
+
+TEST(SnapshotFindPod, FindsPodsByKeyWhereNamespacesAndNamesShareLettersAndSlashesOrderThem) {
+  // Keys that only sort right when compared as whole "namespace/name" strings: '-' sorts
+  // before '/', which sorts before letters, and one namespace is a prefix of another.
+  ClusterSnapshot snapshot;
+  for (auto [ns, name] : std::vector<std::pair<std::string, std::string>>{
+           {"a", "b"}, {"a", "bc"}, {"a-x", "b"}, {"ab", "c"}, {"b", "a"}}) {
+    Pod pod;
+    pod.namespace_name = ns;
+    pod.name = name;
+    snapshot.pods.push_back(pod);
+  }
+  std::sort(snapshot.pods.begin(), snapshot.pods.end(),
+            [](const Pod& a, const Pod& b) { return a.Key() < b.Key(); });
+  for (const Pod& pod : snapshot.pods) {
+    const Pod* found = snapshot.FindPod(pod.Key());
+    ASSERT_NE(found, nullptr) << pod.Key();
+    EXPECT_EQ(found->Key(), pod.Key());
+  }
+  EXPECT_EQ(snapshot.FindPod("a/"), nullptr);
+  EXPECT_EQ(snapshot.FindPod("a/bcd"), nullptr);
+  EXPECT_EQ(snapshot.FindPod("a"), nullptr);
+  EXPECT_EQ(snapshot.FindPod("ab/"), nullptr);
+  EXPECT_EQ(snapshot.FindPod("a-x/bb"), nullptr);
+  EXPECT_EQ(snapshot.FindPod(""), nullptr);
+  EXPECT_EQ(snapshot.FindPod("c/a"), nullptr);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "cluster/snapshot.h"
 
 #include <algorithm>
+#include <initializer_list>
+#include <string_view>
 
 #include "common/quantity.h"
 
@@ -34,6 +36,23 @@ int64_t LargestDeviceMemoryMib(const GpuDemand& demand, const gpu::GpuModel& mod
   return 0;
 }
 
+// Pod::Key() (namespace/name) compared with `key` like std::string's compare, without building
+// the key: the planner and the control loop look pods up by key in every pass.
+int CompareKey(const Pod& pod, std::string_view key) {
+  for (std::string_view part :
+       {std::string_view(pod.namespace_name), std::string_view("/"), std::string_view(pod.name)}) {
+    size_t n = std::min(part.size(), key.size());
+    if (int c = part.substr(0, n).compare(key.substr(0, n)); c != 0) {
+      return c;
+    }
+    if (n < part.size()) {
+      return 1;  // `key` is a proper prefix of the pod's key
+    }
+    key.remove_prefix(n);
+  }
+  return key.empty() ? 0 : -1;
+}
+
 }  // namespace
 
 const Node* ClusterSnapshot::FindNode(std::string_view name) const {
@@ -46,8 +65,8 @@ Node* ClusterSnapshot::FindNode(std::string_view name) {
 
 const Pod* ClusterSnapshot::FindPod(std::string_view key) const {
   auto it = std::lower_bound(pods.begin(), pods.end(), key,
-                             [](const Pod& p, std::string_view k) { return p.Key() < k; });
-  return it != pods.end() && it->Key() == key ? &*it : nullptr;
+                             [](const Pod& p, std::string_view k) { return CompareKey(p, k) < 0; });
+  return it != pods.end() && CompareKey(*it, key) == 0 ? &*it : nullptr;
 }
 
 const NodeTemplate* ClusterSnapshot::FindTemplate(std::string_view name) const {

@@ -37,6 +37,7 @@ ControlLoop::ControlLoop(ClusterView& view, Actuator& actuator, const Clock& clo
       actuator_(&actuator),
       clock_(&clock),
       catalog_(&catalog),
+      fit_(catalog),
       options_(std::move(options)),
       disruption_window_start_(clock.Now()) {}
 
@@ -95,7 +96,6 @@ Result<ReconcileReport> ControlLoop::Reconcile() {
 
 Status ControlLoop::BindNominated(const cluster::ClusterSnapshot& snapshot,
                                   ReconcileReport& report) {
-  plan::FitChecker fit(*catalog_);
   std::vector<plan::DeviceChoice> devices;
   for (auto it = nominations_.begin(); it != nominations_.end();) {
     const cluster::Pod* pod = snapshot.FindPod(it->first);
@@ -114,8 +114,7 @@ Status ControlLoop::BindNominated(const cluster::ClusterSnapshot& snapshot,
       continue;
     }
     // The node is ready; the bind goes through the scheduler's checks against its real state.
-    cluster::Node current = *node;
-    if (fit.Fits(*pod, current, &devices)) {
+    if (fit_.Fits(*pod, *node, &devices)) {
       GP_TRY(actuator_->Bind(it->first, it->second, devices));
       ++report.bound;
     } else {
@@ -152,7 +151,6 @@ Status ControlLoop::FilterCapacityErrors(cluster::ClusterSnapshot& snapshot) {
 Status ControlLoop::PlanPending(cluster::ClusterSnapshot snapshot, ReconcileReport& report) {
   // The planner sees: nodes that can take a pod (coming ones as if ready, with the pods
   // nominated to them accounted), and the pods that are pending and not nominated.
-  plan::FitChecker fit(*catalog_);
   std::set<std::string, std::less<>> coming;
   for (cluster::Node& node : snapshot.nodes) {
     if (IsComing(node)) {
@@ -163,13 +161,15 @@ Status ControlLoop::PlanPending(cluster::ClusterSnapshot snapshot, ReconcileRepo
     }
   }
   std::vector<plan::DeviceChoice> devices;
-  for (cluster::Pod& pod : snapshot.pods) {
-    auto nominated = nominations_.find(pod.Key());
-    if (nominated == nominations_.end() || pod.IsBound()) {
+  // Both are sorted by pod key: walking the nominations visits the pods in the snapshot's order.
+  for (const auto& [key, node_name] : nominations_) {
+    const cluster::Pod* found = snapshot.FindPod(key);
+    if (found == nullptr || found->IsBound()) {
       continue;
     }
-    cluster::Node* node = snapshot.FindNode(nominated->second);
-    if (node != nullptr && fit.Fits(pod, *node, &devices)) {
+    cluster::Pod& pod = snapshot.pods[static_cast<size_t>(found - snapshot.pods.data())];
+    cluster::Node* node = snapshot.FindNode(node_name);
+    if (node != nullptr && fit_.Fits(pod, *node, &devices)) {
       plan::Assign(*node, pod, devices);
       pod.node_name = node->name;
     }
@@ -186,7 +186,8 @@ Status ControlLoop::PlanPending(cluster::ClusterSnapshot snapshot, ReconcileRepo
   plan::PlanOptions plan_options = options_.plan;
   plan_options.node_name_prefix = options_.plan.node_name_prefix + std::to_string(launches_) + "-";
   ++launches_;
-  GP_ASSIGN_OR_RETURN(plan::Plan plan, plan::MakePlan(snapshot, *catalog_, plan_options));
+  GP_ASSIGN_OR_RETURN(plan::Plan plan,
+                      plan::MakePlan(std::move(snapshot), *catalog_, plan_options));
   report.planned = true;
   report.lower_bound_cost_per_hour = plan.lower_bound_cost_per_hour;
 

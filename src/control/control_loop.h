@@ -33,6 +33,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "gpu/gpu_catalog.h"
+#include "plan/fit.h"
 #include "plan/plan.h"
 
 namespace gpupack::control {
@@ -51,8 +52,11 @@ class ClusterView {
   virtual ~ClusterView() = default;
 
   // Nodes (with their GPUs and allocations), pods, templates and the instance catalog, built
-  // with cluster::BuildSnapshot's invariants (sorted, accounted). Pods bound on nodes without a
-  // free slot may be left out (the loop never moves running pods); pending ones may not.
+  // with cluster::BuildSnapshot's invariants (sorted, accounted). Bound pods may be left out (the
+  // loop never moves running pods; nodes still account them), and so may nodes without a free
+  // slot (HasFreeGpuSlot false: they can take no pod and are not empty; a nomination to one is
+  // planned again either way); pending pods and every other node may not. Leaving them out keeps
+  // a pass cheap on a large cluster.
   [[nodiscard]] virtual Result<cluster::ClusterSnapshot> Snapshot() = 0;
 };
 
@@ -145,6 +149,7 @@ class ControlLoop {
   Actuator* actuator_;
   const Clock* clock_;
   const gpu::GpuCatalog* catalog_;
+  plan::FitChecker fit_;  // built once: it indexes the whole GPU catalog
   ControlOptions options_;
 
   std::optional<Timestamp> batch_first_;

@@ -95,14 +95,18 @@ std::string DeviceShortfall(const cluster::Pod& pod, const cluster::Node& node) 
 }  // namespace
 
 FitChecker::FitChecker(const gpu::GpuCatalog& catalog) : catalog_(&catalog) {
+  models_.reserve(catalog.models().size());
   for (const gpu::GpuModel& model : catalog.models()) {
-    models_.emplace(model.name, &model);
+    models_.emplace_back(model.name, &model);
   }
+  std::sort(models_.begin(), models_.end());
 }
 
 const gpu::GpuModel* FitChecker::ModelOf(const NodeGpu& device) const {
-  auto it = models_.find(device.model);
-  if (it != models_.end()) {
+  auto it =
+      std::lower_bound(models_.begin(), models_.end(), std::string_view(device.model),
+                       [](const auto& entry, std::string_view name) { return entry.first < name; });
+  if (it != models_.end() && it->first == device.model) {
     return it->second;
   }
   if (device.model.empty()) {

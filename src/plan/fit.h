@@ -28,9 +28,9 @@
 // several threads.
 #pragma once
 
-#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cluster/node.h"
@@ -68,7 +68,9 @@ class FitChecker {
                     std::vector<DeviceChoice>* devices) const;
 
   const gpu::GpuCatalog* catalog_;
-  std::map<std::string, const gpu::GpuModel*, std::less<>> models_;
+  // By catalog name, sorted; the names live in the catalog. A vector, not a map: a checker is
+  // built for every plan, and the simulator plans thousands of times.
+  std::vector<std::pair<std::string_view, const gpu::GpuModel*>> models_;
 };
 
 // Accounts `pod` on `node` on the chosen devices (from FitChecker::Fits): requests, pod key and

@@ -132,6 +132,10 @@ struct PlanOptions {
   std::string node_name_prefix = "planned-";
   // Seeds every tie-break that is not already ordered by name.
   uint64_t seed = 0;
+  // Whether to compute the plan's reference costs, lower_bound_cost_per_hour (an LP over the
+  // pending pods, often the dearest step of a plan) and dedicated_cost_per_hour; both 0 when
+  // off. The simulator, which plans thousands of times, reads neither and turns them off.
+  bool reference_costs = true;
 
   bool operator==(const PlanOptions&) const = default;
 };

@@ -49,6 +49,30 @@ std::optional<size_t> NodeIndex(const std::vector<cluster::Node>& nodes, std::st
   return static_cast<size_t>(it - nodes.begin());
 }
 
+// What the GPU pods on the planned nodes (kept and new) would cost with one unshared GPU per
+// requested GPU: Plan::dedicated_cost_per_hour.
+double DedicatedCostPerHour(const cluster::ClusterSnapshot& snapshot,
+                            const std::vector<cluster::Node>& nodes, const Plan& plan,
+                            const PlanOptions& options) {
+  double gpu_price = CheapestGpuPricePerHour(snapshot, options);
+  double cost = 0;
+  for (const cluster::Node& node : nodes) {
+    for (const std::string& key : node.pods) {
+      const cluster::Pod* pod = snapshot.FindPod(key);
+      if (pod != nullptr && pod->gpu.IsGpu()) {
+        cost += gpu_price * static_cast<double>(pod->gpu.count);
+      }
+    }
+  }
+  for (const Placement& p : plan.placements) {
+    const cluster::Pod* pod = snapshot.FindPod(p.pod);
+    if (pod != nullptr && pod->gpu.IsGpu() && !NodeIndex(nodes, p.node)) {
+      cost += gpu_price * static_cast<double>(pod->gpu.count);
+    }
+  }
+  return cost;
+}
+
 }  // namespace
 
 double CheapestGpuPricePerHour(const cluster::ClusterSnapshot& snapshot,
@@ -79,8 +103,14 @@ double CheapestGpuPricePerHour(const cluster::ClusterSnapshot& snapshot,
   return best == std::numeric_limits<double>::infinity() ? 0 : best;
 }
 
-Result<Plan> MakePlan(const cluster::ClusterSnapshot& snapshot, const gpu::GpuCatalog& catalog,
-                      const PlanOptions& options) {
+namespace {
+
+// MakePlan's work. `nodes` starts as the snapshot's nodes and takes the plan's changes; it may be
+// snapshot.nodes itself: past the placements, the snapshot's nodes are only read for what
+// placing pods does not change (the provisioner's template usage: templates, GPU counts, prices),
+// except by the reference costs, which need a copy.
+Result<Plan> PlanOn(const cluster::ClusterSnapshot& snapshot, std::vector<cluster::Node>& nodes,
+                    const gpu::GpuCatalog& catalog, const PlanOptions& options) {
   GP_TRY(CheckOptions(snapshot, options));
   GP_ASSIGN_OR_RETURN(PlacementPolicy policy, ParsePlacementPolicy(options.placement_policy));
   Plan plan;
@@ -91,7 +121,6 @@ Result<Plan> MakePlan(const cluster::ClusterSnapshot& snapshot, const gpu::GpuCa
   }
 
   FitChecker fit(catalog);
-  std::vector<cluster::Node> nodes = snapshot.nodes;
   std::vector<const cluster::Pod*> pending = snapshot.PendingPods();
   SortForPlacement(pending);
   Placer placer(fit, policy, pending);
@@ -147,23 +176,11 @@ Result<Plan> MakePlan(const cluster::ClusterSnapshot& snapshot, const gpu::GpuCa
   for (const Provision& p : plan.provisions) {
     plan.cost_per_hour += p.price_per_hour * p.count;
   }
-  double gpu_price = CheapestGpuPricePerHour(snapshot, options);
-  for (const cluster::Node& node : nodes) {
-    for (const std::string& key : node.pods) {
-      const cluster::Pod* pod = snapshot.FindPod(key);
-      if (pod != nullptr && pod->gpu.IsGpu()) {
-        plan.dedicated_cost_per_hour += gpu_price * static_cast<double>(pod->gpu.count);
-      }
-    }
+  if (options.reference_costs) {
+    plan.dedicated_cost_per_hour = DedicatedCostPerHour(snapshot, nodes, plan, options);
+    GP_ASSIGN_OR_RETURN(plan.lower_bound_cost_per_hour,
+                        LowerBoundCostPerHour(snapshot, pending, catalog, options));
   }
-  for (const Placement& p : plan.placements) {
-    const cluster::Pod* pod = snapshot.FindPod(p.pod);
-    if (pod != nullptr && pod->gpu.IsGpu() && !NodeIndex(nodes, p.node)) {
-      plan.dedicated_cost_per_hour += gpu_price * static_cast<double>(pod->gpu.count);
-    }
-  }
-  GP_ASSIGN_OR_RETURN(plan.lower_bound_cost_per_hour,
-                      LowerBoundCostPerHour(snapshot, pending, catalog, options));
 
   std::sort(plan.placements.begin(), plan.placements.end(),
             [](const Placement& a, const Placement& b) {
@@ -185,6 +202,22 @@ Result<Plan> MakePlan(const cluster::ClusterSnapshot& snapshot, const gpu::GpuCa
   std::sort(plan.unschedulable.begin(), plan.unschedulable.end(),
             [](const Unschedulable& a, const Unschedulable& b) { return a.pod < b.pod; });
   return plan;
+}
+
+}  // namespace
+
+Result<Plan> MakePlan(const cluster::ClusterSnapshot& snapshot, const gpu::GpuCatalog& catalog,
+                      const PlanOptions& options) {
+  std::vector<cluster::Node> nodes = snapshot.nodes;
+  return PlanOn(snapshot, nodes, catalog, options);
+}
+
+Result<Plan> MakePlan(cluster::ClusterSnapshot&& snapshot, const gpu::GpuCatalog& catalog,
+                      const PlanOptions& options) {
+  if (options.reference_costs) {
+    return MakePlan(std::as_const(snapshot), catalog, options);
+  }
+  return PlanOn(snapshot, snapshot.nodes, catalog, options);
 }
 
 }  // namespace gpupack::plan

@@ -26,6 +26,12 @@ namespace gpupack::plan {
 [[nodiscard]] Result<Plan> MakePlan(const cluster::ClusterSnapshot& snapshot,
                                     const gpu::GpuCatalog& catalog, const PlanOptions& options);
 
+// The same plan from a snapshot the caller gives up: without reference costs it is planned on
+// in place instead of on a copy of its nodes (a control-loop pass owns its snapshot, and the
+// copy was a third of a simulated plan).
+[[nodiscard]] Result<Plan> MakePlan(cluster::ClusterSnapshot&& snapshot,
+                                    const gpu::GpuCatalog& catalog, const PlanOptions& options);
+
 // USD per hour of one whole, unshared GPU at the cheapest offering the snapshot's templates
 // (those of options.allowed_templates, or all) allow; falls back on the existing GPU nodes'
 // prices, 0 when nothing has a price.

@@ -215,5 +215,19 @@ RC_GTEST_PROP(PlannerProperty, PlansNeverOvercommitAndNeverStrandAPod, ()) {
   RC_ASSERT(*again == *plan);
 }
 
+RC_GTEST_PROP(PlannerProperty, PlanningOnAGivenUpSnapshotGivesTheSamePlanAsOnACopy, ()) {
+  cluster::ClusterSnapshot snapshot = RandomSnapshot();
+  PlanOptions options;
+  options.placement_policy =
+      *rc::gen::element<std::string>("gpupack", "first-fit", "best-fit", "fgd");
+  options.disruption_budget = *rc::gen::inRange(0, 3);
+  options.reference_costs = false;
+  auto on_copy = MakePlan(snapshot, Catalog(), options);
+  auto in_place = MakePlan(cluster::ClusterSnapshot(snapshot), Catalog(), options);
+  RC_ASSERT(on_copy.has_value());
+  RC_ASSERT(in_place.has_value());
+  RC_ASSERT(*in_place == *on_copy);
+}
+
 }  // namespace
 }  // namespace gpupack::plan

@@ -45,6 +45,24 @@ TEST_F(PlannerTest, PendingPodsGoOnFreeReplicasOfExistingNodes) {
   EXPECT_DOUBLE_EQ(plan->dedicated_cost_per_hour, 8.0);
 }
 
+TEST_F(PlannerTest, WithoutReferenceCostsThePlanIsTheSameAndOnlyTheReferenceCostsAreZero) {
+  cluster::ClusterSnapshot snapshot =
+      Snapshot({GpuNodeForTest("a", catalog_, kA100, 1, TimeSliced(4), "t", 4.0)},
+               {GpuPod("p1", 1, "8Gi", true), GpuPod("p2", 1, "8Gi", true)});
+  auto full = MakePlan(snapshot, catalog_, PlanOptions{});
+  PlanOptions lean_options;
+  lean_options.reference_costs = false;
+  auto lean = MakePlan(snapshot, catalog_, lean_options);
+  ASSERT_TRUE(full && lean);
+  EXPECT_GT(full->dedicated_cost_per_hour, 0);
+  EXPECT_EQ(lean->dedicated_cost_per_hour, 0);
+  EXPECT_EQ(lean->lower_bound_cost_per_hour, 0);
+  Plan expected = *full;
+  expected.dedicated_cost_per_hour = 0;
+  expected.lower_bound_cost_per_hour = 0;
+  EXPECT_EQ(*lean, expected);
+}
+
 TEST_F(PlannerTest, PodsNothingCanRunAreUnschedulableWithTheReason) {
   cluster::Pod impossible = MixedMigPod("bad", "9g.99gb");
   cluster::ClusterSnapshot snapshot =

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <limits>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "plan/internal/provision_model.h"
 
@@ -46,12 +48,19 @@ struct TemplateUsage {
   int64_t on_demand_gpus = 0;
 };
 
-// A node option in one round: a candidate with a sharing config, its planned node, and which
-// classes may run on it.
-struct Option {
+// A candidate with a sharing config: its planned node and, per class, why one pod cannot run on
+// an empty one (stage 0: it can). None of it depends on the pods left, so it is built once per
+// pass and shared by every round.
+struct NodeModel {
   size_t candidate = 0;
   cluster::SharingConfig sharing;
   cluster::Node node;
+  std::vector<Misfit> misfits;  // per class
+};
+
+// A node option in one round: a node model and which of the classes still open may run on it.
+struct Option {
+  const NodeModel* model = nullptr;
   std::vector<bool> eligible;  // per class
 };
 
@@ -63,6 +72,7 @@ class Provisioner {
         request_(request),
         candidates_(std::move(candidates)),
         classes_(std::move(classes)),
+        models_by_candidate_(candidates_.size()),
         remaining_(classes_.size(), 0),
         weight_(classes_.size(), 0),
         best_misfit_(classes_.size()) {
@@ -106,26 +116,54 @@ class Provisioner {
   }
 
  private:
+  // The node model of `candidate` with `sharing`, built on first use.
+  const NodeModel& Model(size_t c, const cluster::SharingConfig& sharing) {
+    for (const NodeModel* model : models_by_candidate_[c]) {
+      if (model->sharing == sharing) {
+        return *model;
+      }
+    }
+    const Candidate& candidate = candidates_[c];
+    NodeModel& model = models_.emplace_back();
+    model.candidate = c;
+    model.sharing = sharing;
+    model.node = cluster::PlannedNode("", *candidate.node_template, *candidate.type,
+                                      *candidate.offering, sharing, *candidate.model);
+    model.misfits.reserve(classes_.size());
+    for (const PodClass& pod_class : classes_) {
+      model.misfits.push_back(provision_internal::CheckEmptyNode(
+          pod_class.representative(), candidate, model.sharing, model.node));
+    }
+    models_by_candidate_[c].push_back(&model);
+    return model;
+  }
+
   // The options for the classes still to place; `weights` are the pods left per class.
   std::vector<Option> Options(std::span<const int64_t> weights, bool record_misfits) {
     std::vector<Option> options;
+    // The configs depend on the template and the GPU model only, not on the instance type's
+    // size or the offering: derived once per pair, not once per zone and capacity type.
+    std::map<std::pair<const cluster::NodeTemplate*, const gpu::GpuModel*>,
+             std::vector<cluster::SharingConfig>>
+        configs_by_kind;
     for (size_t c = 0; c < candidates_.size(); ++c) {
       const Candidate& candidate = candidates_[c];
-      for (cluster::SharingConfig& sharing :
-           provision_internal::SharingConfigsFor(candidate, *request_.catalog, classes_, weights)) {
+      auto [configs, inserted] =
+          configs_by_kind.try_emplace({candidate.node_template, candidate.model});
+      if (inserted) {
+        configs->second =
+            provision_internal::SharingConfigsFor(candidate, *request_.catalog, classes_, weights);
+      }
+      for (const cluster::SharingConfig& sharing : configs->second) {
         Option option;
-        option.candidate = c;
-        option.node = cluster::PlannedNode("", *candidate.node_template, *candidate.type,
-                                           *candidate.offering, sharing, *candidate.model);
-        option.sharing = std::move(sharing);
+        option.model = &Model(c, sharing);
         option.eligible.assign(classes_.size(), false);
         bool any = false;
         for (size_t i = 0; i < classes_.size(); ++i) {
           if (weights[i] <= 0) {
             continue;
           }
-          Misfit misfit = provision_internal::CheckEmptyNode(
-              classes_[i].representative(), candidate, option.sharing, option.node);
+          const Misfit& misfit = option.model->misfits[i];
           option.eligible[i] = misfit.stage == 0;
           any = any || option.eligible[i];
           if (record_misfits && misfit.stage > best_misfit_[i].stage) {
@@ -153,12 +191,12 @@ class Provisioner {
           continue;
         }
         int64_t alone = provision_internal::CopiesThatFit(
-            option.node.allocatable, classes_[i].representative().requests, remaining_[i]);
+            option.model->node.allocatable, classes_[i].representative().requests, remaining_[i]);
         if (alone <= 0) {
           continue;
         }
-        double per_pod =
-            candidates_[option.candidate].offering->price_per_hour / static_cast<double>(alone);
+        double per_pod = candidates_[option.model->candidate].offering->price_per_hour /
+                         static_cast<double>(alone);
         if (weight_[i] == 0 || per_pod < weight_[i]) {
           weight_[i] = per_pod;
         }
@@ -175,7 +213,7 @@ class Provisioner {
   // Pods per class one empty node of `option` takes (largest weight first).
   std::vector<int64_t> Fill(const Option& option) const {
     std::vector<int64_t> fill(classes_.size(), 0);
-    cluster::Resources free = option.node.allocatable;
+    cluster::Resources free = option.model->node.allocatable;
     for (size_t i : fill_order_) {
       if (!option.eligible[i] || remaining_[i] <= 0 || weight_[i] <= 0) {
         continue;
@@ -234,7 +272,7 @@ class Provisioner {
     double best_score = std::numeric_limits<double>::infinity();
     size_t fitting = 0;
     for (const Option& option : options) {
-      const Candidate& candidate = candidates_[option.candidate];
+      const Candidate& candidate = candidates_[option.model->candidate];
       if (!Allowed(candidate)) {
         continue;
       }
@@ -259,12 +297,12 @@ class Provisioner {
     if (best == nullptr) {
       return false;
     }
-    Commit(*best, best_fill, fitting);
+    Commit(*best->model, best_fill, fitting);
     return true;
   }
 
   // Buys as many identical nodes as the same fill keeps serving.
-  void Commit(const Option& option, const std::vector<int64_t>& fill, size_t fitting) {
+  void Commit(const NodeModel& option, const std::vector<int64_t>& fill, size_t fitting) {
     const Candidate& candidate = candidates_[option.candidate];
     const cluster::NodeTemplate& node_template = *candidate.node_template;
     int64_t copies = std::numeric_limits<int64_t>::max();
@@ -433,6 +471,8 @@ class Provisioner {
   const ProvisionRequest& request_;
   std::vector<Candidate> candidates_;
   std::vector<PodClass> classes_;
+  std::deque<NodeModel> models_;  // a deque: Option and models_by_candidate_ point into it
+  std::vector<std::vector<const NodeModel*>> models_by_candidate_;
   std::vector<int64_t> remaining_;
   std::vector<double> weight_;
   std::vector<Misfit> best_misfit_;

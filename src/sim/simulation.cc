@@ -57,7 +57,6 @@ struct SimPod {
   Timestamp started;
   uint64_t generation = 0;
   int32_t node = -1;  // bound node index
-  bool active = false;
   bool done = false;
   bool ever_bound = false;
   bool interrupted = false;
@@ -106,6 +105,17 @@ class World final : public control::ClusterView, public control::Actuator {
         StrategyTemplates(options_.strategy, scenario_.templates,
                           whole_gpu_pods || options_.strategy.strategy == Strategy::kDedicated);
     mig_model_ = MigReferenceModel(templates_, instances_, catalog_);
+    // The planner only ever buys what a template allows: the snapshots carry just those types,
+    // not a copy of the whole cloud catalog per control-loop pass.
+    std::vector<cluster::InstanceType> allowed;
+    for (const cluster::InstanceType& type : instances_.types()) {
+      if (std::any_of(templates_.begin(), templates_.end(),
+                      [&](const cluster::NodeTemplate& t) { return t.AllowsInstanceType(type); })) {
+        allowed.push_back(type);
+      }
+    }
+    GP_ASSIGN_OR_RETURN(planning_instances_,
+                        cluster::InstanceCatalog::Create(instances_.info(), std::move(allowed)));
     const gpu::GpuModel* reference = mig_model_;
     pods_.reserve(scenario_.workload.arrivals.size());
     for (const PodArrival& arrival : scenario_.workload.arrivals) {
@@ -151,6 +161,9 @@ class World final : public control::ClusterView, public control::Actuator {
     control_options.plan.disruption_budget = 0;
     control_options.plan.seed = scenario_.seed;
     control_options.plan.node_name_prefix = "sim-";
+    // Nothing reads a plan's reference costs here (the run's bound is computed once, at the
+    // end): one LP per plan was three quarters of a run.
+    control_options.plan.reference_costs = false;
     loop_.emplace(*this, *this, clock_, catalog_, control_options);
 
     end_ms_ = duration_cast<milliseconds>(scenario_.length).count();
@@ -181,18 +194,18 @@ class World final : public control::ClusterView, public control::Actuator {
   Result<cluster::ClusterSnapshot> Snapshot() override {
     cluster::ClusterSnapshot snapshot;
     snapshot.templates = templates_;
-    snapshot.instances = instances_;
+    snapshot.instances = planning_instances_;
+    // Only what the loop may act on (the contract lets a view leave the rest out): nodes with a
+    // free slot, and pending pods, not a copy of every running pod per pass.
     snapshot.nodes.reserve(node_by_name_.size());
     for (const auto& [name, index] : node_by_name_) {
-      snapshot.nodes.push_back(nodes_[index].node);
-    }
-    // Pending pods, and running ones only where the planner may still add pods (keeps the
-    // copy small on a large, busy cluster).
-    for (const auto& [rank, index] : active_) {
-      const SimPod& pod = pods_[index];
-      if (pod.node < 0 || control::HasFreeGpuSlot(nodes_[static_cast<size_t>(pod.node)].node)) {
-        snapshot.pods.push_back(pod.pod);
+      if (control::HasFreeGpuSlot(nodes_[index].node)) {
+        snapshot.nodes.push_back(nodes_[index].node);
       }
+    }
+    snapshot.pods.reserve(pending_.size());
+    for (const auto& [rank, index] : pending_) {
+      snapshot.pods.push_back(pods_[index].pod);
     }
     return snapshot;
   }
@@ -226,7 +239,7 @@ class World final : public control::ClusterView, public control::Actuator {
       ++result_.pods_rescheduled;
     }
     pod.interrupted = false;
-    --pending_count_;
+    pending_.erase(rank_[pod_it->second]);
     used_gpus_ += pod.gpus_needed;
     if (pod.remaining) {
       Push(Now() + pod.remaining->count(), EventKind::kFinish, pod_it->second, pod.generation);
@@ -365,7 +378,7 @@ class World final : public control::ClusterView, public control::Actuator {
   void MakePending(uint32_t index) {
     SimPod& pod = pods_[index];
     pod.pending_since = clock_.Now();
-    ++pending_count_;
+    pending_.emplace(rank_[index], index);
     loop_->NotePending();
   }
 
@@ -417,8 +430,6 @@ class World final : public control::ClusterView, public control::Actuator {
           pod.reason = pod.pod.unsatisfiable_reason;
           return OkStatus();
         }
-        pod.active = true;
-        active_.emplace(rank_[event.index], event.index);
         MakePending(event.index);
         return OkStatus();
       }
@@ -432,8 +443,6 @@ class World final : public control::ClusterView, public control::Actuator {
         used_gpus_ -= pod.gpus_needed;
         pod.pod.phase = cluster::PodPhase::kSucceeded;
         pod.done = true;
-        pod.active = false;
-        active_.erase(rank_[event.index]);
         if (node.node.pods.empty()) {
           loop_->NoteNodeChanged();
         }
@@ -536,13 +545,11 @@ class World final : public control::ClusterView, public control::Actuator {
     point.gpus_provisioned = provisioned_gpus_;
     point.gpus_used = used_gpus_;
     double pending_need = 0;
-    for (const auto& [rank, index] : active_) {
-      if (!pods_[index].pod.IsBound()) {
-        pending_need += pods_[index].gpus_needed;
-      }
+    for (const auto& [rank, index] : pending_) {
+      pending_need += pods_[index].gpus_needed;
     }
     point.gpus_needed = used_gpus_ + pending_need;
-    point.pending_pods = pending_count_;
+    point.pending_pods = static_cast<int64_t>(pending_.size());
     point.cost_per_hour = cost_per_hour_;
     result_.timeseries.push_back(point);
   }
@@ -648,6 +655,7 @@ class World final : public control::ClusterView, public control::Actuator {
 
   const Scenario& scenario_;
   const cluster::InstanceCatalog& instances_;
+  cluster::InstanceCatalog planning_instances_;  // the types some template allows
   const gpu::GpuCatalog& catalog_;
   const SimulationOptions& options_;
   Rng rng_;
@@ -659,7 +667,7 @@ class World final : public control::ClusterView, public control::Actuator {
   std::vector<SimPod> pods_;
   std::vector<uint32_t> rank_;  // pod index -> rank by key
   std::map<std::string, uint32_t, std::less<>> index_by_key_;
-  std::map<uint32_t, uint32_t> active_;  // rank -> pod index, arrived and not done
+  std::map<uint32_t, uint32_t> pending_;  // rank -> pod index, arrived and waiting for a node
   std::vector<SimNode> nodes_;
   std::map<std::string, uint32_t, std::less<>> node_by_name_;  // alive nodes
 
@@ -672,7 +680,6 @@ class World final : public control::ClusterView, public control::Actuator {
   double provisioned_gpus_ = 0;
   double used_gpus_ = 0;
   double cost_per_hour_ = 0;
-  int64_t pending_count_ = 0;
   std::vector<double> pending_seconds_;
 
   struct RunSpan {

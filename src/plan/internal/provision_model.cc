@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <string_view>
+#include <utility>
 
 namespace gpupack::plan::provision_internal {
 namespace {
@@ -294,16 +295,21 @@ std::vector<cluster::SharingConfig> SharingConfigsFor(const Candidate& candidate
       }
     }
   }
-  std::sort(configs.begin(), configs.end(),
-            [&](const cluster::SharingConfig& a, const cluster::SharingConfig& b) {
-              return a.Describe(model) < b.Describe(model);
-            });
-  configs.erase(std::unique(configs.begin(), configs.end(),
-                            [&](const cluster::SharingConfig& a, const cluster::SharingConfig& b) {
-                              return a.Describe(model) == b.Describe(model);
-                            }),
-                configs.end());
-  return configs;
+  // Each description is built once (the sort would otherwise build two per comparison).
+  std::vector<std::pair<std::string, size_t>> order;
+  order.reserve(configs.size());
+  for (size_t i = 0; i < configs.size(); ++i) {
+    order.emplace_back(configs[i].Describe(model), i);
+  }
+  std::sort(order.begin(), order.end());
+  std::vector<cluster::SharingConfig> sorted;
+  sorted.reserve(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i == 0 || order[i].first != order[i - 1].first) {
+      sorted.push_back(std::move(configs[order[i].second]));
+    }
+  }
+  return sorted;
 }
 
 Misfit CheckEmptyNode(const cluster::Pod& pod, const Candidate& candidate,
