@@ -84,7 +84,7 @@ Result<Metadata> ReadMetadata(const Location& loc, const YAML::Node& object, std
   GP_ASSIGN_OR_RETURN(auto created, catalog_internal::OptString(loc, meta, "creationTimestamp",
                                                                 prefix + "creationTimestamp"));
   if (created) {
-    std::optional<Timestamp> parsed = catalog_internal::ParseRfc3339(*created);
+    Result<Timestamp> parsed = ParseRfc3339(*created);
     if (!parsed) {
       return tl::unexpected(loc.At(meta["creationTimestamp"], prefix + "creationTimestamp",
                                    "not an RFC 3339 time: \"" + *created + "\""));

@@ -81,10 +81,6 @@ void WarnUnknownFields(const Location& loc, const YAML::Node& node, std::string_
                        const std::vector<std::string_view>& known,
                        std::vector<std::string>& warnings);
 
-// Parses an RFC 3339 timestamp as Kubernetes writes them ("2026-11-24T19:41:42Z", with optional
-// fractional seconds and a numeric offset). nullopt when malformed.
-std::optional<Timestamp> ParseRfc3339(std::string_view text);
-
 // Parses every YAML document of `text` (JSON too); yaml-cpp exceptions become InvalidArgument
 // "<file>:<line>: <problem>".
 [[nodiscard]] Result<std::vector<YAML::Node>> ParseDocuments(std::string_view text,
