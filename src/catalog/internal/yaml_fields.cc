@@ -196,6 +196,33 @@ void WarnUnknownFields(const Location& loc, const YAML::Node& node, std::string_
   }
 }
 
+Result<std::vector<cluster::Taint>> Taints(const Location& loc, const YAML::Node& parent,
+                                           std::string_view key, std::string_view path) {
+  GP_ASSIGN_OR_RETURN(const YAML::Node list, OptSeq(loc, parent, key, path));
+  std::vector<cluster::Taint> taints;
+  for (size_t i = 0; list.IsDefined() && i < list.size(); ++i) {
+    std::string item_path = std::string(path) + "[" + std::to_string(i) + "]";
+    const YAML::Node& item = list[i];
+    if (!item.IsMap()) {
+      return tl::unexpected(loc.At(item, item_path, "must be a map with key, value, effect"));
+    }
+    GP_ASSIGN_OR_RETURN(auto taint_key, OptString(loc, item, "key", item_path + ".key"));
+    GP_ASSIGN_OR_RETURN(auto value, OptString(loc, item, "value", item_path + ".value"));
+    GP_ASSIGN_OR_RETURN(auto effect, OptString(loc, item, "effect", item_path + ".effect"));
+    if (!taint_key || taint_key->empty()) {
+      return tl::unexpected(loc.At(item, item_path + ".key", "required"));
+    }
+    std::optional<cluster::TaintEffect> parsed =
+        effect ? cluster::ParseTaintEffect(*effect) : std::nullopt;
+    if (!parsed) {
+      return tl::unexpected(
+          loc.At(item, item_path + ".effect", "must be NoSchedule, PreferNoSchedule or NoExecute"));
+    }
+    taints.push_back(cluster::Taint{*taint_key, value.value_or(""), *parsed});
+  }
+  return taints;
+}
+
 Result<std::vector<YAML::Node>> ParseDocuments(std::string_view text, std::string_view file) {
   try {
     std::string copy(text);
