@@ -267,17 +267,7 @@ std::string PlanTable(const plan::Plan& result) {
   plan_options.disruption_budget = options.disruption_budget;
   plan_options.seed = options.seed;
   GP_ASSIGN_OR_RETURN(plan::Plan result, plan::MakePlan(snapshot, gpus, plan_options));
-  switch (format) {
-    case report::OutputFormat::kTable:
-      std::fputs(PlanTable(result).c_str(), stdout);
-      break;
-    case report::OutputFormat::kJson:
-      std::fputs(report::ToJsonText(PlanJson(result)).c_str(), stdout);
-      break;
-    case report::OutputFormat::kYaml:
-      std::fputs(report::ToYamlText(PlanJson(result)).c_str(), stdout);
-      break;
-  }
+  std::fputs(report::FormatOutput(format, PlanTable(result), PlanJson(result)).c_str(), stdout);
   return OkStatus();
 }
 

@@ -332,29 +332,18 @@ struct LabelsOptions {
                              {"capacity", node.capacity},
                              {"labels", node.labels},
                              {"problems", node.problems}};
-  switch (format) {
-    case report::OutputFormat::kTable: {
-      report::Table table({"kind", "name", "value"});
-      for (const auto& [name, quantity] : node.capacity) {
-        table.AddRow({"capacity", name, std::to_string(quantity)});
-      }
-      for (const auto& [name, value] : node.labels) {
-        table.AddRow({"label", name, value});
-      }
-      std::string text = table.ToText();
-      for (const std::string& problem : node.problems) {
-        text += "problem: " + problem + "\n";
-      }
-      std::fputs(text.c_str(), stdout);
-      break;
-    }
-    case report::OutputFormat::kJson:
-      std::fputs(report::ToJsonText(document).c_str(), stdout);
-      break;
-    case report::OutputFormat::kYaml:
-      std::fputs(report::ToYamlText(document).c_str(), stdout);
-      break;
+  report::Table table({"kind", "name", "value"});
+  for (const auto& [name, quantity] : node.capacity) {
+    table.AddRow({"capacity", name, std::to_string(quantity)});
   }
+  for (const auto& [name, value] : node.labels) {
+    table.AddRow({"label", name, value});
+  }
+  std::string text = table.ToText();
+  for (const std::string& problem : node.problems) {
+    text += "problem: " + problem + "\n";
+  }
+  std::fputs(report::FormatOutput(format, text, document).c_str(), stdout);
   return OkStatus();
 }
 

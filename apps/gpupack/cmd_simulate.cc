@@ -88,29 +88,6 @@ class Progress {
   size_t total_;
 };
 
-Result<cluster::InstanceCatalog> LoadInstances(const sim::Scenario& scenario,
-                                               const gpu::GpuCatalog& gpus) {
-  std::vector<std::string> names = scenario.catalogs;
-  if (names.empty()) {
-    names = {"aws"};
-  }
-  if (names.size() == 1) {
-    return catalog::LoadInstanceCatalog(names.front(), gpus);
-  }
-  std::vector<cluster::InstanceType> types;
-  cluster::InstanceCatalog::Info info;
-  for (const std::string& name : names) {
-    GP_ASSIGN_OR_RETURN(cluster::InstanceCatalog one, catalog::LoadInstanceCatalog(name, gpus));
-    if (info.cloud.empty()) {
-      info = one.info();
-    } else {
-      info.cloud += "+" + one.info().cloud;
-    }
-    types.insert(types.end(), one.types().begin(), one.types().end());
-  }
-  return cluster::InstanceCatalog::Create(info, std::move(types));
-}
-
 Result<std::vector<sim::StrategyChoice>> ChooseStrategies(const SimulateOptions& options,
                                                           const sim::Scenario& scenario) {
   std::vector<std::string> names;
@@ -177,7 +154,6 @@ json ToJson(const sim::Scenario& scenario, const sim::Comparison& comparison) {
         {"reconfigurations", r.reconfigurations},
         {"reconfigurationFailures", r.reconfiguration_failures},
         {"lowerBoundCost", Rounded(r.lower_bound_cost, 2)},
-        {"lowerBoundCapped", r.lower_bound_exceeded_cost},
         {"savingsVsDedicated", savings ? json(Rounded(*savings, 4)) : json(nullptr)},
         {"events", r.events},
         {"plans", r.plans},
@@ -216,7 +192,8 @@ Status RunSimulate(const SimulateOptions& options) {
   if (options.seed) {
     scenario.seed = *options.seed;
   }
-  GP_ASSIGN_OR_RETURN(cluster::InstanceCatalog instances, LoadInstances(scenario, gpus));
+  GP_ASSIGN_OR_RETURN(cluster::InstanceCatalog instances,
+                      sim::LoadScenarioInstances(scenario, gpus));
   GP_ASSIGN_OR_RETURN(std::vector<sim::StrategyChoice> choices,
                       ChooseStrategies(options, scenario));
 

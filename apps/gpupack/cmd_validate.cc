@@ -87,17 +87,7 @@ nlohmann::json IssueJson(const catalog::LocatedIssue& located) {
                      {"issues", std::move(issues)}});
   }
   nlohmann::json document = {{"valid", all_valid}, {"files", std::move(files)}};
-  switch (format) {
-    case report::OutputFormat::kTable:
-      std::fputs(text_out.c_str(), stdout);
-      break;
-    case report::OutputFormat::kJson:
-      std::fputs(report::ToJsonText(document).c_str(), stdout);
-      break;
-    case report::OutputFormat::kYaml:
-      std::fputs(report::ToYamlText(document).c_str(), stdout);
-      break;
-  }
+  std::fputs(report::FormatOutput(format, text_out, document).c_str(), stdout);
   if (!all_valid) {
     return ExitQuietly();
   }

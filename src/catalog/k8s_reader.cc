@@ -84,7 +84,7 @@ Result<Metadata> ReadMetadata(const Location& loc, const YAML::Node& object, std
   GP_ASSIGN_OR_RETURN(auto created, catalog_internal::OptString(loc, meta, "creationTimestamp",
                                                                 prefix + "creationTimestamp"));
   if (created) {
-    std::optional<Timestamp> parsed = catalog_internal::ParseRfc3339(*created);
+    Result<Timestamp> parsed = ParseRfc3339(*created);
     if (!parsed) {
       return tl::unexpected(loc.At(meta["creationTimestamp"], prefix + "creationTimestamp",
                                    "not an RFC 3339 time: \"" + *created + "\""));
@@ -717,26 +717,7 @@ Result<cluster::Node> ReadNode(const std::string& file, const YAML::Node& object
     GP_ASSIGN_OR_RETURN(auto unschedulable, catalog_internal::OptBool(loc, spec, "unschedulable",
                                                                       "spec.unschedulable"));
     node.unschedulable = unschedulable.value_or(false);
-    GP_ASSIGN_OR_RETURN(const YAML::Node taints,
-                        catalog_internal::OptSeq(loc, spec, "taints", "spec.taints"));
-    for (size_t i = 0; taints.IsDefined() && i < taints.size(); ++i) {
-      std::string path = "spec.taints[" + std::to_string(i) + "]";
-      if (!taints[i].IsMap()) {
-        return tl::unexpected(loc.At(taints[i], path, "must be a map"));
-      }
-      GP_ASSIGN_OR_RETURN(auto key,
-                          catalog_internal::OptString(loc, taints[i], "key", path + ".key"));
-      GP_ASSIGN_OR_RETURN(auto value,
-                          catalog_internal::OptString(loc, taints[i], "value", path + ".value"));
-      GP_ASSIGN_OR_RETURN(auto effect,
-                          catalog_internal::OptString(loc, taints[i], "effect", path + ".effect"));
-      std::optional<cluster::TaintEffect> parsed =
-          effect ? cluster::ParseTaintEffect(*effect) : std::nullopt;
-      if (!key || !parsed) {
-        return tl::unexpected(loc.At(taints[i], path, "needs a key and an effect"));
-      }
-      node.taints.push_back({*key, value.value_or(""), *parsed});
-    }
+    GP_ASSIGN_OR_RETURN(node.taints, catalog_internal::Taints(loc, spec, "taints", "spec.taints"));
   }
   GP_ASSIGN_OR_RETURN(const YAML::Node status,
                       catalog_internal::OptMap(loc, object, "status", "status"));

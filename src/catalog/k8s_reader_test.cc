@@ -335,18 +335,6 @@ spec:
   EXPECT_TRUE(snapshot->PendingPods().empty());
 }
 
-TEST(Rfc3339Test, ParsesKubernetesTimestamps) {
-  using catalog_internal::ParseRfc3339;
-  // 2026-11-24T19:41:42Z = 1795549302 s since the epoch.
-  EXPECT_EQ(ParseRfc3339("2026-11-24T19:41:42Z")->Seconds(), 1795549302);
-  EXPECT_EQ(ParseRfc3339("2026-11-24T20:41:42+01:00")->Seconds(), 1795549302);
-  EXPECT_EQ(ParseRfc3339("2026-11-24T19:41:42.250000Z")->since_epoch.count(), 1795549302250);
-  EXPECT_EQ(ParseRfc3339("1970-01-01T00:00:00Z")->Seconds(), 0);
-  EXPECT_FALSE(ParseRfc3339("2026-02-30T00:00:00Z"));
-  EXPECT_FALSE(ParseRfc3339("2026-11-24 19:41:42"));
-  EXPECT_FALSE(ParseRfc3339("yesterday"));
-}
-
 TEST_F(K8sReaderTest, OlderPodsComeFirstAmongEqualPriorities) {
   Result<KubeObjects> objects = Read(R"(apiVersion: v1
 kind: Pod

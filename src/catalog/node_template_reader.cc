@@ -95,39 +95,6 @@ Status ReadMig(const Location& loc, const YAML::Node& node, cluster::MigSpec& sp
   return OkStatus();
 }
 
-Status ReadTaints(const Location& loc, const YAML::Node& spec,
-                  std::vector<cluster::Taint>& taints) {
-  GP_ASSIGN_OR_RETURN(const YAML::Node list,
-                      catalog_internal::OptSeq(loc, spec, "taints", "spec.taints"));
-  for (size_t i = 0; list.IsDefined() && i < list.size(); ++i) {
-    std::string path = "spec.taints[" + std::to_string(i) + "]";
-    const YAML::Node& item = list[i];
-    if (!item.IsMap()) {
-      return tl::unexpected(loc.At(item, path, "must be a map with key, value, effect"));
-    }
-    cluster::Taint taint;
-    GP_ASSIGN_OR_RETURN(auto key, catalog_internal::OptString(loc, item, "key", path + ".key"));
-    GP_ASSIGN_OR_RETURN(auto value,
-                        catalog_internal::OptString(loc, item, "value", path + ".value"));
-    GP_ASSIGN_OR_RETURN(auto effect,
-                        catalog_internal::OptString(loc, item, "effect", path + ".effect"));
-    if (!key || key->empty()) {
-      return tl::unexpected(loc.At(item, path + ".key", "required"));
-    }
-    std::optional<cluster::TaintEffect> parsed =
-        effect ? cluster::ParseTaintEffect(*effect) : std::nullopt;
-    if (!parsed) {
-      return tl::unexpected(
-          loc.At(item, path + ".effect", "must be NoSchedule, PreferNoSchedule or NoExecute"));
-    }
-    taint.key = *key;
-    taint.value = value.value_or("");
-    taint.effect = *parsed;
-    taints.push_back(std::move(taint));
-  }
-  return OkStatus();
-}
-
 // spotPercent: an integer 0..100 or a string "NN%".
 Result<std::optional<int32_t>> ReadSpotPercent(const Location& loc, const YAML::Node& spec) {
   const YAML::Node node = spec["spotPercent"];
@@ -266,7 +233,7 @@ Status ReadSpec(const Location& loc, const YAML::Node& spec, const gpu::GpuCatal
     }
   }
   GP_ASSIGN_OR_RETURN(out.labels, catalog_internal::StringMap(loc, spec, "labels", "spec.labels"));
-  GP_TRY(ReadTaints(loc, spec, out.taints));
+  GP_ASSIGN_OR_RETURN(out.taints, catalog_internal::Taints(loc, spec, "taints", "spec.taints"));
   GP_TRY(ReadNodeClassRef(loc, spec, out, warnings));
   return ReadLimits(loc, spec, out, warnings);
 }

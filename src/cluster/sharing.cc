@@ -1,8 +1,11 @@
 #include "cluster/sharing.h"
 
+#include <algorithm>
 #include <map>
+#include <vector>
 
 #include "cluster/gpu_demand.h"
+#include "gpu/advertised.h"
 
 namespace gpupack::cluster {
 
@@ -119,12 +122,34 @@ std::string DeviceResourceName(const SharingConfig& sharing, const gpu::GpuModel
 }
 
 Resources AdvertisedCapacity(const SharingConfig& sharing, const gpu::GpuModel& model) {
-  Resources capacity;
-  int64_t per_device = sharing.IsTimeSliced() ? sharing.replicas : 1;
+  // The device plugin's rules live in gpu::ComputeAdvertised; this is one GPU of such a node.
+  gpu::NodeGpuLayout layout{.gpu_count = 1, .mig_enabled = sharing.IsMig(), .mig_geometry = {}};
+  SharingConfig unrenamed = sharing;
+  unrenamed.rename_by_default = false;
+  std::vector<std::string> resources;
   int devices = sharing.IsMig() ? sharing.InstanceCount() : 1;
   for (int instance = 0; instance < devices; ++instance) {
-    std::string name = DeviceResourceName(sharing, model, instance);
-    capacity.Set(name, capacity.Get(name) + per_device);
+    if (sharing.IsMig()) {
+      size_t profile = sharing.geometry.placements[static_cast<size_t>(instance)].profile;
+      layout.mig_geometry.push_back(model.mig_profiles[profile].name);
+    }
+    std::string name = DeviceResourceName(unrenamed, model, instance);
+    if (std::find(resources.begin(), resources.end(), name) == resources.end()) {
+      resources.push_back(std::move(name));
+    }
+  }
+  gpu::DevicePluginConfig config = gpu::MakeTimeSlicingConfig(
+      sharing.IsMig() ? sharing.mig_strategy : MigStrategy::kNone,
+      sharing.IsTimeSliced() ? sharing.replicas : 1, resources, sharing.rename_by_default);
+  Resources capacity;
+  Result<gpu::AdvertisedNode> advertised = gpu::ComputeAdvertised(model, layout, config);
+  if (!advertised) {
+    return capacity;  // a layout the model cannot have (ValidateSharing says why): nothing
+  }
+  for (const auto& [name, quantity] : advertised->capacity) {
+    if (quantity > 0) {
+      capacity.Set(name, quantity);
+    }
   }
   return capacity;
 }

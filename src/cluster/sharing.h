@@ -81,7 +81,8 @@ struct SharingConfig {
 std::string DeviceResourceName(const SharingConfig& sharing, const gpu::GpuModel& model,
                                int instance);
 
-// The extended resources the device plugin advertises for one GPU with this config.
+// The extended resources the device plugin advertises for one GPU with this config
+// (gpu::ComputeAdvertised's rules; quantities above zero only).
 Resources AdvertisedCapacity(const SharingConfig& sharing, const gpu::GpuModel& model);
 
 // The labels gpupack itself puts on a node whose GPUs use `sharing` (DESIGN.md section 4):

@@ -10,6 +10,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string_view>
+
+#include "common/error.h"
 
 namespace gpupack {
 
@@ -29,6 +32,11 @@ struct Timestamp {
     return std::chrono::duration_cast<std::chrono::seconds>(since_epoch).count();
   }
 };
+
+// Parses an RFC 3339 time as Kubernetes writes them ("2026-11-24T19:41:42Z", with optional
+// fractional seconds, milliseconds kept, and a numeric offset such as "+01:00"). InvalidArgument
+// "\"<text>\" is not an RFC 3339 time" when malformed or not a calendar date.
+[[nodiscard]] Result<Timestamp> ParseRfc3339(std::string_view text);
 
 class Clock {
  public:

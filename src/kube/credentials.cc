@@ -131,42 +131,6 @@ Result<std::string> RunCommand(const std::string& command, const std::vector<std
   return stdout_text;
 }
 
-Result<Timestamp> ParseRfc3339(std::string_view text) {
-  std::tm tm{};
-  int year = 0;
-  int month = 0;
-  int consumed = 0;
-  std::string copy(text);
-  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
-    return InvalidArgumentError(fmt::format("\"{}\" is not an RFC 3339 time", text));
-  }
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  size_t pos = static_cast<size_t>(consumed);
-  int64_t millis = 0;
-  if (pos < copy.size() && copy[pos] == '.') {
-    int64_t scale = 100;
-    for (++pos; pos < copy.size() && std::isdigit(static_cast<unsigned char>(copy[pos])); ++pos) {
-      millis += (copy[pos] - '0') * scale;
-      scale /= 10;
-    }
-  }
-  int64_t offset_seconds = 0;
-  if (pos < copy.size() && (copy[pos] == '+' || copy[pos] == '-')) {
-    int hours = 0;
-    int minutes = 0;
-    if (std::sscanf(copy.c_str() + pos + 1, "%2d:%2d", &hours, &minutes) != 2) {
-      return InvalidArgumentError(fmt::format("\"{}\": bad UTC offset", text));
-    }
-    offset_seconds = (copy[pos] == '+' ? 1 : -1) * (hours * 3600 + minutes * 60);
-  } else if (pos >= copy.size() || (copy[pos] != 'Z' && copy[pos] != 'z')) {
-    return InvalidArgumentError(fmt::format("\"{}\": missing time zone", text));
-  }
-  time_t seconds = timegm(&tm);
-  return Timestamp{Duration((static_cast<int64_t>(seconds) - offset_seconds) * 1000 + millis)};
-}
-
 TokenSource::TokenSource(const ClusterConfig& config, const Clock& clock)
     : clock_(clock),
       fixed_token_(config.token),

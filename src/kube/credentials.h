@@ -62,7 +62,4 @@ class TokenSource {
     const std::string& command, const std::vector<std::string>& args,
     const std::vector<std::pair<std::string, std::string>>& env);
 
-// Parses an RFC 3339 time ("2026-11-24T19:33:46Z", fractions and offsets allowed).
-[[nodiscard]] Result<Timestamp> ParseRfc3339(std::string_view text);
-
 }  // namespace gpupack::kube

@@ -21,6 +21,11 @@
 // them as AllocateBoundPod would account them (several slots of one time-sliced device when
 // there is room).
 //
+// Nodes being launched are judged as given: a node that is not ready or carries the startup taint
+// takes no pod here (as the scheduler decides for a real bind). The control loop shows such
+// coming nodes to the planner ready and untainted, with the pods nominated to them accounted
+// (control/control_loop.h), so planning counts them as capacity and never buys them twice.
+//
 // Performance: Fits() allocates nothing unless it succeeds (it then writes the choice into the
 // caller's vector); reasons are only built by WhyNot(), which a caller asks for after a miss.
 //

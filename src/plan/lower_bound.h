@@ -1,28 +1,52 @@
-// LowerBound: the least any plan can spend per hour on new nodes for `pending` (the LP relaxation
-// of the cutting-stock problem behind provisioning; DESIGN.md section 3, src/plan/lp).
+// LowerBound: the least any plan can spend per hour on new nodes to host `pods` (the LP
+// relaxation of the cutting-stock problem behind provisioning; DESIGN.md section 3, src/plan/lp).
 //
-// Formulation. Rows: classes of identical pending pods (provision_internal::GroupPods) that no
-// existing node could ever host; demand = pods in the class. Columns: one node of a candidate
-// (template x instance type x offering) with one sharing config on every GPU, serving a multiset
-// of pods; cost = the offering's price per hour. The LP is solved by column generation
-// (lp::SolveCovering with a pricing callback): for the master's duals, each node shape's best
-// multiset is an unbounded integer knapsack per GPU resource (slots of that resource are the
-// capacity, a pod's units of it the weight, its class's dual the value).
+// Formulation. Rows: classes of identical pods (provision_internal::GroupPods) that no existing
+// node could ever host; a class of pods asking for k GPU units has k "pieces" per pod, and the
+// demand is the pieces of the class. Columns: ONE GPU of a candidate (template x instance type x
+// offering) with one sharing config, at the offering's price divided by the type's GPU count,
+// serving a multiset of pieces. The LP is solved by column generation (lp::SolveCovering with a
+// pricing callback): for the master's duals, a column's best multiset is found per device of the
+// GPU (the GPU itself, or each MIG instance) by a small knapsack (below), and equal devices take
+// equal multisets.
 //
-// Why no plan beats it. Every node any plan (the provisioner's or another obeying gpupack's
-// rules: one sharing config per node, the per-slot memory and compute rule of
-// provision_internal) can buy for these pods is, with the pods it hosts, a column of this LP or
-// dominated by one, because the column set is a relaxation:
-//   - the sharing configs enumerated are every config such a node can have: whole; every
-//     replica count 2..48 (or the template's); for MIG every single-profile geometry with the
-//     most instances of its profile (single strategy) or every maximal geometry (mixed), and
-//     instances of a geometry are a superset of those of any geometry it contains;
-//   - CPU, memory and the pod count are ignored, and so are the template limits, the Spot
-//     share and the pricing of other offerings of the same shape (the cheapest is kept);
-//   - pods that some existing node might host (its labels and taints allow them, ignoring the
-//     labels and the MIG taint that a repartition could change) are dropped from the demand.
-// A plan's new nodes are thus a feasible integer solution of the LP, whose value is at least
-// the LP optimum. Pods that no column serves (unschedulable) are not counted.
+// Why it is a relaxation of what plan/fit.cc allows, by construction. Take any node a plan can
+// buy and any set of pods Fit (FitChecker, the planner's and the simulator's only rule) lets it
+// hold. Split the node into its GPUs and each pod into its units; then each GPU with the pieces
+// on it is a column of this LP, or is dominated by one:
+//   - Per GPU, not per node: a G-GPU node is G columns at price / G each, so a plan's node costs
+//     exactly what its G columns cost. The LP may thus buy a fraction of an 8-GPU node, as its
+//     solution may use any fraction of any column anyway; whole-node granularity would only be
+//     an integrality the LP drops. GPUs of one node may also differ (as after a repartition).
+//   - Sharing configs: every one the planner can give a GPU: whole (when time-slicing is off);
+//     time-slicing with the template's replicas, or any count 2..48 when it leaves them open;
+//     MIG with every maximal geometry (mixed strategy) or every single-profile geometry with the
+//     most instances of its profile (single), and the instances of a geometry contain those of
+//     any geometry inside it. The geometries do not depend on the replica count, which is kept
+//     as a range [lo, hi] in one column family (see below).
+//   - Which pieces a device may hold is decided by FitChecker::Fits itself: a class is eligible
+//     on a kind of device when one pod of it fits the empty planned node (labels, taints, cpu,
+//     memory, pod count, the whole count of units) and one unit of it fits a copy of that node
+//     whose GPUs keep only devices of that kind (resource name, MIG profile, the memory of the
+//     device, the compute share of a slot at the loosest replica count lo).
+//   - What Fit enforces on one device holding several pieces, weakened to two sums: the pieces
+//     on it are at most its replicas r, and r is at most every piece's cap (the largest replica
+//     count at which a slot still gives the pod's milli_gpu, from SlotMilliGpu), so a column
+//     family tries each r in [lo, hi] that some cap sets and keeps the pieces whose cap is >= r;
+//     on a time-sliced device the pods' gpupack.io/gpu-memory add up to at most the device's
+//     memory (DeviceMemoryBytes; a pod of k units counts memory / k per piece, since Fit counts
+//     it once per device it uses), in units of 1/32 of the device rounded down on both sides.
+//   - CPU, memory and the pod count of several pods together, the template limits, the Spot
+//     share and dearer offerings of an equal GPU are ignored (only the cheapest is kept).
+// A plan's new nodes therefore give a feasible integer solution of the LP, which costs at least
+// the LP optimum. Pods that no column serves (unschedulable) are not counted; callers pass only
+// the pods a plan hosts (MakePlan passes the pending pods it does not report unschedulable), as
+// no bound can hold against a plan that leaves pods out.
+//
+// Pods that some existing node might host (its labels and taints allow them, ignoring the labels
+// and the MIG taint a repartition could change) are dropped from the demand, so the bound is on
+// the cost of new nodes. The simulator bounds a whole cluster by passing a snapshot without
+// nodes and every pod that runs.
 //
 // Thread safety: pure function.
 #pragma once
@@ -37,10 +61,10 @@
 
 namespace gpupack::plan {
 
-// USD per hour; 0 when no pending pod needs a new node. Errors: those of lp::SolveCovering
+// USD per hour; 0 when no pod needs a new node. Errors: those of lp::SolveCovering
 // (DeadlineExceeded when column generation does not converge).
 [[nodiscard]] Result<double> LowerBoundCostPerHour(const cluster::ClusterSnapshot& snapshot,
-                                                   std::span<const cluster::Pod* const> pending,
+                                                   std::span<const cluster::Pod* const> pods,
                                                    const gpu::GpuCatalog& catalog,
                                                    const PlanOptions& options);
 

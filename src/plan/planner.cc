@@ -178,8 +178,20 @@ Result<Plan> PlanOn(const cluster::ClusterSnapshot& snapshot, std::vector<cluste
   }
   if (options.reference_costs) {
     plan.dedicated_cost_per_hour = DedicatedCostPerHour(snapshot, nodes, plan, options);
+    // The bound is on hosting what this plan hosts: no plan can be held to pods it cannot place.
+    std::vector<std::string_view> left_out;
+    for (const Unschedulable& u : plan.unschedulable) {
+      left_out.push_back(u.pod);
+    }
+    std::sort(left_out.begin(), left_out.end());
+    std::vector<const cluster::Pod*> hosted;
+    for (const cluster::Pod* pod : pending) {
+      if (!std::binary_search(left_out.begin(), left_out.end(), pod->Key())) {
+        hosted.push_back(pod);
+      }
+    }
     GP_ASSIGN_OR_RETURN(plan.lower_bound_cost_per_hour,
-                        LowerBoundCostPerHour(snapshot, pending, catalog, options));
+                        LowerBoundCostPerHour(snapshot, hosted, catalog, options));
   }
 
   std::sort(plan.placements.begin(), plan.placements.end(),

@@ -15,7 +15,9 @@
 #include "catalog/k8s_reader.h"
 #include "cluster/snapshot.h"
 #include "plan/fit.h"
+#include "plan/internal/provision_model.h"
 #include "plan/lower_bound.h"
+#include "plan/testing/fixtures.h"
 
 namespace gpupack::plan {
 namespace {
@@ -108,6 +110,21 @@ struct Planned {
   }
 };
 
+// The lower bound of the pods `result` hosts (as MakePlan judges a plan).
+double HostedBound(const cluster::ClusterSnapshot& snapshot, const ProvisionRequest& request,
+                   const ProvisionResult& result) {
+  std::vector<const cluster::Pod*> hosted;
+  for (const cluster::Pod* pod : request.pods) {
+    if (std::none_of(result.unschedulable.begin(), result.unschedulable.end(),
+                     [&](const Unschedulable& u) { return u.pod == pod->Key(); })) {
+      hosted.push_back(pod);
+    }
+  }
+  Result<double> bound = LowerBoundCostPerHour(snapshot, hosted, Gpus(), request.options);
+  EXPECT_TRUE(bound.has_value()) << bound.error().message();
+  return bound.value_or(0);
+}
+
 Planned PlanPods(std::vector<cluster::Pod> pods, std::vector<cluster::NodeTemplate> templates,
                  cluster::InstanceCatalog instances = TestInstances()) {
   for (cluster::Pod& pod : pods) {
@@ -127,10 +144,7 @@ Planned PlanPods(std::vector<cluster::Pod> pods, std::vector<cluster::NodeTempla
   Result<ProvisionResult> result = ProvisionNodes(request);
   EXPECT_TRUE(result.has_value()) << result.error().message();
   planned.result = std::move(*result);
-  Result<double> bound =
-      LowerBoundCostPerHour(planned.snapshot, request.pods, Gpus(), request.options);
-  EXPECT_TRUE(bound.has_value()) << bound.error().message();
-  planned.bound = *bound;
+  planned.bound = HostedBound(planned.snapshot, request, planned.result);
   return planned;
 }
 
@@ -158,10 +172,7 @@ Planned ProvisionExample(const std::vector<std::string>& files, std::string_view
   Result<ProvisionResult> result = ProvisionNodes(request);
   EXPECT_TRUE(result.has_value());
   planned.result = std::move(*result);
-  Result<double> bound =
-      LowerBoundCostPerHour(planned.snapshot, request.pods, Gpus(), request.options);
-  EXPECT_TRUE(bound.has_value()) << bound.error().message();
-  planned.bound = *bound;
+  planned.bound = HostedBound(planned.snapshot, request, planned.result);
   return planned;
 }
 
@@ -532,6 +543,180 @@ RC_GTEST_PROP(ProvisionerProperty, NeverOverCommitsAndNeverBeatsTheLowerBound, (
     RC_ASSERT(taken <= (sharing.IsTimeSliced() ? sharing.replicas : 1));
   }
   RC_ASSERT(planned.bound <= planned.Cost() + 1e-6);
+}
+
+// An 8-GPU type is priced per GPU: one pod costs an eighth of the node, not the whole node (the
+// LP may buy any fraction of a column, so whole-node columns would only add a rounding it drops).
+TEST(LowerBoundTest, CountsLargeNodesByTheGpu) {
+  cluster::NodeTemplate node_template = Template("big");
+  node_template.instance_types = {"a100-8"};
+  Planned planned = PlanPods({GpuPod("p0", "nvidia.com/gpu")}, {node_template});
+  EXPECT_NEAR(planned.bound, 29.0 / 8, 1e-9);
+  EXPECT_NEAR(planned.Cost(), 29.0, 1e-9);
+}
+
+// Fit lets three 12Gi pods share a 40 GB A100 time-sliced 4 ways (their memory adds up to 36Gi);
+// a per-slot rule (40 GB / 4 replicas = 10 GB per pod) would send each to a whole GPU and put
+// the bound at 6 GPUs, above what the simulator pays for 2.
+TEST(LowerBoundTest, AllowsEveryPackingFitAllowsOnTimeSlicedGpus) {
+  cluster::NodeTemplate shared = Template("shared");
+  shared.time_slicing.enabled = true;
+  shared.time_slicing.shared_clients_per_gpu = 4;
+  shared.gpu_models = {"A100-SXM4-40GB"};
+  cluster::NodeTemplate whole = Template("whole");
+  whole.gpu_models = {"A100-SXM4-40GB"};
+  std::vector<cluster::Pod> pods;
+  for (int i = 0; i < 6; ++i) {
+    cluster::Pod pod = GpuPod("p" + std::to_string(i), "nvidia.com/gpu");
+    pod.annotations[std::string(cluster::kAnnotationGpuMemory)] = "12Gi";
+    pods.push_back(pod);
+  }
+  Planned planned = PlanPods(pods, {shared, whole});
+  // Fit's packing: three pods on each of two one-A100 nodes of the shared template.
+  FitChecker fit(Gpus());
+  const cluster::InstanceType& type = *planned.snapshot.instances.Find("a100-1");
+  const cluster::Offering on_demand = Offer(CapacityType::kOnDemand, "zone-b", 3.67);
+  cluster::Node node =
+      cluster::PlannedNode("n", *planned.snapshot.FindTemplate("shared"), type, on_demand,
+                           testing::TimeSliced(4), **Gpus().Find("A100-SXM4-40GB"));
+  std::vector<DeviceChoice> devices;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(fit.Fits(planned.snapshot.pods[static_cast<size_t>(i)], node, &devices));
+    Assign(node, planned.snapshot.pods[static_cast<size_t>(i)], devices);
+  }
+  EXPECT_FALSE(fit.Fits(planned.snapshot.pods[3], node, nullptr));
+  EXPECT_LE(planned.bound, 2 * on_demand.price_per_hour + 1e-9);
+  EXPECT_NEAR(planned.bound, 2 * 29.0 / 8, 1e-6);  // two GPUs at the 8-GPU type's GPU price
+}
+
+// Random templates, pods and packings that Fit accepts: the bound is never above what such a
+// cluster costs. Pods go, in order, onto the first node Fit accepts them on, else onto a new node
+// of a random offering with a random sharing config its template allows (a few tries); pods that
+// fit nowhere are left out of the bound too.
+cluster::SharingConfig RandomSharingFor(const cluster::NodeTemplate& node_template,
+                                        const gpu::GpuModel& model) {
+  cluster::SharingConfig config;
+  if (node_template.mig.enabled && model.mig_capable && *rc::gen::arbitrary<bool>()) {
+    bool mixed = node_template.mig.strategy == cluster::MigStrategy::kMixed;
+    std::vector<gpu::MigGeometry> geometries;
+    for (const gpu::MigGeometry& geometry : Gpus().Geometry(model).ValidGeometries()) {
+      bool one_profile = std::all_of(
+          geometry.placements.begin(), geometry.placements.end(),
+          [&](const gpu::MigPlacement& p) { return p.profile == geometry.placements[0].profile; });
+      if (mixed || one_profile) {
+        geometries.push_back(geometry);
+      }
+    }
+    config.mode = cluster::SharingMode::kMig;
+    config.geometry = *rc::gen::elementOf(geometries);
+    config.mig_strategy = mixed ? cluster::MigStrategy::kMixed : cluster::MigStrategy::kSingle;
+  }
+  if (node_template.time_slicing.enabled) {
+    config.mode =
+        config.IsMig() ? cluster::SharingMode::kMigTimeSlicing : cluster::SharingMode::kTimeSlicing;
+    int32_t fixed = node_template.time_slicing.ReplicasFor(model.name);
+    config.replicas = fixed > 0 ? fixed : *rc::gen::inRange(2, 49);
+  }
+  return config;
+}
+
+cluster::Pod RandomBoundPod(const std::string& name) {
+  cluster::Pod pod;
+  switch (*rc::gen::inRange(0, 5)) {
+    case 0:
+      pod = GpuPod(name, "nvidia.com/gpu", *rc::gen::inRange(1, 3));
+      break;
+    case 1:
+    case 2:
+      pod = GpuPod(name, "nvidia.com/gpu");
+      pod.annotations[std::string(cluster::kAnnotationGpuMemory)] =
+          std::to_string(*rc::gen::inRange(1, 40)) + "Gi";
+      break;
+    case 3:
+      pod = GpuPod(name, "nvidia.com/mig-" + *rc::gen::element<std::string>("1g.5gb", "2g.10gb",
+                                                                            "3g.20gb", "4g.20gb"));
+      TolerateMig(pod);
+      break;
+    default:
+      pod = GpuPod(name, "nvidia.com/gpu");
+      TolerateMig(pod);
+      break;
+  }
+  if (*rc::gen::inRange(0, 4) == 0) {
+    pod.node_selector[std::string(cluster::kLabelNodeTemplate)] =
+        *rc::gen::element<std::string>("whole", "shared", "mig");
+  }
+  pod.requests.milli_cpu = *rc::gen::inRange(1, 16) * 1000;
+  return pod;
+}
+
+RC_GTEST_PROP(LowerBoundProperty, NeverAboveAClusterFitPacks, ()) {
+  cluster::NodeTemplate whole = Template("whole");
+  cluster::NodeTemplate shared = Template("shared");
+  shared.time_slicing.enabled = true;
+  shared.time_slicing.shared_clients_per_gpu = *rc::gen::element(0, 2, 4, 7);
+  cluster::NodeTemplate mig = Template("mig");
+  mig.mig.enabled = true;
+  mig.mig.strategy = *rc::gen::element(cluster::MigStrategy::kSingle, cluster::MigStrategy::kMixed);
+  mig.time_slicing.enabled = *rc::gen::arbitrary<bool>();
+  mig.time_slicing.shared_clients_per_gpu = *rc::gen::element(0, 2, 4);
+  std::vector<cluster::Pod> pods;
+  const int count = *rc::gen::inRange(1, 30);
+  for (int i = 0; i < count; ++i) {
+    pods.push_back(RandomBoundPod("p" + std::to_string(i)));
+  }
+  for (cluster::Pod& pod : pods) {
+    RC_ASSERT(cluster::RecognizeGpuDemand(pod).has_value());
+    if (pod.gpu.kind != cluster::GpuDemandKind::kWholeGpu && *rc::gen::arbitrary<bool>()) {
+      pod.gpu.milli_gpu = *rc::gen::inRange(1, 10) * 100;
+    }
+  }
+  std::vector<std::string> warnings;
+  Result<cluster::ClusterSnapshot> snapshot = cluster::BuildSnapshot(
+      {}, std::move(pods), {whole, shared, mig}, TestInstances(), Gpus(), warnings);
+  RC_ASSERT(snapshot.has_value());
+  std::vector<std::string> problems;
+  std::vector<provision_internal::Candidate> candidates =
+      provision_internal::Candidates(*snapshot, Gpus(), {}, problems);
+  RC_ASSERT(!candidates.empty());
+
+  FitChecker fit(Gpus());
+  std::vector<cluster::Node> nodes;
+  std::vector<const cluster::Pod*> hosted;
+  double cost = 0;
+  std::vector<DeviceChoice> devices;
+  for (const cluster::Pod& pod : snapshot->pods) {
+    bool placed = false;
+    for (cluster::Node& node : nodes) {
+      if (fit.Fits(pod, node, &devices)) {
+        Assign(node, pod, devices);
+        placed = true;
+        break;
+      }
+    }
+    for (int attempt = 0; attempt < 6 && !placed; ++attempt) {
+      const provision_internal::Candidate& candidate = *rc::gen::elementOf(candidates);
+      cluster::SharingConfig sharing = RandomSharingFor(*candidate.node_template, *candidate.model);
+      RC_ASSERT(
+          cluster::ValidateSharing(sharing, *candidate.model, Gpus().Geometry(*candidate.model))
+              .has_value());
+      cluster::Node node =
+          cluster::PlannedNode("n" + std::to_string(nodes.size()), *candidate.node_template,
+                               *candidate.type, *candidate.offering, sharing, *candidate.model);
+      if (fit.Fits(pod, node, &devices)) {
+        Assign(node, pod, devices);
+        cost += node.price_per_hour;
+        nodes.push_back(std::move(node));
+        placed = true;
+      }
+    }
+    if (placed) {
+      hosted.push_back(&pod);
+    }
+  }
+  Result<double> bound = LowerBoundCostPerHour(*snapshot, hosted, Gpus(), {});
+  RC_ASSERT(bound.has_value());
+  RC_ASSERT(*bound <= cost + 1e-6);
 }
 
 }  // namespace

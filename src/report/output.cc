@@ -162,6 +162,19 @@ Result<OutputFormat> ParseOutputFormat(std::string_view text) {
 
 std::string ToJsonText(const nlohmann::json& document) { return document.dump(2) + "\n"; }
 
+std::string FormatOutput(OutputFormat format, std::string_view table_text,
+                         const nlohmann::json& document) {
+  switch (format) {
+    case OutputFormat::kJson:
+      return ToJsonText(document);
+    case OutputFormat::kYaml:
+      return ToYamlText(document);
+    case OutputFormat::kTable:
+      break;
+  }
+  return std::string(table_text);
+}
+
 std::string ToYamlText(const nlohmann::json& document) {
   std::string out;
   if (IsEmptyContainer(document)) {

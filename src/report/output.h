@@ -26,6 +26,11 @@ std::string ToJsonText(const nlohmann::json& document);
 // Block-style YAML with a final newline; strings that YAML would misread are quoted.
 std::string ToYamlText(const nlohmann::json& document);
 
+// What a command prints for `format`: `table_text` (already rendered for people) for kTable, else
+// `document` as ToJsonText or ToYamlText.
+std::string FormatOutput(OutputFormat format, std::string_view table_text,
+                         const nlohmann::json& document);
+
 // A plain text table with left-aligned columns separated by three spaces, headers in upper case
 // as kubectl prints them.
 class Table {

@@ -77,6 +77,13 @@ TEST(OutputTest, ParsesFormatsAndRejectsOthers) {
   EXPECT_NE(bad.error().message().find("xml"), std::string::npos);
 }
 
+TEST(OutputTest, FormatOutputPrintsTheTableTextOrTheDocumentAsAsked) {
+  nlohmann::json document = {{"valid", true}};
+  EXPECT_EQ(FormatOutput(OutputFormat::kTable, "a: valid\n", document), "a: valid\n");
+  EXPECT_EQ(FormatOutput(OutputFormat::kJson, "a: valid\n", document), ToJsonText(document));
+  EXPECT_EQ(FormatOutput(OutputFormat::kYaml, "a: valid\n", document), "valid: true\n");
+}
+
 TEST(OutputTest, TableAlignsColumns) {
   Table table({"name", "gpus"});
   table.AddRow({"a100", "8"});

@@ -84,12 +84,8 @@ std::string RenderSavingsReport(const Scenario& scenario, const Comparison& comp
             std::chrono::duration<double, std::ratio<3600>>(scenario.length).count(),
             report::NumberFormat::Fixed(1)) +
         " simulated hours, " + std::to_string(best.pods_scheduled) + " of " +
-        std::to_string(best.pods_submitted) + " pods ran. " +
-        (best.lower_bound_exceeded_cost
-             ? std::string()
-             : "No strategy can cost less than " + Money(comparison.lower_bound_cost) +
-                   " (the lower bound). ") +
-        "Pods waited " +
+        std::to_string(best.pods_submitted) + " pods ran. " + "No strategy can cost less than " +
+        Money(comparison.lower_bound_cost) + " (the lower bound). " + "Pods waited " +
         report::FormatNumber(best.pending_p95_seconds, report::NumberFormat::Fixed(0)) +
         " s at the 95th percentile.";
     page.AddVerdict(headline, text);

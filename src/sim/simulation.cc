@@ -629,10 +629,6 @@ class World final : public control::ClusterView, public control::Actuator {
     if (options_.lower_bound) {
       RecordRuns();
       GP_ASSIGN_OR_RETURN(result_.lower_bound_cost, LowerBound());
-      // plan::LowerBoundCostPerHour should never exceed what a feasible run paid; where it does
-      // (its model of a slot is stricter than the scheduler's), the run's cost is the bound.
-      result_.lower_bound_exceeded_cost = result_.lower_bound_cost > result_.cost;
-      result_.lower_bound_cost = std::min(result_.lower_bound_cost, result_.cost);
     }
     return std::move(result_);
   }
@@ -645,9 +641,8 @@ class World final : public control::ClusterView, public control::Actuator {
       const SimPod& pod = pods_[i];
       if (pod.done || pod.pod.IsBound()) {
         int64_t start = pod.started.since_epoch.count();
-        int64_t end = pod.pod.IsBound() ? end_ms_
-                      : pod.remaining   ? start + pod.remaining->count()
-                                        : end_ms_;
+        // A finished pod keeps its node name (IsBound) but ran only for what it had left.
+        int64_t end = pod.done && pod.remaining ? start + pod.remaining->count() : end_ms_;
         runs_[i] = {start, end};
       }
     }

@@ -79,8 +79,6 @@ struct StrategyResult {
   double pending_p95_seconds = 0;
   double pending_p99_seconds = 0;
   double lower_bound_cost = 0;  // USD over the run; <= cost
-  // The planner's bound came out above the cost and was capped at it (a planner bug to report).
-  bool lower_bound_exceeded_cost = false;
   int64_t events = 0;
   int64_t plans = 0;
   int64_t nodes_launched = 0;

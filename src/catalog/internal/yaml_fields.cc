@@ -196,73 +196,31 @@ void WarnUnknownFields(const Location& loc, const YAML::Node& node, std::string_
   }
 }
 
-std::optional<Timestamp> ParseRfc3339(std::string_view text) {
-  // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
-  auto digits = [&](size_t pos, size_t count, int& out) {
-    if (pos + count > text.size()) {
-      return false;
+Result<std::vector<cluster::Taint>> Taints(const Location& loc, const YAML::Node& parent,
+                                           std::string_view key, std::string_view path) {
+  GP_ASSIGN_OR_RETURN(const YAML::Node list, OptSeq(loc, parent, key, path));
+  std::vector<cluster::Taint> taints;
+  for (size_t i = 0; list.IsDefined() && i < list.size(); ++i) {
+    std::string item_path = std::string(path) + "[" + std::to_string(i) + "]";
+    const YAML::Node& item = list[i];
+    if (!item.IsMap()) {
+      return tl::unexpected(loc.At(item, item_path, "must be a map with key, value, effect"));
     }
-    out = 0;
-    for (size_t i = pos; i < pos + count; ++i) {
-      if (text[i] < '0' || text[i] > '9') {
-        return false;
-      }
-      out = out * 10 + (text[i] - '0');
+    GP_ASSIGN_OR_RETURN(auto taint_key, OptString(loc, item, "key", item_path + ".key"));
+    GP_ASSIGN_OR_RETURN(auto value, OptString(loc, item, "value", item_path + ".value"));
+    GP_ASSIGN_OR_RETURN(auto effect, OptString(loc, item, "effect", item_path + ".effect"));
+    if (!taint_key || taint_key->empty()) {
+      return tl::unexpected(loc.At(item, item_path + ".key", "required"));
     }
-    return true;
-  };
-  int year = 0;
-  int month = 0;
-  int day = 0;
-  int hour = 0;
-  int minute = 0;
-  int second = 0;
-  if (text.size() < 20 || !digits(0, 4, year) || text[4] != '-' || !digits(5, 2, month) ||
-      text[7] != '-' || !digits(8, 2, day) || (text[10] != 'T' && text[10] != 't') ||
-      !digits(11, 2, hour) || text[13] != ':' || !digits(14, 2, minute) || text[16] != ':' ||
-      !digits(17, 2, second)) {
-    return std::nullopt;
+    std::optional<cluster::TaintEffect> parsed =
+        effect ? cluster::ParseTaintEffect(*effect) : std::nullopt;
+    if (!parsed) {
+      return tl::unexpected(
+          loc.At(item, item_path + ".effect", "must be NoSchedule, PreferNoSchedule or NoExecute"));
+    }
+    taints.push_back(cluster::Taint{*taint_key, value.value_or(""), *parsed});
   }
-  size_t pos = 19;
-  int64_t millis = 0;
-  if (text[pos] == '.') {
-    int64_t scale = 100;
-    ++pos;
-    size_t start = pos;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      millis += (text[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-    if (pos == start) {
-      return std::nullopt;
-    }
-  }
-  int offset_minutes = 0;
-  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z') && pos + 1 == text.size()) {
-    offset_minutes = 0;
-  } else if (pos + 6 == text.size() && (text[pos] == '+' || text[pos] == '-') &&
-             text[pos + 3] == ':') {
-    int oh = 0;
-    int om = 0;
-    if (!digits(pos + 1, 2, oh) || !digits(pos + 4, 2, om)) {
-      return std::nullopt;
-    }
-    offset_minutes = (text[pos] == '+' ? 1 : -1) * (oh * 60 + om);
-  } else {
-    return std::nullopt;
-  }
-  std::chrono::year_month_day date{std::chrono::year(year),
-                                   std::chrono::month(static_cast<unsigned>(month)),
-                                   std::chrono::day(static_cast<unsigned>(day))};
-  if (!date.ok() || hour > 23 || minute > 59 || second > 60) {
-    return std::nullopt;
-  }
-  auto days = std::chrono::sys_days(date).time_since_epoch();
-  Duration since = std::chrono::duration_cast<Duration>(days) + std::chrono::hours(hour) +
-                   std::chrono::minutes(minute - offset_minutes) + std::chrono::seconds(second) +
-                   Duration(millis);
-  return Timestamp{since};
+  return taints;
 }
 
 Result<std::vector<YAML::Node>> ParseDocuments(std::string_view text, std::string_view file) {

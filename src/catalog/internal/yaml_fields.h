@@ -75,15 +75,19 @@ class Location {
 [[nodiscard]] Result<YAML::Node> OptSeq(const Location& loc, const YAML::Node& parent,
                                         std::string_view key, std::string_view path);
 
+// The child `key` as a list of taints ({key, value, effect}, as Node.spec.taints and
+// NodeTemplate.spec.taints write them): key required, effect NoSchedule, PreferNoSchedule or
+// NoExecute. Absent or null: none.
+[[nodiscard]] Result<std::vector<cluster::Taint>> Taints(const Location& loc,
+                                                         const YAML::Node& parent,
+                                                         std::string_view key,
+                                                         std::string_view path);
+
 // Keys of map `node` that are not in `known`, each as a warning "<file>:<line>: <object>:
 // unknown field <path>.<key>" appended to `warnings` (the apiserver's fieldValidation=Warn).
 void WarnUnknownFields(const Location& loc, const YAML::Node& node, std::string_view path,
                        const std::vector<std::string_view>& known,
                        std::vector<std::string>& warnings);
-
-// Parses an RFC 3339 timestamp as Kubernetes writes them ("2026-11-24T19:41:42Z", with optional
-// fractional seconds and a numeric offset). nullopt when malformed.
-std::optional<Timestamp> ParseRfc3339(std::string_view text);
 
 // Parses every YAML document of `text` (JSON too); yaml-cpp exceptions become InvalidArgument
 // "<file>:<line>: <problem>".

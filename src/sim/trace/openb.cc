@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "common/file.h"
+#include "sim/trace/csv_text.h"
 
 namespace gpupack::sim {
 namespace {
@@ -13,24 +14,11 @@ using plan::packing::kMaxGpusPerNode;
 using plan::packing::kMilliPerGpu;
 using plan::packing::PackNodeSpec;
 
-std::vector<std::string_view> SplitFields(std::string_view line, char separator) {
-  std::vector<std::string_view> fields;
-  size_t start = 0;
-  while (true) {
-    size_t end = line.find(separator, start);
-    if (end == std::string_view::npos) {
-      fields.push_back(line.substr(start));
-      return fields;
-    }
-    fields.push_back(line.substr(start, end - start));
-    start = end + 1;
-  }
-}
-
 // A CSV file split into a header and numbered data rows; blank lines are skipped.
 class CsvRows {
  public:
-  CsvRows(std::string_view text, std::string_view file_name) : text_(text), file_name_(file_name) {}
+  CsvRows(std::string_view text, std::string_view file_name)
+      : lines_(text), file_name_(file_name) {}
 
   // Reads the header and resolves `required` column names (then `optional` ones, -1 if absent).
   [[nodiscard]] Status ReadHeader(const std::vector<std::string_view>& required,
@@ -86,24 +74,12 @@ class CsvRows {
   }
 
   tl::unexpected<Error> Fail(const std::string& what) const {
-    return InvalidArgumentError(std::string(file_name_) + ":" + std::to_string(line_number_) +
+    return InvalidArgumentError(std::string(file_name_) + ":" + std::to_string(lines_.number()) +
                                 ": " + what);
   }
 
  private:
-  std::optional<std::string_view> NextLine() {
-    if (offset_ >= text_.size())
-      return std::nullopt;
-    size_t end = text_.find('\n', offset_);
-    if (end == std::string_view::npos)
-      end = text_.size();
-    std::string_view line = text_.substr(offset_, end - offset_);
-    offset_ = end + 1;
-    ++line_number_;
-    if (!line.empty() && line.back() == '\r')
-      line.remove_suffix(1);
-    return line;
-  }
+  std::optional<std::string_view> NextLine() { return lines_.Next(); }
 
   int32_t Find(std::string_view name) const {
     for (size_t index = 0; index < header_.size(); ++index) {
@@ -113,10 +89,8 @@ class CsvRows {
     return -1;
   }
 
-  std::string_view text_;
+  LineReader lines_;
   std::string_view file_name_;
-  size_t offset_ = 0;
-  int64_t line_number_ = 0;
   std::vector<std::string_view> header_;
   std::vector<int32_t> columns_;
 };

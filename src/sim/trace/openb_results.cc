@@ -2,25 +2,13 @@
 
 #include <charconv>
 #include <cmath>
+#include <optional>
 
 #include "common/file.h"
+#include "sim/trace/csv_text.h"
 
 namespace gpupack::sim {
 namespace {
-
-std::vector<std::string_view> Split(std::string_view line) {
-  std::vector<std::string_view> fields;
-  size_t start = 0;
-  while (true) {
-    size_t end = line.find(',', start);
-    if (end == std::string_view::npos) {
-      fields.push_back(line.substr(start));
-      return fields;
-    }
-    fields.push_back(line.substr(start, end - start));
-    start = end + 1;
-  }
-}
 
 bool ParseDouble(std::string_view field, double& value) {
   auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
@@ -32,25 +20,18 @@ bool ParseDouble(std::string_view field, double& value) {
 Result<std::vector<PublishedPackingRun>> ParsePublishedPackingRuns(std::string_view text,
                                                                    std::string_view file_name) {
   std::vector<PublishedPackingRun> runs;
-  size_t offset = 0;
+  LineReader lines(text);
   int64_t line_number = 0;
   size_t field_count = 0;
   auto fail = [&](const std::string& what) {
     return InvalidArgumentError(std::string(file_name) + ":" + std::to_string(line_number) + ": " +
                                 what);
   };
-  while (offset < text.size()) {
-    size_t end = text.find('\n', offset);
-    if (end == std::string_view::npos)
-      end = text.size();
-    std::string_view line = text.substr(offset, end - offset);
-    offset = end + 1;
-    ++line_number;
-    if (!line.empty() && line.back() == '\r')
-      line.remove_suffix(1);
-    if (line.empty())
+  while (std::optional<std::string_view> line = lines.Next()) {
+    line_number = lines.number();
+    if (line->empty())
       continue;
-    std::vector<std::string_view> fields = Split(line);
+    std::vector<std::string_view> fields = SplitFields(*line);
     if (line_number == 1) {
       if (fields.size() < 6 || fields[0] != "workload" || fields[1] != "sc_policy" ||
           fields[2] != "tune" || fields[3] != "seed" || fields[4] != "total_gpus") {

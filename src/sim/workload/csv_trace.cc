@@ -6,6 +6,7 @@
 
 #include "common/file.h"
 #include "common/quantity.h"
+#include "sim/trace/csv_text.h"
 #include "sim/workload/arrivals.h"
 #include "sim/workload/pod_shape.h"
 #include "sim/workload/workload_util.h"
@@ -17,37 +18,14 @@ constexpr std::string_view kRequired[] = {"name", "arrival", "cpu", "memory"};
 constexpr std::string_view kOptional[] = {"duration",   "gpu",      "gpu_fraction", "mig_profile",
                                           "gpu_memory", "template", "namespace"};
 
-std::vector<std::string_view> Split(std::string_view line) {
-  std::vector<std::string_view> fields;
-  size_t start = 0;
-  while (true) {
-    size_t comma = line.find(',', start);
-    if (comma == std::string_view::npos) {
-      fields.push_back(line.substr(start));
-      return fields;
-    }
-    fields.push_back(line.substr(start, comma - start));
-    start = comma + 1;
-  }
-}
-
 // Numbered lines without the comments and blank lines.
 std::vector<std::pair<int, std::string_view>> ContentLines(std::string_view text) {
   std::vector<std::pair<int, std::string_view>> lines;
-  int number = 0;
-  size_t offset = 0;
-  while (offset < text.size()) {
-    size_t end = text.find('\n', offset);
-    if (end == std::string_view::npos)
-      end = text.size();
-    std::string_view line = text.substr(offset, end - offset);
-    offset = end + 1;
-    ++number;
-    if (!line.empty() && line.back() == '\r')
-      line.remove_suffix(1);
-    if (line.empty() || line.front() == '#')
-      continue;
-    lines.emplace_back(number, line);
+  LineReader reader(text);
+  while (std::optional<std::string_view> line = reader.Next()) {
+    if (!line->empty() && line->front() != '#') {
+      lines.emplace_back(static_cast<int>(reader.number()), *line);
+    }
   }
   return lines;
 }
@@ -74,7 +52,7 @@ Result<Workload> ParseCsvTrace(std::string_view text, std::string_view file, Dur
     return InvalidArgumentError(file_name + ":" + std::to_string(line) + ": " +
                                 (column.empty() ? "" : std::string(column) + ": ") + problem);
   };
-  std::vector<std::string_view> header = Split(lines.front().second);
+  std::vector<std::string_view> header = SplitFields(lines.front().second);
   int header_line = lines.front().first;
   for (std::string_view column : header) {
     if (!IsKnownColumn(column))
@@ -87,7 +65,7 @@ Result<Workload> ParseCsvTrace(std::string_view text, std::string_view file, Dur
   Workload workload;
   for (size_t index = 1; index < lines.size(); ++index) {
     auto [line, content] = lines[index];
-    std::vector<std::string_view> fields = Split(content);
+    std::vector<std::string_view> fields = SplitFields(content);
     if (fields.size() != header.size()) {
       return fail(line, "",
                   "expected " + std::to_string(header.size()) + " fields, found " +
@@ -192,7 +170,7 @@ bool LooksLikeCsvTrace(std::string_view text) {
   std::vector<std::pair<int, std::string_view>> lines = ContentLines(text);
   if (lines.empty())
     return false;
-  std::vector<std::string_view> header = Split(lines.front().second);
+  std::vector<std::string_view> header = SplitFields(lines.front().second);
   return std::all_of(std::begin(kRequired), std::end(kRequired), [&](std::string_view column) {
     return std::find(header.begin(), header.end(), column) != header.end();
   });

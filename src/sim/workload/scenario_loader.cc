@@ -9,6 +9,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "catalog/instance_catalog_loader.h"
 #include "catalog/internal/yaml_reader.h"
 #include "catalog/k8s_reader.h"
 #include "catalog/node_template_reader.h"
@@ -546,6 +547,29 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& path,
 Result<Scenario> LoadScenario(const std::string& path, const gpu::GpuCatalog& catalog) {
   GP_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   return ParseScenario(text, path, catalog);
+}
+
+Result<cluster::InstanceCatalog> LoadScenarioInstances(const Scenario& scenario,
+                                                       const gpu::GpuCatalog& gpus) {
+  std::vector<std::string> names = scenario.catalogs;
+  if (names.empty()) {
+    names = {"aws"};
+  }
+  if (names.size() == 1) {
+    return catalog::LoadInstanceCatalog(names.front(), gpus);
+  }
+  std::vector<cluster::InstanceType> types;
+  cluster::InstanceCatalog::Info info;
+  for (const std::string& name : names) {
+    GP_ASSIGN_OR_RETURN(cluster::InstanceCatalog one, catalog::LoadInstanceCatalog(name, gpus));
+    if (info.cloud.empty()) {
+      info = one.info();
+    } else {
+      info.cloud += "+" + one.info().cloud;
+    }
+    types.insert(types.end(), one.types().begin(), one.types().end());
+  }
+  return cluster::InstanceCatalog::Create(info, std::move(types));
 }
 
 }  // namespace gpupack::sim

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "cluster/instance_type.h"
 #include "common/error.h"
 #include "gpu/gpu_catalog.h"
 #include "sim/workload.h"
@@ -32,5 +33,10 @@ inline constexpr std::string_view kStrategyNames[] = {"dedicated", "time-slicing
 // ReadFile + ParseScenario.
 [[nodiscard]] Result<Scenario> LoadScenario(const std::string& path,
                                             const gpu::GpuCatalog& catalog);
+
+// The instance catalog the scenario names (its `catalogs`, "aws" when none), several merged into
+// one. Errors of catalog::LoadInstanceCatalog.
+[[nodiscard]] Result<cluster::InstanceCatalog> LoadScenarioInstances(const Scenario& scenario,
+                                                                     const gpu::GpuCatalog& gpus);
 
 }  // namespace gpupack::sim
