@@ -28,6 +28,10 @@ inline constexpr std::string_view kDefaultMigPartedConfigMap = "gpupack-mig-part
 // The one key of the device-plugin ConfigMap that nodes without a label use.
 inline constexpr std::string_view kDefaultDevicePluginConfigKey = "default";
 
+// On a NodeClaim gpupack creates (Karpenter copies it to the Node): the device-plugin config key
+// the node is planned for, until the actuator points nvidia.com/device-plugin.config at it.
+inline constexpr std::string_view kLabelPlannedSharing = "gpupack.io/planned-sharing";
+
 // Whether `key` is a label/taint/ConfigMap-key name gpupack owns (prefix gpupack.io/).
 bool IsGpupackKey(std::string_view key);
 
