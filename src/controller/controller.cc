@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "cluster/gpu_demand.h"
+#include "common/check.h"
 #include "common/log.h"
 
 namespace gpupack::controller {
@@ -35,6 +36,13 @@ std::string DescribeGpus(const std::vector<plan::GpuPlan>& gpus, const gpu::GpuC
                      alike ? "" : " (and others)");
 }
 
+kube::InformerOptions Paged(const ControllerOptions& options, const std::string& namespace_name) {
+  kube::InformerOptions out;
+  out.namespace_name = namespace_name;
+  out.page_size = options.page_size;
+  return out;
+}
+
 }  // namespace
 
 std::string DescribeReport(const control::ReconcileReport& report) {
@@ -51,16 +59,15 @@ Controller::Controller(kube::KubeClient& client, control::Actuator& actuator,
                        const Clock& clock, kube::Sleeper& sleeper, ControllerOptions options)
     : clock_(clock),
       options_(std::move(options)),
-      nodes_(kube::MakeNodeInformer(client, {.page_size = options_.page_size}, sleeper)),
-      pods_(kube::MakePodInformer(client, {.page_size = options_.page_size}, sleeper)),
+      nodes_(kube::MakeNodeInformer(client, Paged(options_, ""), sleeper)),
+      pods_(kube::MakePodInformer(client, Paged(options_, ""), sleeper)),
       node_templates_(kube::MakeGenericInformer(client, kube::NodeTemplatesResource(),
-                                                {.page_size = options_.page_size}, sleeper)),
+                                                Paged(options_, ""), sleeper)),
       node_claims_(kube::MakeGenericInformer(client, kube::NodeClaimsResource(),
-                                             {.page_size = options_.page_size}, sleeper)),
-      config_maps_(kube::MakeGenericInformer(
-          client, kube::ConfigMapsResource(),
-          {.namespace_name = options_.view.namespace_name, .page_size = options_.page_size},
-          sleeper)),
+                                             Paged(options_, ""), sleeper)),
+      config_maps_(kube::MakeGenericInformer(client, kube::ConfigMapsResource(),
+                                             Paged(options_, options_.view.namespace_name),
+                                             sleeper)),
       view_(ClusterInformers{nodes_.get(), pods_.get(), node_templates_.get(), node_claims_.get(),
                              config_maps_.get()},
             gpus, instances, options_.view),
@@ -183,7 +190,7 @@ void Controller::Wake() {
 Status Controller::Run(const kube::CancelToken& stop) {
   {
     std::lock_guard lock(mu_);
-    GP_CHECK(loop_ == nullptr);  // RunOnce and Run do not share a controller
+    GP_CHECK(loop_ == nullptr, "RunOnce and Run do not share a controller");
     loop_ =
         std::make_unique<control::ControlLoop>(view_, actuator_, clock_, gpus_, options_.control);
   }

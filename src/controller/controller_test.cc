@@ -163,7 +163,7 @@ TEST_F(ControllerTest, RunOnceWithNothingPendingDoesNothing) {
 }
 
 TEST_F(ControllerTest, RunOnceReturnsAListErrorAsItIs) {
-  fake_.FailNext("list pods", UnavailableError("list pods: connection refused"));
+  fake_.FailNext("list pods", Error(ErrorCode::kUnavailable, "list pods: connection refused"));
   RecordingActuator actuator;
   auto controller = MakeController(actuator);
   Result<control::ReconcileReport> report = controller->RunOnce();

@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "catalog/device_plugin_yaml.h"
@@ -274,7 +275,7 @@ Result<cluster::Node> ReadNode(const kube::NodeObject& object, const gpu::GpuCat
         problems.push_back(fmt::format("{}: {}: {}", what, field, problem));
       },
       [&](std::string_view field, std::string_view problem) {
-        return InvalidArgumentError(fmt::format("{}: {}: {}", what, field, problem));
+        return Error(ErrorCode::kInvalidArgument, fmt::format("{}: {}: {}", what, field, problem));
       }};
   GP_TRY(catalog::DeriveNodeGpus(gpus, &instances, node, report));
   return node;
@@ -493,7 +494,9 @@ Result<ClusterReading> BuildClusterSnapshot(const ClusterObjects& objects,
   std::vector<cluster::Pod> pods;
   for (const kube::PodObject& object : objects.pods) {
     cluster::Pod pod = ReadPod(object);
-    if (pod.IsTerminal() || object.meta.deleting) {
+    // A pod being deleted still holds its node's resources until it is gone; a pending one
+    // will never need a node.
+    if (pod.IsTerminal() || (object.meta.deleting && !pod.IsBound())) {
       continue;
     }
     Status recognized = cluster::RecognizeGpuDemand(pod);

@@ -15,7 +15,7 @@
 //                  (cluster::PlannedNode) with the planned sharing, tainted sharing-pending. Only
 //                  claims labelled gpupack.io/node-template; claims being deleted are left out.
 //   Pod         -> cluster::Pod, GPU demand by cluster::RecognizeGpuDemand; terminal pods and
-//                  pods being deleted are left out.
+//                  pending pods being deleted are left out.
 //   NodeTemplate-> cluster::NodeTemplate by catalog::ReadNodeTemplate (the CR body is JSON,
 //                  which is YAML).
 //
