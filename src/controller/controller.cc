@@ -45,6 +45,14 @@ kube::InformerOptions Paged(const ControllerOptions& options, const std::string&
 
 }  // namespace
 
+Result<cluster::ClusterSnapshot> ObservedView::Snapshot() {
+  GP_ASSIGN_OR_RETURN(cluster::ClusterSnapshot snapshot, view_.Snapshot());
+  if (observer_) {
+    observer_(std::make_shared<const cluster::ClusterSnapshot>(snapshot));
+  }
+  return snapshot;
+}
+
 std::string DescribeReport(const control::ReconcileReport& report) {
   return fmt::format(
       "{}: {} node(s) launched, {} launch failure(s), {} pod(s) nominated, {} bound, {} GPU(s) "
@@ -72,7 +80,9 @@ Controller::Controller(kube::KubeClient& client, control::Actuator& actuator,
                              config_maps_.get()},
             gpus, instances, options_.view),
       actuator_(actuator),
-      gpus_(gpus) {
+      gpus_(gpus),
+      instances_(instances),
+      observed_(view_, hooks_.on_snapshot) {
   InstallHandlers();
 }
 
@@ -145,16 +155,19 @@ Result<control::ReconcileReport> Controller::ReconcileAndReport() {
   for (const plan::Unschedulable& pod : report->unschedulable) {
     log::Info("cannot place {}: {}", pod.pod, pod.reason);
   }
-  if (after_reconcile_) {
-    Result<cluster::ClusterSnapshot> snapshot = view_.Snapshot();
-    Status after =
-        snapshot ? after_reconcile_(*snapshot) : Status(tl::unexpected(snapshot.error()));
+  if (hooks_.after_reconcile) {
+    ClusterObjects objects = view_.Objects();
+    Result<ClusterReading> reading =
+        BuildClusterSnapshot(objects, gpus_, instances_, options_.view);
+    Status after = reading ? hooks_.after_reconcile(ReconcileContext{objects, reading->snapshot,
+                                                                     *report, loop_->nominations()})
+                           : Status(tl::unexpected(reading.error()));
     if (!after) {
       log::Warn("after reconcile: {}", after.error().message());
     }
   }
-  if (on_report_) {
-    on_report_(*report, latency);
+  if (hooks_.on_report) {
+    hooks_.on_report(*report, latency);
   }
   return report;
 }
@@ -174,7 +187,7 @@ Result<control::ReconcileReport> Controller::RunOnce() {
     control::ControlOptions once = options_.control;
     once.batch_idle = Duration(0);
     once.batch_max = Duration(0);
-    loop_ = std::make_unique<control::ControlLoop>(view_, actuator_, clock_, gpus_, once);
+    loop_ = std::make_unique<control::ControlLoop>(observed_, actuator_, clock_, gpus_, once);
   }
   loop_->NotePending();
   loop_->NoteNodeChanged();
@@ -191,8 +204,8 @@ Status Controller::Run(const kube::CancelToken& stop) {
   {
     std::lock_guard lock(mu_);
     GP_CHECK(loop_ == nullptr, "RunOnce and Run do not share a controller");
-    loop_ =
-        std::make_unique<control::ControlLoop>(view_, actuator_, clock_, gpus_, options_.control);
+    loop_ = std::make_unique<control::ControlLoop>(observed_, actuator_, clock_, gpus_,
+                                                   options_.control);
   }
   kube::CancelToken informers_stop;
   std::vector<std::thread> threads;
@@ -226,12 +239,18 @@ Status Controller::Run(const kube::CancelToken& stop) {
     }
     wake_.wait_for(lock, std::chrono::milliseconds(200));
   }
+  if (hooks_.on_synced) {
+    hooks_.on_synced();
+  }
   log::Info("informers synced: {} nodes, {} pods, {} NodeTemplates, {} NodeClaims", nodes_->Size(),
             pods_->Size(), node_templates_->Size(), node_claims_->Size());
   loop_->NotePending();  // whatever is pending now is the first batch
   Timestamp last_reconcile = clock_.Now();
   bool first = true;
   while (!stop.IsCancelled()) {
+    if (hooks_.on_wakeup) {
+      hooks_.on_wakeup();
+    }
     Timestamp now = clock_.Now();
     Timestamp due = last_reconcile + options_.resync_interval;
     if (std::optional<Timestamp> wakeup = loop_->NextWakeup()) {

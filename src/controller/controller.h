@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,6 +36,20 @@
 
 namespace gpupack::controller {
 
+// The ClusterView the loop reads: the KubeClusterView, telling `observer` each snapshot.
+class ObservedView final : public control::ClusterView {
+ public:
+  ObservedView(KubeClusterView& view,
+               const std::function<void(std::shared_ptr<const cluster::ClusterSnapshot>)>& observer)
+      : view_(view), observer_(observer) {}
+
+  [[nodiscard]] Result<cluster::ClusterSnapshot> Snapshot() override;
+
+ private:
+  KubeClusterView& view_;
+  const std::function<void(std::shared_ptr<const cluster::ClusterSnapshot>)>& observer_;
+};
+
 struct ControllerOptions {
   ViewOptions view = DefaultViewOptions();
   control::ControlOptions control;
@@ -49,15 +64,32 @@ struct ControllerOptions {
 // "planned: 1 node(s) launched, 7 nominated, 0 bound, ..." for logs.
 std::string DescribeReport(const control::ReconcileReport& report);
 
+// What one reconcile saw and did, for the work around it (finishing joined nodes, Events,
+// NodeTemplate status).
+struct ReconcileContext {
+  const ClusterObjects& objects;             // the informers' objects after the reconcile
+  const cluster::ClusterSnapshot& snapshot;  // built from them
+  const control::ReconcileReport& report;
+  const std::map<std::string, std::string, std::less<>>& nominations;  // pod -> coming node
+};
+
+// Callbacks around the loop (operations, the actuator's own work). All optional; they run on the
+// loop's thread and must not call back into the Controller.
+struct ControllerHooks {
+  // The informers have synced (readiness).
+  std::function<void()> on_synced;
+  // The loop woke up (liveness): at least every resync_interval.
+  std::function<void()> on_wakeup;
+  // The loop read the cluster (before it acts on what it read).
+  std::function<void(std::shared_ptr<const cluster::ClusterSnapshot> snapshot)> on_snapshot;
+  // A reconcile finished, and how long it took (metrics).
+  std::function<void(const control::ReconcileReport& report, Duration latency)> on_report;
+  // Extra work after every reconcile; an error is logged and the loop goes on.
+  std::function<Status(const ReconcileContext& context)> after_reconcile;
+};
+
 class Controller {
  public:
-  // Called after every reconcile with its report and how long it took (metrics, logs).
-  using ReportHandler =
-      std::function<void(const control::ReconcileReport& report, Duration latency)>;
-  // Extra work after every reconcile, given the cluster as it is then (finishing joined nodes:
-  // labels, startup taint); errors are logged, the loop goes on.
-  using AfterReconcile = std::function<Status(const cluster::ClusterSnapshot& snapshot)>;
-
   // Everything borrowed must outlive the controller.
   Controller(kube::KubeClient& client, control::Actuator& actuator, const gpu::GpuCatalog& gpus,
              const cluster::InstanceCatalog& instances, const Clock& clock, kube::Sleeper& sleeper,
@@ -67,9 +99,8 @@ class Controller {
   Controller(const Controller&) = delete;
   Controller& operator=(const Controller&) = delete;
 
-  void SetReportHandler(ReportHandler handler) { on_report_ = std::move(handler); }
-
-  void SetAfterReconcile(AfterReconcile after) { after_reconcile_ = std::move(after); }
+  // Set before RunOnce or Run.
+  void SetHooks(ControllerHooks hooks) { hooks_ = std::move(hooks); }
 
   // Lists every resource, then one reconcile with the batch window closed. The list errors
   // (connection refused, 401/403) are returned as they are.
@@ -84,8 +115,6 @@ class Controller {
 
   // The problems the view found in the latest snapshot (objects left out).
   const std::vector<std::string>& problems() const { return view_.problems(); }
-
-  const control::ControlLoop& loop() const { return *loop_; }
 
  private:
   void InstallHandlers();
@@ -102,9 +131,10 @@ class Controller {
   KubeClusterView view_;
   control::Actuator& actuator_;
   const gpu::GpuCatalog& gpus_;
+  const cluster::InstanceCatalog& instances_;
+  ObservedView observed_;
   std::unique_ptr<control::ControlLoop> loop_;
-  ReportHandler on_report_;
-  AfterReconcile after_reconcile_;
+  ControllerHooks hooks_;
   std::vector<std::string> logged_problems_;
 
   // Guards the loop's Note* calls (from informer threads) against Reconcile, and the wakeup.

@@ -122,9 +122,10 @@ class ControllerTest : public ::testing::Test {
     fake_.Seed(kube::NodeTemplatesResource(), MigSingleTemplate());
   }
 
-  std::unique_ptr<Controller> MakeController(control::Actuator& actuator) {
+  std::unique_ptr<Controller> MakeController(control::Actuator& actuator,
+                                             ControllerOptions options = {}) {
     return std::make_unique<Controller>(fake_, actuator, *gpus_, *instances_, clock_, sleeper_,
-                                        ControllerOptions{});
+                                        std::move(options));
   }
 
   std::optional<gpu::GpuCatalog> gpus_;
@@ -150,6 +151,54 @@ TEST_F(ControllerTest, RunOncePlansThePendingSeedPodsIntoOneNode) {
   ASSERT_FALSE(provision.gpus.empty());
   EXPECT_TRUE(provision.gpus[0].sharing.IsMig());
   EXPECT_TRUE(actuator.binds.empty());
+}
+
+TEST_F(ControllerTest, HooksSeeTheSnapshotTheReportAndTheNominations) {
+  SeedTheMigScenario();
+  RecordingActuator actuator;
+  auto controller = MakeController(actuator);
+  size_t snapshots = 0;
+  size_t pending_seen = 0;
+  int reports = 0;
+  size_t nominations = 0;
+  ControllerHooks hooks;
+  hooks.on_snapshot = [&](std::shared_ptr<const cluster::ClusterSnapshot> snapshot) {
+    ++snapshots;
+    pending_seen = snapshot->PendingPods().size();
+  };
+  hooks.on_report = [&](const control::ReconcileReport& report, Duration) {
+    ++reports;
+    EXPECT_EQ(report.launched_nodes, 1);
+  };
+  hooks.after_reconcile = [&](const ReconcileContext& context) {
+    nominations = context.nominations.size();
+    EXPECT_EQ(context.objects.pods.size(), 7u);
+    return OkStatus();
+  };
+  controller->SetHooks(std::move(hooks));
+  ASSERT_TRUE(controller->RunOnce());
+  EXPECT_GE(snapshots, 1u);
+  EXPECT_EQ(pending_seen, 7u);
+  EXPECT_EQ(reports, 1);
+  EXPECT_EQ(nominations, 7u);
+}
+
+TEST_F(ControllerTest, RunStartsTheInformersReconcilesAndStopsWhenCancelled) {
+  SeedTheMigScenario();
+  RecordingActuator actuator;
+  ControllerOptions options;
+  options.control.batch_idle = Duration(0);
+  options.control.batch_max = Duration(0);
+  auto controller = MakeController(actuator, options);
+  kube::CancelToken stop;
+  bool synced = false;
+  ControllerHooks hooks;
+  hooks.on_synced = [&] { synced = true; };
+  hooks.on_report = [&](const control::ReconcileReport&, Duration) { stop.Cancel(); };
+  controller->SetHooks(std::move(hooks));
+  ASSERT_TRUE(controller->Run(stop));
+  EXPECT_TRUE(synced);
+  EXPECT_THAT(actuator.launches, SizeIs(1));
 }
 
 TEST_F(ControllerTest, RunOnceWithNothingPendingDoesNothing) {
