@@ -279,6 +279,9 @@ Status Controller::Run(const kube::CancelToken& stop) {
 // --- DryRunActuator ----------------------------------------------------------------------------
 
 void DryRunActuator::Print(std::string line) {
+  if (!printed_.insert(line).second) {
+    return;  // the same action planned again (its node never appears in a dry run)
+  }
   log::Info("dry run: {}", line);
   if (out_ != nullptr) {
     std::fprintf(out_, "%s\n", line.c_str());
@@ -300,16 +303,14 @@ Status DryRunActuator::Bind(const std::string& pod, const std::string& node,
 }
 
 Status DryRunActuator::Launch(const plan::Provision& provision) {
-  std::string names;
-  for (const std::string& name : provision.node_names) {
-    names += (names.empty() ? "" : ",") + name;
-  }
+  // The planner's node names are left out: the real NodeClaims get other names, and a long dry
+  // run re-plans the same node under a new name after every batch window.
   Print(fmt::format(
       "nodeclaim.karpenter.sh created (dry run): {} x {} {} in {} from NodeTemplate {}, {}, "
-      "${:.2f}/h each, as {}{}",
+      "${:.2f}/h each{}",
       provision.count, provision.instance_type, cluster::CapacityTypeName(provision.capacity_type),
       provision.zone.empty() ? "any zone" : provision.zone, provision.template_name,
-      DescribeGpus(provision.gpus, gpus_), provision.price_per_hour, names,
+      DescribeGpus(provision.gpus, gpus_), provision.price_per_hour,
       provision.reason.empty() ? "" : ": " + provision.reason));
   return OkStatus();
 }

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -146,7 +147,7 @@ class Controller {
 // An Actuator that writes nothing: each action is logged and printed as one line to `out`
 // (like `kubectl --dry-run=client`), and reported as done so the loop carries on as if it had
 // happened. Launched nodes never appear in the cluster, so a long dry run plans them again after
-// each batch window; `--once` shows one plan.
+// each batch window: an action already printed is not printed again.
 class DryRunActuator final : public control::Actuator {
  public:
   explicit DryRunActuator(std::FILE* out, const gpu::GpuCatalog& gpus) : out_(out), gpus_(gpus) {}
@@ -166,6 +167,7 @@ class DryRunActuator final : public control::Actuator {
   std::FILE* out_;
   const gpu::GpuCatalog& gpus_;
   std::vector<std::string> lines_;
+  std::set<std::string> printed_;
 };
 
 }  // namespace gpupack::controller

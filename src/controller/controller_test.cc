@@ -251,5 +251,17 @@ TEST_F(ControllerTest, DryRunPrintsOneLinePerActionAndWritesNothing) {
   }
 }
 
+TEST_F(ControllerTest, ALongDryRunPrintsAnActionPlannedAgainOnlyOnce) {
+  SeedTheMigScenario();
+  DryRunActuator actuator(nullptr, *gpus_);
+  auto controller = MakeController(actuator);
+  ASSERT_TRUE(controller->RunOnce());
+  // The launched node never appears, so the pods are planned again onto a new one.
+  Result<control::ReconcileReport> again = controller->RunOnce();
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_EQ(again->launched_nodes, 1);
+  EXPECT_THAT(actuator.lines(), SizeIs(1));
+}
+
 }  // namespace
 }  // namespace gpupack::controller
