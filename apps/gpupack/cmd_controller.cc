@@ -30,6 +30,7 @@ struct ControllerFlags {
   std::string context;
   bool in_cluster = false;
   std::string namespace_name{controller::kDefaultNamespace};
+  std::string config_namespace;  // empty: namespace_name
   std::string device_plugin_config_map{controller::kDefaultDevicePluginConfigMap};
   std::string mig_parted_config_map{controller::kDefaultMigPartedConfigMap};
   std::string catalog = "aws";
@@ -110,7 +111,8 @@ Status RunController(const ControllerFlags& flags) {
   log::Configure(log::Level::kInfo, log_format);
 
   controller::ControllerOptions options;
-  options.view.namespace_name = flags.namespace_name;
+  options.view.namespace_name =
+      flags.config_namespace.empty() ? flags.namespace_name : flags.config_namespace;
   options.view.device_plugin_config_map = flags.device_plugin_config_map;
   options.view.mig_parted_config_map = flags.mig_parted_config_map;
   GP_ASSIGN_OR_RETURN(options.control.batch_idle, FlagDuration("--batch-idle", flags.batch_idle));
@@ -170,7 +172,7 @@ void RegisterControllerCommand(CLI::App& root) {
       "Examples:\n"
       "  gpupack controller --dry-run --once --kubeconfig ~/.kube/config\n"
       "      print the plan it would carry out now, write nothing, exit\n"
-      "  gpupack controller --in-cluster --catalog aws\n"
+      "  gpupack controller --in-cluster --config-namespace gpu-operator --catalog aws\n"
       "      what deploy/ runs: leader election, /metrics on :8080, probes on :8081\n"
       "  gpupack controller --context staging --dry-run --log-format json --batch-idle 2s\n");
   auto flags = std::make_shared<ControllerFlags>();
@@ -179,10 +181,11 @@ void RegisterControllerCommand(CLI::App& root) {
   command->add_option("--context", flags->context, "kubeconfig context (default: current)");
   command->add_flag("--in-cluster", flags->in_cluster,
                     "Use the pod's service account (what deploy/ does)");
-  command
-      ->add_option("--namespace", flags->namespace_name,
-                   "Namespace of gpupack's ConfigMaps and leader Lease")
+  command->add_option("--namespace", flags->namespace_name, "Namespace of the leader Lease")
       ->capture_default_str();
+  command->add_option("--config-namespace", flags->config_namespace,
+                      "Namespace of gpupack's ConfigMaps: where the GPU Operator runs "
+                      "(default: --namespace)");
   command
       ->add_option("--device-plugin-config-map", flags->device_plugin_config_map,
                    "The device-plugin ConfigMap (the GPU Operator's devicePlugin.config.name)")
@@ -209,10 +212,8 @@ void RegisterControllerCommand(CLI::App& root) {
       ->add_option("--empty-node-ttl", flags->empty_node_ttl,
                    "Remove a gpupack node that has been empty this long")
       ->capture_default_str();
-  command
-      ->add_option("--leader-elect", flags->leader_elect,
-                   "Act only while holding the Lease (true|false)")
-      ->capture_default_str();
+  command->add_flag("--leader-elect,!--no-leader-elect", flags->leader_elect,
+                    "Act only while holding the leader Lease (default true)");
   command
       ->add_option("--metrics-bind-address", flags->metrics_bind_address,
                    "Where /metrics is served")
