@@ -47,8 +47,9 @@ kube::InformerOptions Paged(const ControllerOptions& options, const std::string&
 
 Result<cluster::ClusterSnapshot> ObservedView::Snapshot() {
   GP_ASSIGN_OR_RETURN(cluster::ClusterSnapshot snapshot, view_.Snapshot());
+  latest_ = std::make_shared<const cluster::ClusterSnapshot>(snapshot);
   if (observer_) {
-    observer_(std::make_shared<const cluster::ClusterSnapshot>(snapshot));
+    observer_(latest_);
   }
   return snapshot;
 }
@@ -81,7 +82,6 @@ Controller::Controller(kube::KubeClient& client, control::Actuator& actuator,
             gpus, instances, options_.view),
       actuator_(actuator),
       gpus_(gpus),
-      instances_(instances),
       observed_(view_, hooks_.on_snapshot) {
   InstallHandlers();
 }
@@ -155,13 +155,10 @@ Result<control::ReconcileReport> Controller::ReconcileAndReport() {
   for (const plan::Unschedulable& pod : report->unschedulable) {
     log::Info("cannot place {}: {}", pod.pod, pod.reason);
   }
-  if (hooks_.after_reconcile) {
-    ClusterObjects objects = view_.Objects();
-    Result<ClusterReading> reading =
-        BuildClusterSnapshot(objects, gpus_, instances_, options_.view);
-    Status after = reading ? hooks_.after_reconcile(ReconcileContext{objects, reading->snapshot,
-                                                                     *report, loop_->nominations()})
-                           : Status(tl::unexpected(reading.error()));
+  if (hooks_.after_reconcile && observed_.latest() != nullptr) {
+    std::vector<kube::NodeObject> nodes = nodes_->List();
+    Status after = hooks_.after_reconcile(
+        ReconcileContext{nodes, *observed_.latest(), *report, loop_->nominations()});
     if (!after) {
       log::Warn("after reconcile: {}", after.error().message());
     }

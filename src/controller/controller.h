@@ -37,7 +37,8 @@
 
 namespace gpupack::controller {
 
-// The ClusterView the loop reads: the KubeClusterView, telling `observer` each snapshot.
+// The ClusterView the loop reads: the KubeClusterView, telling `observer` each snapshot and
+// keeping the latest.
 class ObservedView final : public control::ClusterView {
  public:
   ObservedView(KubeClusterView& view,
@@ -46,8 +47,12 @@ class ObservedView final : public control::ClusterView {
 
   [[nodiscard]] Result<cluster::ClusterSnapshot> Snapshot() override;
 
+  // The latest snapshot; null before the first.
+  const std::shared_ptr<const cluster::ClusterSnapshot>& latest() const { return latest_; }
+
  private:
   KubeClusterView& view_;
+  std::shared_ptr<const cluster::ClusterSnapshot> latest_;
   const std::function<void(std::shared_ptr<const cluster::ClusterSnapshot>)>& observer_;
 };
 
@@ -68,8 +73,8 @@ std::string DescribeReport(const control::ReconcileReport& report);
 // What one reconcile saw and did, for the work around it (finishing joined nodes, Events,
 // NodeTemplate status).
 struct ReconcileContext {
-  const ClusterObjects& objects;             // the informers' objects after the reconcile
-  const cluster::ClusterSnapshot& snapshot;  // built from them
+  const std::vector<kube::NodeObject>& nodes;  // the informer's nodes after the reconcile
+  const cluster::ClusterSnapshot& snapshot;    // the one the reconcile acted on
   const control::ReconcileReport& report;
   const std::map<std::string, std::string, std::less<>>& nominations;  // pod -> coming node
 };
@@ -132,7 +137,6 @@ class Controller {
   KubeClusterView view_;
   control::Actuator& actuator_;
   const gpu::GpuCatalog& gpus_;
-  const cluster::InstanceCatalog& instances_;
   ObservedView observed_;
   std::unique_ptr<control::ControlLoop> loop_;
   ControllerHooks hooks_;

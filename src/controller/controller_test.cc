@@ -172,7 +172,8 @@ TEST_F(ControllerTest, HooksSeeTheSnapshotTheReportAndTheNominations) {
   };
   hooks.after_reconcile = [&](const ReconcileContext& context) {
     nominations = context.nominations.size();
-    EXPECT_EQ(context.objects.pods.size(), 7u);
+    EXPECT_EQ(context.snapshot.pods.size(), 7u);
+    EXPECT_TRUE(context.nodes.empty());
     return OkStatus();
   };
   controller->SetHooks(std::move(hooks));
