@@ -4,6 +4,9 @@
 // Thread safety: all functions are thread-safe.
 #pragma once
 
+#include <initializer_list>
+#include <iosfwd>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -15,14 +18,30 @@ enum class Level { kDebug, kInfo, kWarn, kError, kOff };
 
 enum class Format { kText, kJson };
 
-// Sets the minimum level written and the output format (text lines or one JSON object per
-// line). Logs go to stderr.
+// One key/value pair of a structured log line: `pod=ml/train-0` in text, `"pod":"ml/train-0"` in
+// JSON. Keys are fixed identifiers chosen in code (not ts, level or msg).
+struct Field {
+  std::string_view key;
+  std::string value;
+};
+
+// Sets the minimum level written and the output format. Logs go to stderr. Text lines read
+// `2026-11-24T19:40:00.123 info message key=value`; JSON lines are one object each:
+// {"ts":"2026-11-24T19:40:00.123Z","level":"info","msg":"message","key":"value"} (ts in UTC;
+// level debug|info|warning|error).
 void Configure(Level level, Format format);
 
 // Parses "debug|info|warn|error|off"; returns false on anything else.
 bool ParseLevel(std::string_view text, Level& level);
 
-void Write(Level level, std::string_view message);
+// Parses "text|json"; returns false on anything else.
+bool ParseFormat(std::string_view text, Format& format);
+
+// Writes one line. Field values with spaces, quotes or `=` (or empty ones) are quoted in text.
+void Write(Level level, std::string_view message, std::initializer_list<Field> fields = {});
+
+// Sends lines to `out` instead of stderr (nullptr: back to stderr). Not thread-safe: for tests.
+void CaptureForTest(std::ostream* out);
 
 template <class... Args>
 void Debug(fmt::format_string<Args...> format, Args&&... args) {
