@@ -171,13 +171,36 @@ Status ReadLimits(const Location& loc, const YAML::Node& spec, cluster::NodeTemp
   return OkStatus();
 }
 
+Status ReadNodeClassRef(const Location& loc, const YAML::Node& spec, cluster::NodeTemplate& out,
+                        std::vector<std::string>& warnings) {
+  GP_ASSIGN_OR_RETURN(const YAML::Node ref,
+                      catalog_internal::OptMap(loc, spec, "nodeClassRef", "spec.nodeClassRef"));
+  if (!ref.IsDefined()) {
+    return OkStatus();
+  }
+  catalog_internal::WarnUnknownFields(loc, ref, "spec.nodeClassRef", {"group", "kind", "name"},
+                                      warnings);
+  cluster::NodeClassRef parsed;
+  for (auto [key, field] : {std::pair{"group", &parsed.group}, std::pair{"kind", &parsed.kind},
+                            std::pair{"name", &parsed.name}}) {
+    std::string path = std::string("spec.nodeClassRef.") + key;
+    GP_ASSIGN_OR_RETURN(auto value, catalog_internal::OptString(loc, ref, key, path));
+    if (!value || value->empty()) {
+      return tl::unexpected(loc.At(ref, path, "required"));
+    }
+    *field = *value;
+  }
+  out.node_class_ref = std::move(parsed);
+  return OkStatus();
+}
+
 Status ReadSpec(const Location& loc, const YAML::Node& spec, const gpu::GpuCatalog& catalog,
                 cluster::NodeTemplate& out, std::vector<std::string>& warnings) {
   catalog_internal::WarnUnknownFields(
       loc, spec, "spec",
       {"instanceTypes", "excludeInstanceTypes", "gpuModels", "zones", "capacityTypes",
        "spotPercent", "minGpusPerNode", "maxGpusPerNode", "gpuSharing", "labels", "taints",
-       "limits"},
+       "limits", "nodeClassRef"},
       warnings);
   GP_ASSIGN_OR_RETURN(out.instance_types, catalog_internal::StringList(loc, spec, "instanceTypes",
                                                                        "spec.instanceTypes"));
@@ -244,6 +267,7 @@ Status ReadSpec(const Location& loc, const YAML::Node& spec, const gpu::GpuCatal
   }
   GP_ASSIGN_OR_RETURN(out.labels, catalog_internal::StringMap(loc, spec, "labels", "spec.labels"));
   GP_TRY(ReadTaints(loc, spec, out.taints));
+  GP_TRY(ReadNodeClassRef(loc, spec, out, warnings));
   return ReadLimits(loc, spec, out, warnings);
 }
 

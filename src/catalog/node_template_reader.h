@@ -15,6 +15,7 @@
 //   labels: {team: ml}                      +   put on every node of the template
 //   taints: [{key, value, effect}]          +
 //   limits: {gpus: 64, hourlyCost: "150.00"} +  physical GPUs, USD/hour over all its nodes
+//   nodeClassRef: {group, kind, name}       +   the Karpenter NodeClass of its NodeClaims
 // Unknown fields are warnings (the apiserver's fieldValidation=Warn); type and range errors are
 // errors naming the field, as the apiserver's schema validation reports them.
 //

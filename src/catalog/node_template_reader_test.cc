@@ -156,5 +156,24 @@ TEST_F(NodeTemplateReaderTest, ReadsTheFieldsBeyondTheFixtureCrd) {
   EXPECT_EQ(t.mig.strategy, cluster::MigStrategy::kSingle);
 }
 
+TEST_F(NodeTemplateReaderTest, ReadsTheNodeClassRefItsNodeClaimsUse) {
+  Result<KubeObjects> objects =
+      Read("  nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: gpu}\n");
+  ASSERT_TRUE(objects) << objects.error().message();
+  ASSERT_TRUE(objects->templates[0].node_class_ref.has_value());
+  EXPECT_EQ(*objects->templates[0].node_class_ref,
+            (cluster::NodeClassRef{"karpenter.k8s.aws", "EC2NodeClass", "gpu"}));
+  EXPECT_TRUE(objects->warnings.empty());
+
+  Result<KubeObjects> unset = Read("  zones: [us-east-1a]\n");
+  ASSERT_TRUE(unset) << unset.error().message();
+  EXPECT_FALSE(unset->templates[0].node_class_ref.has_value());
+
+  Result<KubeObjects> no_name = Read("  nodeClassRef: {group: karpenter.k8s.aws, kind: X}\n");
+  ASSERT_FALSE(no_name);
+  EXPECT_NE(no_name.error().message().find("spec.nodeClassRef.name: required"), std::string::npos)
+      << no_name.error().message();
+}
+
 }  // namespace
 }  // namespace gpupack::catalog

@@ -54,6 +54,16 @@ struct MigSpec {
   bool operator==(const MigSpec&) const = default;
 };
 
+// The Karpenter NodeClass the template's NodeClaims use (spec.nodeClassRef of a NodeClaim:
+// which AMI, subnets, security groups; e.g. karpenter.k8s.aws EC2NodeClass "gpu").
+struct NodeClassRef {
+  std::string group;
+  std::string kind;
+  std::string name;
+
+  bool operator==(const NodeClassRef&) const = default;
+};
+
 struct NodeTemplate {
   std::string name;
 
@@ -74,6 +84,8 @@ struct NodeTemplate {
   Labels labels;              // added to every node of the template
   std::vector<Taint> taints;  // added to every node of the template
 
+  // spec.nodeClassRef; nullopt when the template does not name one (the controller's default).
+  std::optional<NodeClassRef> node_class_ref;
   std::optional<int64_t> max_gpus;        // limits.gpus: physical GPUs in all its nodes
   std::optional<double> max_hourly_cost;  // limits.hourlyCost: USD per hour
 

@@ -4,6 +4,7 @@
 // live in cluster/gpu_demand.h; the startup taint in control/control_loop.h.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -28,9 +29,23 @@ inline constexpr std::string_view kDefaultMigPartedConfigMap = "gpupack-mig-part
 // The one key of the device-plugin ConfigMap that nodes without a label use.
 inline constexpr std::string_view kDefaultDevicePluginConfigKey = "default";
 
-// On a NodeClaim gpupack creates (Karpenter copies it to the Node): the device-plugin config key
-// the node is planned for, until the actuator points nvidia.com/device-plugin.config at it.
+// ---- KubeActuator (branch act) ----
+// On NodeClaims (copied to the Node by Karpenter) and nodes gpupack reconfigures: the
+// device-plugin config key gpupack planned for the node; ReconcileNode makes the node match it.
 inline constexpr std::string_view kLabelPlannedSharing = "gpupack.io/planned-sharing";
+// Where the NVIDIA GPU Operator runs: its device plugin and MIG manager read their ConfigMaps
+// (devicePlugin.config.name, migManager.config.name) from their own namespace, so gpupack's
+// sharing ConfigMaps live there.
+inline constexpr std::string_view kDefaultGpuOperatorNamespace = "gpu-operator";
+// The value of source.component / reportingComponent on gpupack's Events.
+inline constexpr std::string_view kEventComponent = "gpupack";
+
+// FNV-1a, 64 bits: the hash behind names that must be the same in every build and run
+// (NodeClaim names, ConfigMap keys too long for a label value).
+uint64_t StableHash(std::string_view text);
+// `value` as 16 lower-case hex digits.
+std::string Hex16(uint64_t value);
+// ---- end KubeActuator ----
 
 // Whether `key` is a label/taint/ConfigMap-key name gpupack owns (prefix gpupack.io/).
 bool IsGpupackKey(std::string_view key);
