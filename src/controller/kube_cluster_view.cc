@@ -432,7 +432,8 @@ Result<cluster::NodeTemplate> ReadTemplate(const kube::GenericObject& object,
 }  // namespace
 
 ViewOptions DefaultViewOptions() {
-  return ViewOptions{std::string(kDefaultNamespace), std::string(kDefaultDevicePluginConfigMap),
+  return ViewOptions{std::string(kDefaultGpuOperatorNamespace),
+                     std::string(kDefaultDevicePluginConfigMap),
                      std::string(kDefaultMigPartedConfigMap)};
 }
 

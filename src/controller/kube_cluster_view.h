@@ -51,7 +51,8 @@ struct ViewOptions {
   std::string mig_parted_config_map;
 };
 
-// ViewOptions with the conventions.h defaults.
+// ViewOptions with the conventions.h defaults (the ConfigMaps in the GPU Operator's namespace, as
+// KubeActuatorOptions has them).
 ViewOptions DefaultViewOptions();
 
 // The cluster's objects as the informers hold them.

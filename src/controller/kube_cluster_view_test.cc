@@ -50,10 +50,11 @@ constexpr std::string_view kMigParted =
     "      mig-devices:\n        \"1g.5gb\": 7\n";
 
 kube::GenericObject ConfigMap(const std::string& name, const nlohmann::json& data) {
-  return Generic({{"apiVersion", "v1"},
-                  {"kind", "ConfigMap"},
-                  {"metadata", {{"name", name}, {"namespace", kDefaultNamespace}}},
-                  {"data", data}});
+  return Generic(
+      {{"apiVersion", "v1"},
+       {"kind", "ConfigMap"},
+       {"metadata", {{"name", name}, {"namespace", DefaultViewOptions().namespace_name}}},
+       {"data", data}});
 }
 
 class KubeClusterViewTest : public ::testing::Test {
