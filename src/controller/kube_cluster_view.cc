@@ -16,7 +16,7 @@
 #include "cluster/gpu_demand.h"
 #include "common/quantity.h"
 #include "controller/conventions.h"
-#include "gpu/mig_parted_check.h"
+#include "controller/node_sharing.h"
 
 namespace gpupack::controller {
 namespace {
@@ -112,11 +112,13 @@ SharingConfigs ReadSharingConfigs(const ClusterObjects& objects, const ViewOptio
   return out;
 }
 
-// The sharing gpupack planned for a node or NodeClaim with these labels, on GPUs of `model`.
-Result<cluster::SharingConfig> PlannedSharing(const cluster::Labels& labels,
-                                              const gpu::GpuModel& model,
-                                              const gpu::GpuCatalog& gpus,
-                                              const SharingConfigs& configs) {
+// The sharing gpupack planned for each of `count` GPUs of `model` on a node or NodeClaim with
+// these labels, read back from gpupack's ConfigMaps as the actuator wrote them.
+Result<std::vector<cluster::SharingConfig>> PlannedSharing(const cluster::Labels& labels,
+                                                           const gpu::GpuModel& model,
+                                                           int64_t count,
+                                                           const gpu::GpuCatalog& gpus,
+                                                           const SharingConfigs& configs) {
   std::string key = LabelOr(labels, kLabelPlannedSharing);
   if (key.empty()) {
     key = LabelOr(labels, cluster::kLabelDevicePluginConfig);
@@ -133,48 +135,48 @@ Result<cluster::SharingConfig> PlannedSharing(const cluster::Labels& labels,
   GP_ASSIGN_OR_RETURN(
       catalog::ParsedDevicePluginConfig parsed,
       catalog::ParseDevicePluginConfig(text->second, "device-plugin config " + key));
-  cluster::SharingConfig sharing;
-  if (parsed.config.time_slicing) {
-    sharing.rename_by_default = parsed.config.time_slicing->rename_by_default;
-    for (const gpu::ReplicatedResource& resource : parsed.config.time_slicing->resources) {
-      sharing.replicas = std::max(sharing.replicas, static_cast<int32_t>(resource.replicas));
-    }
-  }
+  std::vector<gpu::MigConfigEntry> mig_entries;
   std::string mig_config = LabelOr(labels, kLabelMigConfig);
-  if (mig_config.empty()) {
-    sharing.mode =
-        sharing.replicas > 1 ? cluster::SharingMode::kTimeSlicing : cluster::SharingMode::kWhole;
-    return sharing;
-  }
-  auto entries = configs.mig_parted
-                     ? configs.mig_parted->mig_configs.find(mig_config)
-                     : std::map<std::string, std::vector<gpu::MigConfigEntry>>::const_iterator();
-  if (!configs.mig_parted || entries == configs.mig_parted->mig_configs.end()) {
-    return NotFoundError(
-        fmt::format("mig-parted config \"{}\" is not in gpupack's ConfigMap", mig_config));
-  }
-  for (const gpu::MigConfigEntry& entry : entries->second) {
-    std::vector<const gpu::GpuModel*> matching =
-        gpu::ModelsMatchingFilter(entry.device_filter, gpus);
-    bool applies = entry.device_filter.empty() ||
-                   std::find(matching.begin(), matching.end(), &model) != matching.end();
-    if (!applies || !entry.mig_enabled) {
-      continue;
+  if (model.mig_capable && !mig_config.empty()) {
+    auto entries = configs.mig_parted
+                       ? configs.mig_parted->mig_configs.find(mig_config)
+                       : std::map<std::string, std::vector<gpu::MigConfigEntry>>::const_iterator();
+    if (!configs.mig_parted || entries == configs.mig_parted->mig_configs.end()) {
+      return NotFoundError(
+          fmt::format("mig-parted config \"{}\" is not in gpupack's ConfigMap", mig_config));
     }
-    const gpu::MigGeometryEngine& engine = gpus.Geometry(model);
-    gpu::ProfileCounts counts(model.mig_profiles.size(), 0);
-    for (const auto& [profile, count] : entry.mig_devices) {
-      GP_ASSIGN_OR_RETURN(size_t index, model.FindProfileIndex(profile));
-      counts[index] += count;
-    }
-    GP_ASSIGN_OR_RETURN(sharing.geometry, engine.Fit(counts));
-    sharing.mode =
-        sharing.replicas > 1 ? cluster::SharingMode::kMigTimeSlicing : cluster::SharingMode::kMig;
-    sharing.mig_strategy = gpu::EffectiveMigStrategy(parsed.config);
-    return sharing;
+    mig_entries = entries->second;
   }
-  return NotFoundError(
-      fmt::format("mig-parted config \"{}\" enables MIG on no {}", mig_config, model.name));
+  GP_ASSIGN_OR_RETURN(std::vector<plan::GpuPlan> plans,
+                      GpuPlansFromConfigs(model, gpus.Geometry(model), static_cast<int>(count),
+                                          parsed.config, mig_entries));
+  std::vector<cluster::SharingConfig> out;
+  for (plan::GpuPlan& gpu : plans) {
+    out.push_back(std::move(gpu.sharing));
+  }
+  return out;
+}
+
+// Shows `node` with GPUs of `model` shared as `sharing` (one per GPU), advertising what the
+// device plugin will once the configs are applied, with gpupack's partition labels.
+void SetPlannedGpus(cluster::Node& node, const gpu::GpuModel& model,
+                    const std::vector<cluster::SharingConfig>& sharing) {
+  node.gpus.clear();
+  cluster::Resources advertised;
+  for (size_t i = 0; i < sharing.size(); ++i) {
+    node.gpus.push_back(cluster::NodeGpu{static_cast<int>(i), model.name, sharing[i], {}});
+    advertised += cluster::AdvertisedCapacity(sharing[i], model);
+    for (auto& [key, value] : cluster::PartitionLabels(sharing[i], model)) {
+      node.labels.insert_or_assign(key, value);
+    }
+  }
+  for (cluster::Resources* resources : {&node.capacity, &node.allocatable}) {
+    std::erase_if(resources->scalar, [](const auto& entry) {
+      return entry.first.starts_with(cluster::kResourceMigPrefix) ||
+             entry.first == cluster::kResourceGpu || entry.first == cluster::kResourceGpuShared;
+    });
+    *resources += advertised;
+  }
 }
 
 // The GPU model of a node: GFD's product label, else its instance type's.
@@ -208,30 +210,14 @@ int64_t NodeGpuCount(const cluster::Node& node, const cluster::InstanceCatalog& 
   return 0;
 }
 
-// A node still tainted sharing-pending shows the GPUs gpupack planned for it, advertising what
-// the device plugin will once the config is applied.
+// A node still tainted sharing-pending shows the GPUs gpupack planned for it.
 Status ApplyPlannedGpus(cluster::Node& node, const gpu::GpuCatalog& gpus,
                         const cluster::InstanceCatalog& instances, const SharingConfigs& configs) {
   GP_ASSIGN_OR_RETURN(const gpu::GpuModel* model, NodeGpuModel(node, gpus, instances));
-  GP_ASSIGN_OR_RETURN(cluster::SharingConfig sharing,
-                      PlannedSharing(node.labels, *model, gpus, configs));
-  int64_t count = NodeGpuCount(node, instances);
-  node.gpus.clear();
-  cluster::Resources advertised;
-  for (int64_t i = 0; i < count; ++i) {
-    node.gpus.push_back(cluster::NodeGpu{static_cast<int>(i), model->name, sharing, {}});
-    advertised += cluster::AdvertisedCapacity(sharing, *model);
-  }
-  for (cluster::Resources* resources : {&node.capacity, &node.allocatable}) {
-    std::erase_if(resources->scalar, [](const auto& entry) {
-      return entry.first.starts_with(cluster::kResourceMigPrefix) ||
-             entry.first == cluster::kResourceGpu || entry.first == cluster::kResourceGpuShared;
-    });
-    *resources += advertised;
-  }
-  for (auto& [key, value] : cluster::PartitionLabels(sharing, *model)) {
-    node.labels.insert_or_assign(key, value);
-  }
+  GP_ASSIGN_OR_RETURN(
+      std::vector<cluster::SharingConfig> sharing,
+      PlannedSharing(node.labels, *model, NodeGpuCount(node, instances), gpus, configs));
+  SetPlannedGpus(node, *model, sharing);
   return OkStatus();
 }
 
@@ -352,12 +338,17 @@ Result<cluster::Node> ReadNodeClaim(const kube::GenericObject& claim,
                             cluster::CapacityTypeName(*capacity_type)));
   }
   GP_ASSIGN_OR_RETURN(const gpu::GpuModel* model, gpus.Find(type->gpu_model));
-  Result<cluster::SharingConfig> sharing = PlannedSharing(labels, *model, gpus, configs);
+  Result<std::vector<cluster::SharingConfig>> sharing =
+      PlannedSharing(labels, *model, type->gpu_count, gpus, configs);
   if (!sharing) {
     return fail(sharing.error().message());
   }
-  cluster::Node node =
-      cluster::PlannedNode(claim.meta.name, *node_template, *type, *offering, *sharing, *model);
+  if (sharing->empty()) {
+    return fail(type->name + " has no GPUs");
+  }
+  cluster::Node node = cluster::PlannedNode(claim.meta.name, *node_template, *type, *offering,
+                                            sharing->front(), *model);
+  SetPlannedGpus(node, *model, *sharing);
   for (auto& [key, value] : labels) {
     node.labels.insert_or_assign(key, value);
   }
