@@ -35,5 +35,6 @@ void RegisterBenchCommand(CLI::App& root);
 void RegisterKubeCommand(CLI::App& root);
 void RegisterSimulateCommand(CLI::App& root);
 void RegisterTraceCommand(CLI::App& root);
+void RegisterControllerCommand(CLI::App& root);
 
 }  // namespace gpupack::app

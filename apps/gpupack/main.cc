@@ -39,6 +39,7 @@ int Run(int argc, char** argv) {
   RegisterKubeCommand(root);
   RegisterSimulateCommand(root);
   RegisterTraceCommand(root);
+  RegisterControllerCommand(root);
 
   try {
     root.parse(argc, argv);

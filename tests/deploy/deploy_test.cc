@@ -314,7 +314,6 @@ spec:
       dynamic: true
   labels:
     team: ml
-  nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: gpu}
   taints:
     - key: gpu
       value: shared
@@ -322,6 +321,10 @@ spec:
   limits:
     gpus: 64
     hourlyCost: 150.5
+  nodeClassRef:
+    group: karpenter.k8s.aws
+    kind: EC2NodeClass
+    name: gpu
 )";
 
 TEST_F(DeployTest, SchemaDescribesExactlyTheFieldsTheReaderAccepts) {
@@ -345,6 +348,8 @@ TEST_F(DeployTest, SchemaDescribesExactlyTheFieldsTheReaderAccepts) {
   EXPECT_TRUE(t.mig.dynamic);
   EXPECT_EQ(t.time_slicing.per_gpu_model.at("A100-SXM4-40GB"), 8);
   EXPECT_EQ(t.max_hourly_cost, 150.5);
+  ASSERT_TRUE(t.node_class_ref.has_value());
+  EXPECT_EQ(t.node_class_ref->kind, "EC2NodeClass");
 }
 
 // The other direction, from the reader's source: every name it accepts without a warning (its

@@ -1,0 +1,117 @@
+#include "controller/cluster_hooks.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "catalog/gpu_catalog_loader.h"
+#include "kube/testing/fake_kube_client.h"
+
+namespace gpupack::controller {
+namespace {
+
+using ::testing::HasSubstr;
+
+class CountingActuator final : public control::Actuator {
+ public:
+  Status Bind(const std::string&, const std::string&,
+              const std::vector<plan::DeviceChoice>&) override {
+    ++calls;
+    return OkStatus();
+  }
+
+  Status Launch(const plan::Provision&) override {
+    ++calls;
+    return OkStatus();
+  }
+
+  Status Reconfigure(const plan::Reconfiguration&) override {
+    ++calls;
+    return OkStatus();
+  }
+
+  Status Remove(const std::string&) override {
+    ++calls;
+    return OkStatus();
+  }
+
+  int calls = 0;
+};
+
+TEST(LeaderGuardedActuatorTest, PassesActionsOnWhileLeadingAndRefusesThemAfter) {
+  CountingActuator inner;
+  bool leading = true;
+  LeaderGuardedActuator guarded(inner, [&leading] { return leading; });
+  EXPECT_TRUE(guarded.Launch(plan::Provision{}));
+  EXPECT_TRUE(guarded.Remove("n1"));
+  EXPECT_EQ(inner.calls, 2);
+  leading = false;
+  Status refused = guarded.Bind("default/p", "n1", {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(refused.error().message(), HasSubstr("no longer holds the leader Lease"));
+  EXPECT_FALSE(guarded.Reconfigure(plan::Reconfiguration{}));
+  EXPECT_EQ(inner.calls, 2);
+}
+
+class ClusterHooksTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto gpus = catalog::LoadBuiltInGpuCatalog();
+    ASSERT_TRUE(gpus);
+    gpus_.emplace(std::move(*gpus));
+    actuator_ = std::make_unique<KubeActuator>(fake_, *gpus_, clock_);
+  }
+
+  std::optional<gpu::GpuCatalog> gpus_;
+  kube::testing::FakeKubeClient fake_;
+  ManualClock clock_;
+  std::unique_ptr<KubeActuator> actuator_;
+};
+
+TEST_F(ClusterHooksTest, WithoutTargetsThereAreNoHooks) {
+  ControllerHooks hooks = MakeClusterHooks({});
+  EXPECT_FALSE(hooks.on_synced);
+  EXPECT_FALSE(hooks.on_wakeup);
+  EXPECT_FALSE(hooks.on_report);
+  EXPECT_FALSE(hooks.after_reconcile);
+}
+
+TEST_F(ClusterHooksTest, MetricsRecordEachReportAndSnapshot) {
+  GpupackMetrics metrics;
+  ClusterHookTargets targets;
+  targets.metrics = &metrics;
+  ControllerHooks hooks = MakeClusterHooks(targets);
+  ASSERT_TRUE(hooks.on_report);
+  control::ReconcileReport report;
+  report.launched_nodes = 2;
+  hooks.on_report(report, std::chrono::milliseconds(40));
+  hooks.on_snapshot(std::make_shared<const cluster::ClusterSnapshot>());
+  std::string page = metrics.registry().Expose();
+  EXPECT_THAT(page, HasSubstr("gpupack_plan_duration_seconds_count 1"));
+}
+
+TEST_F(ClusterHooksTest, TheActuatorsOwnWorkWaitsForTheLease) {
+  ClusterHookTargets targets;
+  targets.actuator = actuator_.get();
+  targets.may_write = [] { return false; };
+  ControllerHooks hooks = MakeClusterHooks(targets);
+  ASSERT_TRUE(hooks.after_reconcile);
+  std::vector<kube::NodeObject> nodes;
+  cluster::ClusterSnapshot snapshot;
+  control::ReconcileReport report;
+  std::map<std::string, std::string, std::less<>> nominations;
+  size_t calls_before = fake_.Calls().size();
+  Status after = hooks.after_reconcile(ReconcileContext{nodes, snapshot, report, nominations});
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(fake_.Calls().size(), calls_before);
+}
+
+}  // namespace
+}  // namespace gpupack::controller

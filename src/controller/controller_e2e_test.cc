@@ -1,0 +1,250 @@
+// The end-to-end seed scenario, in process: the controller over FakeKubeClient with the
+// real KubeActuator. 7 MIG pods pending -> one NodeClaim with the right labels, taints, startup
+// taint and requirements -> Karpenter's Node joins -> labels, startup taint removed -> the pods
+// are placed; a restarted controller buys nothing more at any step.
+#include <optional>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "catalog/gpu_catalog_loader.h"
+#include "catalog/instance_catalog_loader.h"
+#include "catalog/k8s_reader.h"
+#include "controller/cluster_hooks.h"
+#include "controller/controller.h"
+#include "controller/conventions.h"
+#include "controller/kube_actuator.h"
+#include "kube/testing/fake_kube_client.h"
+#include "kube/testing/fake_sleeper.h"
+
+namespace gpupack::controller {
+namespace {
+
+using ::testing::Contains;
+using ::testing::SizeIs;
+using json = nlohmann::json;
+
+// examples/templates/a100-mig-single.yaml as the API server stores it, with the NodeClass
+// Karpenter needs.
+json MigSingleTemplate() {
+  return {
+      {"apiVersion", "gpupack.io/v1alpha1"},
+      {"kind", "NodeTemplate"},
+      {"metadata", {{"name", "a100-mig-single"}}},
+      {"spec",
+       {{"instanceTypes", {"p4d.24xlarge", "a2-highgpu-*"}},
+        {"gpuModels", {"NVIDIA-A100-SXM4-40GB"}},
+        {"capacityTypes", {"spot", "on-demand"}},
+        {"spotPercent", 50},
+        {"gpuSharing", {{"mig", {{"enabled", true}, {"strategy", "single"}, {"dynamic", true}}}}},
+        {"nodeClassRef",
+         {{"group", "karpenter.k8s.gcp"}, {"kind", "GCENodeClass"}, {"name", "gpu"}}},
+        {"limits", {{"gpus", 16}, {"hourlyCost", 60}}}}}};
+}
+
+// A pod of the expanded seed Deployment as the API server returns it after kube-scheduler
+// found no node for it.
+json PendingPod(const cluster::Pod& pod, int index) {
+  json tolerations = json::array();
+  for (const cluster::Toleration& toleration : pod.tolerations) {
+    json t = {
+        {"key", toleration.key},
+        {"operator", toleration.op == cluster::TolerationOperator::kExists ? "Exists" : "Equal"}};
+    if (toleration.effect) {
+      t["effect"] = cluster::TaintEffectName(*toleration.effect);
+    }
+    tolerations.push_back(t);
+  }
+  json limits = json::object();
+  for (const auto& [name, value] : pod.requests.scalar) {
+    limits[name] = std::to_string(value);
+  }
+  return {{"apiVersion", "v1"},
+          {"kind", "Pod"},
+          {"metadata",
+           {{"name", pod.name},
+            {"namespace", pod.namespace_name},
+            {"uid", "6b1f0c1e-0000-4000-8000-00000000000" + std::to_string(index)},
+            {"labels", pod.labels}}},
+          {"spec",
+           {{"nodeSelector", pod.node_selector},
+            {"tolerations", tolerations},
+            {"containers", {{{"name", "cuda"}, {"resources", {{"limits", limits}}}}}}}},
+          {"status",
+           {{"phase", "Pending"},
+            {"conditions",
+             {{{"type", "PodScheduled"}, {"status", "False"}, {"reason", "Unschedulable"}}}}}}};
+}
+
+bool HasTaint(const json& taints, std::string_view key, std::string_view effect) {
+  for (const json& taint : taints) {
+    if (taint.value("key", "") == key && taint.value("effect", "") == effect) {
+      return true;
+    }
+  }
+  return false;
+}
+
+class ControllerEndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto gpus = catalog::LoadBuiltInGpuCatalog();
+    ASSERT_TRUE(gpus);
+    gpus_.emplace(std::move(*gpus));
+    // GCP sells the one-GPU A100 (a2-highgpu-1g) the seed fits on.
+    auto instances = catalog::LoadInstanceCatalog("gcp", *gpus_);
+    ASSERT_TRUE(instances);
+    instances_.emplace(std::move(*instances));
+    auto seed = catalog::ReadKubeFiles(
+        {std::string(GP_SOURCE_DIR) + "/examples/mig-seed-deployment.yaml"}, *gpus_);
+    ASSERT_TRUE(seed) << seed.error().message();
+    ASSERT_THAT(seed->pods, SizeIs(7));
+    for (size_t i = 0; i < seed->pods.size(); ++i) {
+      fake_.Seed(kube::PodsResource(), PendingPod(seed->pods[i], static_cast<int>(i)));
+    }
+    fake_.Seed(kube::NodeTemplatesResource(), MigSingleTemplate());
+  }
+
+  // A controller process: its own actuator and informers over the same API server.
+  struct Process {
+    std::unique_ptr<KubeActuator> actuator;
+    std::unique_ptr<Controller> controller;
+  };
+
+  Process Start() {
+    Process process;
+    process.actuator = std::make_unique<KubeActuator>(fake_, *gpus_, clock_);
+    process.controller = std::make_unique<Controller>(fake_, *process.actuator, *gpus_, *instances_,
+                                                      clock_, sleeper_, ControllerOptions{});
+    ClusterHookTargets targets;
+    targets.actuator = process.actuator.get();
+    process.controller->SetHooks(MakeClusterHooks(targets));
+    return process;
+  }
+
+  std::vector<json> NodeClaims() {
+    auto list = fake_.ListAll(kube::NodeClaimsResource(), {});
+    EXPECT_TRUE(list);
+    return list ? list->items : std::vector<json>{};
+  }
+
+  // What Karpenter and the GPU Operator do: a Node for the NodeClaim with its labels and taints,
+  // GFD's labels of a single-strategy A100 cut 7x1g.5gb, the MIG manager done, 7 devices.
+  void JoinNode(const json& claim) {
+    json labels = claim["metadata"]["labels"];
+    labels[std::string(kLabelKarpenterNodeClaim)] = claim["metadata"]["name"];
+    labels["node.kubernetes.io/instance-type"] = "a2-highgpu-1g";
+    labels["topology.kubernetes.io/zone"] = "us-central1-a";
+    labels["karpenter.sh/capacity-type"] =
+        claim["spec"]["requirements"][1]["values"][0].get<std::string>();
+    labels["nvidia.com/gpu.product"] = "NVIDIA-A100-SXM4-40GB-MIG-1g.5gb";
+    labels["nvidia.com/gpu.count"] = "7";
+    labels["nvidia.com/gpu.replicas"] = "1";
+    labels["nvidia.com/mig.capable"] = "true";
+    labels["nvidia.com/mig.strategy"] = "single";
+    labels[std::string(kLabelMigConfigState)] = "success";
+    json taints = claim["spec"].value("taints", json::array());
+    for (const json& taint : claim["spec"]["startupTaints"]) {
+      taints.push_back(taint);
+    }
+    json resources = {{"cpu", "12"}, {"memory", "85G"}, {"pods", "110"}, {"nvidia.com/gpu", "7"}};
+    fake_.Seed(kube::NodesResource(),
+               {{"apiVersion", "v1"},
+                {"kind", "Node"},
+                {"metadata", {{"name", "gke-gpu-a100-1"}, {"labels", labels}}},
+                {"spec", {{"taints", taints}, {"providerID", "gce://project/us-central1-a/x"}}},
+                {"status",
+                 {{"capacity", resources},
+                  {"allocatable", resources},
+                  {"conditions", {{{"type", "Ready"}, {"status", "True"}}}}}}});
+  }
+
+  std::optional<gpu::GpuCatalog> gpus_;
+  std::optional<cluster::InstanceCatalog> instances_;
+  kube::testing::FakeKubeClient fake_;
+  ManualClock clock_{Timestamp{std::chrono::hours(24 * 365 * 56)}};
+  kube::testing::FakeSleeper sleeper_{clock_};
+};
+
+TEST_F(ControllerEndToEndTest, SevenPendingMigPodsGetOneNodeThatIsConfiguredAndNeverBoughtTwice) {
+  Process first = Start();
+  Result<control::ReconcileReport> report = first.controller->RunOnce();
+  ASSERT_TRUE(report) << report.error().message();
+  EXPECT_EQ(report->launched_nodes, 1);
+  EXPECT_EQ(report->nominated, 7);
+
+  // Exactly one NodeClaim, with what Karpenter and the device plugin need.
+  std::vector<json> claims = NodeClaims();
+  ASSERT_THAT(claims, SizeIs(1));
+  const json& claim = claims[0];
+  EXPECT_THAT(claim["metadata"]["name"].get<std::string>(),
+              ::testing::StartsWith("a100-mig-single-"));
+  const json& labels = claim["metadata"]["labels"];
+  EXPECT_EQ(labels["gpupack.io/node-template"], "a100-mig-single");
+  EXPECT_EQ(labels[std::string(kLabelPlannedSharing)], "mig-single");
+  EXPECT_EQ(labels[std::string(kLabelMigConfig)], "all-1g.5gb");
+  EXPECT_EQ(labels["nvidia.com/gpu.mig-partition-1g.5gb"], "true");
+  EXPECT_TRUE(HasTaint(claim["spec"]["taints"], "nvidia.com/gpu.mig", "NoSchedule"));
+  ASSERT_THAT(claim["spec"]["startupTaints"], SizeIs(1));
+  EXPECT_TRUE(HasTaint(claim["spec"]["startupTaints"], "gpupack.io/sharing-pending", "NoSchedule"));
+  const json& requirements = claim["spec"]["requirements"];
+  ASSERT_GE(requirements.size(), 2u);
+  EXPECT_EQ(requirements[0]["key"], "node.kubernetes.io/instance-type");
+  EXPECT_EQ(requirements[0]["operator"], "In");
+  EXPECT_EQ(requirements[0]["values"], json::array({"a2-highgpu-1g"}));
+  EXPECT_EQ(requirements[1]["key"], "karpenter.sh/capacity-type");
+  EXPECT_EQ(claim["spec"]["nodeClassRef"]["kind"], "GCENodeClass");
+  // The ConfigMap keys the labels point at exist.
+  auto device_plugin = fake_.Peek(
+      kube::ConfigMapsResource(),
+      {std::string(kDefaultGpuOperatorNamespace), std::string(kDefaultDevicePluginConfigMap)});
+  ASSERT_TRUE(device_plugin);
+  EXPECT_TRUE((*device_plugin)["data"].contains("mig-single"));
+
+  // A restart before the node joins: the NodeClaim is coming capacity, nothing is bought.
+  Process second = Start();
+  report = second.controller->RunOnce();
+  ASSERT_TRUE(report) << report.error().message();
+  EXPECT_EQ(report->launched_nodes, 0);
+  EXPECT_EQ(report->nominated, 7);
+  EXPECT_THAT(NodeClaims(), SizeIs(1));
+
+  // Karpenter's node joins; the next reconcile labels it for the device plugin (which restarts
+  // with the new config), the one after removes the startup taint: the node advertises the
+  // planned 7 devices and the MIG manager reports success.
+  JoinNode(claim);
+  report = second.controller->RunOnce();
+  ASSERT_TRUE(report) << report.error().message();
+  EXPECT_EQ(report->launched_nodes, 0);
+  EXPECT_EQ(report->nominated, 7);
+  auto node = fake_.Peek(kube::NodesResource(), {"", "gke-gpu-a100-1"});
+  ASSERT_TRUE(node);
+  EXPECT_EQ((*node)["metadata"]["labels"]["nvidia.com/device-plugin.config"], "mig-single");
+  EXPECT_EQ((*node)["metadata"]["labels"][std::string(kLabelMigConfig)], "all-1g.5gb");
+  report = second.controller->RunOnce();
+  ASSERT_TRUE(report) << report.error().message();
+  EXPECT_EQ(report->launched_nodes, 0);
+  node = fake_.Peek(kube::NodesResource(), {"", "gke-gpu-a100-1"});
+  ASSERT_TRUE(node);
+  EXPECT_FALSE(HasTaint((*node)["spec"]["taints"], "gpupack.io/sharing-pending", "NoSchedule"));
+  EXPECT_TRUE(HasTaint((*node)["spec"]["taints"], "nvidia.com/gpu.mig", "NoSchedule"));
+
+  // The node is ready: the 7 pods go to it (kube-scheduler binds them; gpupack's Bind notes it).
+  report = second.controller->RunOnce();
+  ASSERT_TRUE(report) << report.error().message();
+  EXPECT_EQ(report->bound, 7);
+  EXPECT_EQ(report->launched_nodes, 0);
+
+  // Another restart with the node up and the pods still pending: nothing more is bought.
+  Process third = Start();
+  report = third.controller->RunOnce();
+  ASSERT_TRUE(report) << report.error().message();
+  EXPECT_EQ(report->launched_nodes, 0);
+  EXPECT_THAT(NodeClaims(), SizeIs(1));
+  EXPECT_THAT(fake_.Calls(), ::testing::Not(Contains(::testing::HasSubstr("delete"))));
+}
+
+}  // namespace
+}  // namespace gpupack::controller
