@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "cluster/instance_type.h"
 #include "common/error.h"
 #include "gpu/gpu_catalog.h"
 #include "sim/workload.h"
@@ -27,6 +28,14 @@ inline constexpr std::string_view kStrategyNames[] = {"dedicated", "time-slicing
 
 // Parses scenario `text`; `path` names it in errors and anchors relative paths.
 [[nodiscard]] Result<Scenario> ParseScenario(std::string_view text, const std::string& path,
+                                             const gpu::GpuCatalog& catalog);
+
+// Fails on the first pod written in the scenario itself (a compact entry or a manifest, not a
+// trace) that nothing in `instances` can run: "<file>:<line>: <pod>: <why>". Such a pod is a
+// typo in a file one writes by hand; pods of a trace are history, and the simulation reports
+// them with their reason instead.
+[[nodiscard]] Status CheckScenarioPodsCanRun(const Scenario& scenario,
+                                             const cluster::InstanceCatalog& instances,
                                              const gpu::GpuCatalog& catalog);
 
 // ReadFile + ParseScenario.
