@@ -154,7 +154,7 @@ int CancelProgress(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t)
 
 struct HttpKubeClient::CurlHandle {
   struct Deleter {
-    void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+    void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
   };
 
   std::unique_ptr<CURL, Deleter> curl{curl_easy_init()};

@@ -141,8 +141,9 @@ TEST(FaultInjectorTest, AShortfallTakesDevicesFromTheMostPlentifulResource) {
   allocatable.Set("nvidia.com/mig-3g.20gb", 1);
   allocatable.Set("example.com/other", 9);
   injector.ApplyShortfall(Duration{0}, allocatable);
-  EXPECT_EQ(allocatable.Get("nvidia.com/mig-1g.5gb"), 2);
-  EXPECT_EQ(allocatable.Get("nvidia.com/mig-3g.20gb"), 0);
+  // 4 -> 3 -> 2 of the 1g.5gb instances, then 1g.5gb (2) is still above 3g.20gb (1): 1 and 1.
+  EXPECT_EQ(allocatable.Get("nvidia.com/mig-1g.5gb"), 1);
+  EXPECT_EQ(allocatable.Get("nvidia.com/mig-3g.20gb"), 1);
   EXPECT_EQ(allocatable.Get("example.com/other"), 9);
   EXPECT_EQ(injector.report.shortfalls, 1);
 }

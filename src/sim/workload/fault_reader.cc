@@ -57,28 +57,19 @@ class FaultParser {
     GP_TRY(OnlyFor(node, path, "capacityType", fault.kind == FaultKind::kInsufficientCapacity));
     GP_TRY(OnlyFor(node, path, "zone", fault.kind == FaultKind::kInsufficientCapacity));
     GP_TRY(OnlyFor(node, path, "missing", fault.kind == FaultKind::kDevicePluginShortfall));
-    switch (fault.kind) {
-      case FaultKind::kSpotStorm:
-        GP_ASSIGN_OR_RETURN(fault.fraction, Share(node, path, "fraction"));
-        break;
-      case FaultKind::kInsufficientCapacity:
-        GP_TRY(Capacity(node, path, fault));
-        break;
-      case FaultKind::kDevicePluginShortfall:
-        if (node["missing"]) {
-          GP_ASSIGN_OR_RETURN(int64_t missing,
-                              reader_.Int(node["missing"], JoinPath(path, "missing")));
-          if (missing < 1 || missing > 1024)
-            return reader_.Fail(node["missing"], JoinPath(path, "missing"),
-                                "must be between 1 and 1024");
-          fault.missing = static_cast<int32_t>(missing);
-        }
-        GP_ASSIGN_OR_RETURN(fault.fraction, Share(node, path, "probability"));
-        break;
-      case FaultKind::kLaunchNeverReady:
-      case FaultKind::kMigFailure:
-        GP_ASSIGN_OR_RETURN(fault.fraction, Share(node, path, "probability"));
-        break;
+    if (fault.kind == FaultKind::kInsufficientCapacity) {
+      GP_TRY(Capacity(node, path, fault));
+    } else {
+      GP_ASSIGN_OR_RETURN(
+          fault.fraction,
+          Share(node, path, fault.kind == FaultKind::kSpotStorm ? "fraction" : "probability"));
+    }
+    if (node["missing"]) {
+      GP_ASSIGN_OR_RETURN(int64_t missing, reader_.Int(node["missing"], JoinPath(path, "missing")));
+      if (missing < 1 || missing > 1024)
+        return reader_.Fail(node["missing"], JoinPath(path, "missing"),
+                            "must be between 1 and 1024");
+      fault.missing = static_cast<int32_t>(missing);
     }
     return fault;
   }
