@@ -259,7 +259,10 @@ Status RunSimulate(const SimulateOptions& options) {
     auto result = sim::Simulate(scenario, instances, gpus, sim_options);
     if (!result) {
       progress.Done();
-      return MakeError(result.error().code(), "strategy " + name + ": " + result.error().message());
+      std::string prefix = "strategy " + name + ": ";
+      const std::string& message = result.error().message();
+      return MakeError(result.error().code(),
+                       message.starts_with(prefix) ? message : prefix + message);
     }
     results.push_back(std::move(*result));
   }

@@ -173,12 +173,15 @@ Result<Plan> MakePlan(const cluster::ClusterSnapshot& snapshot, const gpu::GpuCa
             [](const Reconfiguration& a, const Reconfiguration& b) {
               return a.node != b.node ? a.node < b.node : a.gpu < b.gpu;
             });
-  std::sort(plan.provisions.begin(), plan.provisions.end(),
-            [](const Provision& a, const Provision& b) {
-              std::string_view na = a.node_names.empty() ? "" : a.node_names.front();
-              std::string_view nb = b.node_names.empty() ? "" : b.node_names.front();
-              return na != nb ? na < nb : a.instance_type < b.instance_type;
-            });
+  std::sort(
+      plan.provisions.begin(), plan.provisions.end(), [](const Provision& a, const Provision& b) {
+        // Views of the names themselves: `cond ? "" : name` would make a temporary string.
+        std::string_view na =
+            a.node_names.empty() ? std::string_view() : std::string_view(a.node_names.front());
+        std::string_view nb =
+            b.node_names.empty() ? std::string_view() : std::string_view(b.node_names.front());
+        return na != nb ? na < nb : a.instance_type < b.instance_type;
+      });
   std::sort(plan.unschedulable.begin(), plan.unschedulable.end(),
             [](const Unschedulable& a, const Unschedulable& b) { return a.pod < b.pod; });
   return plan;

@@ -89,7 +89,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadFaults{"faults:\n  - kind: insufficient-capacity\n",
                   "f.yaml:2: faults[0].instanceTypes: required (instance types or globs such "
                   "as p4d.*)"},
-        BadFaults{"faults: []\nworkloads: []\n", "f.yaml:2: unknown field 'workloads'"}));
+        BadFaults{"faults: []\nworkloads: []\n",
+                  "f.yaml:2: workloads: unknown field \"workloads\""}));
 
 TEST(FaultReaderTest, AScenarioCarriesItsFaultsSection) {
   auto gpus = catalog::LoadBuiltInGpuCatalog();
