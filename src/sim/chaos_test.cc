@@ -30,8 +30,8 @@ namespace {
 
 // The stated bounds (RELIABILITY.md section 3): a faulty run costs at most this many times the
 // fault-free run of the same seed and strategy. The suite prints the worst factor measured
-// (spot-storm 3.98, mix 3.28, device-plugin-shortfall 1.98, launch-never-ready 1.87,
-// insufficient-capacity 1.43, mig-failure 1.20 when written). Storms cost the most: the
+// (spot-storm 3.86, mix 3.28, device-plugin-shortfall 1.98, launch-never-ready 1.87,
+// insufficient-capacity 1.16, mig-failure 1.20 when written). Storms cost the most: the
 // evicted pods land on fresh nodes while the survivors stay half empty, since the loop does not
 // consolidate running pods (disruption budget 0).
 double CostFactor(const std::string& kind) {
