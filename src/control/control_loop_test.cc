@@ -248,8 +248,8 @@ TEST_F(ControlLoopTest, AnEmptyNodeIsRemovedAfterItsTtl) {
 }
 
 TEST_F(ControlLoopTest, ANodeThatNeverBecomesReadyIsGivenBackAndItsPodPlannedAgain) {
-  // Found by the chaos suite (launch-never-ready): the pod stayed nominated to a machine that
-  // never booted, pending to the end of the run.
+  // Found writing the chaos suite (launch-never-ready): without a timeout the pod stayed
+  // nominated to a machine that never booted, pending to the end of the run.
   Pending("a");
   clock_.Advance(seconds(2));
   EXPECT_EQ(Reconcile().launched_nodes, 1);
