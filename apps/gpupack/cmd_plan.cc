@@ -17,6 +17,7 @@
 #include "catalog/k8s_reader.h"
 #include "cluster/snapshot.h"
 #include "gpu/device_plugin_config.h"
+#include "plan/placer.h"
 #include "plan/plan.h"
 #include "plan/planner.h"
 #include "report/output.h"
@@ -244,6 +245,9 @@ std::string PlanTable(const plan::Plan& result) {
 
 [[nodiscard]] Status RunPlan(const PlanCommandOptions& options) {
   GP_ASSIGN_OR_RETURN(report::OutputFormat format, report::ParseOutputFormat(options.output));
+  if (Result<plan::PlacementPolicy> policy = plan::ParsePlacementPolicy(options.policy); !policy) {
+    return InvalidArgumentError("--policy: " + policy.error().message());
+  }
   GP_ASSIGN_OR_RETURN(gpu::GpuCatalog gpus,
                       catalog::LoadGpuCatalogWithUserFile(options.gpu_catalog));
   GP_ASSIGN_OR_RETURN(cluster::InstanceCatalog instances, LoadInstances(options.catalogs, gpus));
@@ -255,10 +259,18 @@ std::string PlanTable(const plan::Plan& result) {
   GP_ASSIGN_OR_RETURN(catalog::KubeObjects objects,
                       catalog::ReadKubeFiles(paths, gpus, &instances));
   std::vector<std::string> warnings = objects.warnings;
-  GP_ASSIGN_OR_RETURN(
-      cluster::ClusterSnapshot snapshot,
+  Result<cluster::ClusterSnapshot> built =
       cluster::BuildSnapshot(std::move(objects.nodes), std::move(objects.pods),
-                             std::move(objects.templates), std::move(instances), gpus, warnings));
+                             std::move(objects.templates), std::move(instances), gpus, warnings);
+  if (!built) {
+    // The snapshot merges every input (a name defined twice may be in two files): name them.
+    std::string inputs;
+    for (const std::string& path : paths) {
+      inputs += (inputs.empty() ? "" : ", ") + path;
+    }
+    return MakeError(built.error().code(), inputs + ": " + built.error().message());
+  }
+  cluster::ClusterSnapshot snapshot = std::move(*built);
   for (const std::string& warning : warnings) {
     std::fprintf(stderr, "gpupack: warning: %s\n", warning.c_str());
   }

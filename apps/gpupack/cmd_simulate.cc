@@ -2,6 +2,7 @@
 // strategy and prints what each costs (DESIGN.md section 2; the savings report).
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -20,6 +21,7 @@
 #include "sim/metrics.h"
 #include "sim/simulation.h"
 #include "sim/strategy.h"
+#include "sim/workload/fault_reader.h"
 #include "sim/workload/scenario_loader.h"
 
 namespace gpupack::app {
@@ -36,6 +38,7 @@ struct SimulateOptions {
   std::string timeseries;
   std::string gpu_catalog;
   double mig_failure_rate = 0;
+  std::string faults;
 };
 
 constexpr const char* kDescription =
@@ -57,7 +60,8 @@ Add +spot to a name (mig+spot) to let it buy Spot capacity too.
 Examples:
   gpupack simulate --scenario examples/scenarios/default.yaml
   gpupack simulate --scenario day.yaml --strategies dedicated,mig+time-slicing --seed 7 -o json
-  gpupack simulate --scenario day.yaml --report out/report.html --timeseries out/series.csv)";
+  gpupack simulate --scenario day.yaml --report out/report.html --timeseries out/series.csv
+  gpupack simulate --scenario day.yaml --faults examples/scenarios/faults-chaos.yaml)";
 
 // A progress bar on stderr, only when stderr is a terminal.
 class Progress {
@@ -159,6 +163,19 @@ json ToJson(const sim::Scenario& scenario, const sim::Comparison& comparison) {
         {"plans", r.plans},
         {"unschedulable", unscheduled},
     });
+    if (!scenario.faults.empty()) {
+      const sim::FaultReport& f = r.faults;
+      strategies.back()["faults"] = {
+          {"spotNotices", f.spot_notices},
+          {"capacityErrors", f.capacity_errors},
+          {"neverReady", f.never_ready},
+          {"launchesExpired", f.launches_expired},
+          {"migFailures", f.mig_failures},
+          {"devicePluginShortfalls", f.shortfalls},
+          {"busyGpusReconfigured", f.busy_gpus_reconfigured},
+          {"launchesWithoutDemand", f.launches_without_demand},
+      };
+    }
   }
   return {{"scenario", scenario.name},
           {"seed", scenario.seed},
@@ -192,8 +209,20 @@ Status RunSimulate(const SimulateOptions& options) {
   if (options.seed) {
     scenario.seed = *options.seed;
   }
+  if (!options.faults.empty()) {
+    GP_ASSIGN_OR_RETURN(std::vector<sim::Fault> faults, sim::LoadFaultsFile(options.faults));
+    scenario.faults.insert(scenario.faults.end(), faults.begin(), faults.end());
+  }
+  if (options.mig_failure_rate > 0) {
+    sim::Fault fault;
+    fault.kind = sim::FaultKind::kMigFailure;
+    fault.fraction = options.mig_failure_rate;
+    fault.source = "--mig-failure-rate";
+    scenario.faults.push_back(std::move(fault));
+  }
   GP_ASSIGN_OR_RETURN(cluster::InstanceCatalog instances,
                       sim::LoadScenarioInstances(scenario, gpus));
+  GP_TRY(sim::CheckScenarioPodsCanRun(scenario, instances, gpus));
   GP_ASSIGN_OR_RETURN(std::vector<sim::StrategyChoice> choices,
                       ChooseStrategies(options, scenario));
 
@@ -202,13 +231,15 @@ Status RunSimulate(const SimulateOptions& options) {
   for (size_t i = 0; i < choices.size(); ++i) {
     sim::SimulationOptions sim_options;
     sim_options.strategy = choices[i];
-    sim_options.mig_failure_rate = options.mig_failure_rate;
     std::string name = choices[i].Name();
     sim_options.progress = [&progress, i, name](double done) { progress.Update(i, name, done); };
     auto result = sim::Simulate(scenario, instances, gpus, sim_options);
     if (!result) {
       progress.Done();
-      return MakeError(result.error().code(), "strategy " + name + ": " + result.error().message());
+      std::string prefix = "strategy " + name + ": ";
+      const std::string& message = result.error().message();
+      return MakeError(result.error().code(),
+                       message.starts_with(prefix) ? message : prefix + message);
     }
     results.push_back(std::move(*result));
   }
@@ -223,7 +254,15 @@ Status RunSimulate(const SimulateOptions& options) {
                                sim::RenderSavingsReport(scenario, comparison, subtitle)));
   }
   if (!options.timeseries.empty()) {
-    GP_TRY(WriteFileAtomically(options.timeseries, sim::TimeseriesCsv(comparison)));
+    Status written = WriteFileAtomically(options.timeseries, sim::TimeseriesCsv(comparison));
+    if (!written) {
+      // All or nothing: a report without the time series asked with it is a partial output.
+      if (!options.report.empty()) {
+        std::error_code ignored;
+        std::filesystem::remove(options.report, ignored);
+      }
+      return written;
+    }
   }
   switch (format) {
     case report::OutputFormat::kJson:
@@ -264,8 +303,15 @@ void RegisterSimulateCommand(CLI::App& root) {
       ->type_name("FILE");
   command
       ->add_option("--mig-failure-rate", options->mig_failure_rate,
-                   "Probability that a MIG reconfiguration fails (fault injection)")
+                   "Probability that a MIG reconfiguration fails (a mig-failure fault for the "
+                   "whole run)")
       ->check(CLI::Range(0.0, 1.0));
+  command
+      ->add_option("--faults", options->faults,
+                   "Inject the faults of this file (Spot storms, capacity errors, stuck launches, "
+                   "failed MIG reconfigurations, device-plugin shortfalls) on top of the "
+                   "scenario's")
+      ->type_name("FILE");
   command
       ->add_option("--gpu-catalog", options->gpu_catalog,
                    "A GPU catalog file whose models replace or add to the built-in ones")

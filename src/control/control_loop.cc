@@ -64,6 +64,9 @@ std::optional<Timestamp> ControlLoop::NextWakeup() const {
   if (node_changed_) {
     consider(clock_->Now());
   }
+  for (const auto& [node, at] : launched_at_) {
+    consider(at + options_.launch_timeout);
+  }
   for (const auto& [node, since] : empty_since_) {
     consider(std::max(since + options_.empty_node_ttl,
                       removals_in_window_ >= options_.max_removals_per_interval
@@ -77,6 +80,10 @@ Result<ReconcileReport> ControlLoop::Reconcile() {
   ReconcileReport report;
   GP_ASSIGN_OR_RETURN(cluster::ClusterSnapshot snapshot, view_->Snapshot());
   node_changed_ = false;
+  GP_TRY(ExpireLaunches(snapshot, report));
+  if (report.launches_expired > 0) {
+    GP_ASSIGN_OR_RETURN(snapshot, view_->Snapshot());
+  }
   GP_TRY(BindNominated(snapshot, report));
   Timestamp now = clock_->Now();
   if (batch_first_ &&
@@ -121,6 +128,29 @@ Status ControlLoop::BindNominated(const cluster::ClusterSnapshot& snapshot,
       NotePending();
     }
     it = nominations_.erase(it);
+  }
+  return OkStatus();
+}
+
+Status ControlLoop::ExpireLaunches(const cluster::ClusterSnapshot& snapshot,
+                                   ReconcileReport& report) {
+  Timestamp now = clock_->Now();
+  for (auto it = launched_at_.begin(); it != launched_at_.end();) {
+    const cluster::Node* node = snapshot.FindNode(it->first);
+    if (node == nullptr || (node->ready && !IsComing(*node))) {
+      it = launched_at_.erase(it);  // gone, or ready: no longer ours to watch
+      continue;
+    }
+    if (now - it->second < options_.launch_timeout) {
+      ++it;
+      continue;
+    }
+    GP_TRY(actuator_->Remove(it->first));
+    ++report.launches_expired;
+    std::erase_if(nominations_,
+                  [&](const auto& nomination) { return nomination.second == it->first; });
+    NotePending();  // its nominated pods are pending and planned again
+    it = launched_at_.erase(it);
   }
   return OkStatus();
 }
@@ -212,6 +242,9 @@ Status ControlLoop::PlanPending(cluster::ClusterSnapshot snapshot, ReconcileRepo
     }
     report.launched_nodes += provision.count;
     coming.insert(provision.node_names.begin(), provision.node_names.end());
+    for (const std::string& name : provision.node_names) {
+      launched_at_.emplace(name, clock_->Now());
+    }
   }
   for (const plan::Placement& placement : plan.placements) {
     if (placement.moved) {

@@ -12,6 +12,9 @@
 //   - readiness: a node carrying the startup taint gpupack.io/sharing-pending takes no pods;
 //   - insufficient capacity: an offering whose launch failed is not offered to the planner for
 //     `capacity_error_ttl`;
+//   - stuck launches: a node the loop bought that is still not ready (booted and configured)
+//     `launch_timeout` later is given back and its nominated pods are planned again (Karpenter's
+//     registration TTL);
 //   - scale-down: a node with no pods for `empty_node_ttl` is removed, at most
 //     `max_removals_per_interval` per `disruption_interval` (disruptive actions are
 //     rate-limited).
@@ -86,6 +89,7 @@ struct ControlOptions {
   Duration batch_max{std::chrono::seconds(10)};
   Duration empty_node_ttl{std::chrono::seconds(30)};
   Duration capacity_error_ttl{std::chrono::minutes(3)};
+  Duration launch_timeout{std::chrono::minutes(15)};
   Duration disruption_interval{std::chrono::minutes(5)};
   int32_t max_removals_per_interval = 10;
   plan::PlanOptions plan;
@@ -100,6 +104,7 @@ struct ReconcileReport {
   int32_t launch_failures = 0;
   int32_t reconfigured = 0;
   int32_t removed = 0;
+  int32_t launches_expired = 0;  // nodes given back because they never became ready
   // Pods the planner could not place this time, with why (they stay pending).
   std::vector<plan::Unschedulable> unschedulable;
   double lower_bound_cost_per_hour = 0;
@@ -144,6 +149,8 @@ class ControlLoop {
   [[nodiscard]] Status RemoveEmpty(const cluster::ClusterSnapshot& snapshot,
                                    ReconcileReport& report);
   [[nodiscard]] Status FilterCapacityErrors(cluster::ClusterSnapshot& snapshot);
+  [[nodiscard]] Status ExpireLaunches(const cluster::ClusterSnapshot& snapshot,
+                                      ReconcileReport& report);
 
   ClusterView* view_;
   Actuator* actuator_;
@@ -158,6 +165,7 @@ class ControlLoop {
   std::map<std::string, std::string, std::less<>> nominations_;  // pod -> node
   std::map<std::string, Timestamp, std::less<>> empty_since_;    // node -> first seen empty
   std::vector<CapacityError> capacity_errors_;
+  std::map<std::string, Timestamp, std::less<>> launched_at_;  // bought, not ready yet
   Timestamp disruption_window_start_;
   int32_t removals_in_window_ = 0;
   uint64_t launches_ = 0;

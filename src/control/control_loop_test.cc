@@ -247,5 +247,39 @@ TEST_F(ControlLoopTest, AnEmptyNodeIsRemovedAfterItsTtl) {
   EXPECT_TRUE(cluster_->nodes.empty());
 }
 
+TEST_F(ControlLoopTest, ANodeThatNeverBecomesReadyIsGivenBackAndItsPodPlannedAgain) {
+  // Found writing the chaos suite (launch-never-ready): without a timeout the pod stayed
+  // nominated to a machine that never booted, pending to the end of the run.
+  Pending("a");
+  clock_.Advance(seconds(2));
+  EXPECT_EQ(Reconcile().launched_nodes, 1);
+  std::string stuck = cluster_->nodes[0].name;
+  ASSERT_TRUE(loop_->NextWakeup());
+  EXPECT_EQ(*loop_->NextWakeup(), Timestamp{} + seconds(2) + std::chrono::minutes(15));
+  clock_.Advance(std::chrono::minutes(15));
+  EXPECT_EQ(Reconcile().launches_expired, 1);
+  EXPECT_EQ(cluster_->removed, std::vector<std::string>{stuck});
+  EXPECT_TRUE(loop_->nominations().empty());
+  // The pod is batched again and another node is bought for it.
+  ASSERT_TRUE(loop_->NextWakeup());
+  clock_.Advance(seconds(2));
+  EXPECT_EQ(Reconcile().launched_nodes, 1);
+  EXPECT_EQ(cluster_->launched.size(), 2u);
+  EXPECT_EQ(loop_->nominations().size(), 1u);
+}
+
+TEST_F(ControlLoopTest, ANodeThatBecomesReadyInTimeIsKept) {
+  Pending("a");
+  clock_.Advance(seconds(2));
+  EXPECT_EQ(Reconcile().launched_nodes, 1);
+  clock_.Advance(std::chrono::minutes(14));
+  cluster_->ReadyAll();
+  loop_->NoteNodeChanged();
+  EXPECT_EQ(Reconcile().bound, 1);
+  clock_.Advance(std::chrono::minutes(5));
+  EXPECT_EQ(Reconcile().launches_expired, 0);
+  EXPECT_TRUE(cluster_->removed.empty());
+}
+
 }  // namespace
 }  // namespace gpupack::control

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <curl/curl.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "kube/api_error.h"
+#include "kube/watch_line.h"
 
 namespace gpupack::kube {
 namespace {
@@ -84,55 +86,31 @@ struct WatchState {
   bool stop = false;
   std::string what;
 
-  void Line(std::string_view line) {
-    if (line.empty() || line == "\r") {
-      return;
-    }
-    nlohmann::json event;
-    try {
-      event = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception&) {
-      ++outcome.malformed_lines;
-      return;
-    }
-    auto type_it = event.find("type");
-    auto object_it = event.find("object");
-    if (!event.is_object() || type_it == event.end() || !type_it->is_string() ||
-        object_it == event.end() || !object_it->is_object()) {
-      ++outcome.malformed_lines;
-      return;
-    }
-    const std::string& type = type_it->get_ref<const std::string&>();
-    if (type == "ERROR") {
-      long code = object_it->value("code", 0L);
-      if (code == 410) {
+  void Line(std::string_view text) {
+    WatchLine line = DecodeWatchLine(text);
+    switch (line.kind) {
+      case WatchLine::Kind::kBlank:
+        return;
+      case WatchLine::Kind::kMalformed:
+        ++outcome.malformed_lines;
+        return;
+      case WatchLine::Kind::kExpired:
         outcome.end = WatchOutcome::End::kExpired;
-        outcome.detail = object_it->value("message", "410 Gone");
-      } else {
-        stream_error = ApiError(code, object_it->dump(), what);
-      }
-      stop = true;
-      return;
+        outcome.detail = std::move(line.detail);
+        stop = true;
+        return;
+      case WatchLine::Kind::kError:
+        stream_error = ApiError(line.code, line.object.dump(), what);
+        stop = true;
+        return;
+      case WatchLine::Kind::kEvent:
+        if (!line.resource_version.empty()) {
+          outcome.last_resource_version = line.resource_version;
+        }
+        ++outcome.events;
+        (*handler)(WatchEvent{line.type, line.object, line.resource_version});
+        return;
     }
-    WatchEventType parsed;
-    if (type == "ADDED") {
-      parsed = WatchEventType::kAdded;
-    } else if (type == "MODIFIED") {
-      parsed = WatchEventType::kModified;
-    } else if (type == "DELETED") {
-      parsed = WatchEventType::kDeleted;
-    } else if (type == "BOOKMARK") {
-      parsed = WatchEventType::kBookmark;
-    } else {
-      ++outcome.malformed_lines;
-      return;
-    }
-    std::string version = ResourceVersionOf(*object_it);
-    if (!version.empty()) {
-      outcome.last_resource_version = version;
-    }
-    ++outcome.events;
-    (*handler)(WatchEvent{parsed, *object_it, version});
   }
 
   size_t Feed(const char* data, size_t size) {
@@ -176,7 +154,7 @@ int CancelProgress(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t)
 
 struct HttpKubeClient::CurlHandle {
   struct Deleter {
-    void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+    void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
   };
 
   std::unique_ptr<CURL, Deleter> curl{curl_easy_init()};

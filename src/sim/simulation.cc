@@ -34,6 +34,7 @@ enum class EventKind : uint8_t {
   kSpotGone,      // index: node
   kSample,
   kWakeup,
+  kSpotStorm,  // index: the fault
 };
 
 struct Event {
@@ -69,7 +70,8 @@ struct SimNode {
   uint64_t generation = 0;
   bool alive = true;
   bool failing_reconfiguration = false;
-  std::vector<cluster::SharingConfig> previous;  // sharing before a reconfiguration
+  bool reconfiguring = false;                    // a reconfiguration round is in flight
+  std::vector<cluster::SharingConfig> previous;  // sharing before the round
 };
 
 double Percentile(std::vector<double> values, double q) {
@@ -95,7 +97,8 @@ class World final : public control::ClusterView, public control::Actuator {
         instances_(instances),
         catalog_(catalog),
         options_(options),
-        rng_(scenario.seed) {}
+        rng_(scenario.seed),
+        faults_(scenario.faults, scenario.seed) {}
 
   Status Prepare() {
     bool whole_gpu_pods = std::any_of(
@@ -178,6 +181,12 @@ class World final : public control::ClusterView, public control::Actuator {
       }
     }
     Push(0, EventKind::kSample, 0, 0);
+    for (uint32_t i = 0; i < scenario_.faults.size(); ++i) {
+      const Fault& fault = scenario_.faults[i];
+      if (fault.kind == FaultKind::kSpotStorm && fault.from.count() <= end_ms_) {
+        Push(fault.from.count(), EventKind::kSpotStorm, i, 0);
+      }
+    }
     while (!queue_.empty() && queue_.top().at_ms <= end_ms_) {
       Event event = queue_.top();
       queue_.pop();
@@ -251,6 +260,11 @@ class World final : public control::ClusterView, public control::Actuator {
     if (MatchesAnyPattern(scenario_.cloud.insufficient_capacity, provision.instance_type)) {
       return ResourceExhaustedError("insufficient capacity for " + provision.instance_type);
     }
+    if (faults_.OutOfCapacity(provision.instance_type, provision.capacity_type, provision.zone,
+                              clock_.Now().since_epoch)) {
+      return ResourceExhaustedError("insufficient capacity for " + provision.instance_type +
+                                    " (injected fault)");
+    }
     const cluster::NodeTemplate* node_template = FindTemplate(provision.template_name);
     const cluster::InstanceType* type = instances_.Find(provision.instance_type);
     if (node_template == nullptr || type == nullptr || provision.gpus.empty()) {
@@ -284,7 +298,11 @@ class World final : public control::ClusterView, public control::Actuator {
       cost_per_hour_ += node.node.price_per_hour;
       nodes_.push_back(std::move(node));
       ++result_.nodes_launched;
-      Push(Now() + LaunchLatency(*type), EventKind::kNodeReady, index, 0);
+      launched_this_round_.push_back(name);
+      int64_t latency = LaunchLatency(*type);
+      if (!faults_.NeverReady(clock_.Now().since_epoch)) {
+        Push(Now() + latency, EventKind::kNodeReady, index, 0);
+      }
       if (spot && scenario_.cloud.spot_interruptions_per_hour > 0) {
         double hours = rng_.Exponential(1.0 / scenario_.cloud.spot_interruptions_per_hour);
         Push(Now() + static_cast<int64_t>(hours * kMsPerHour), EventKind::kSpotNotice, index, 0);
@@ -303,9 +321,17 @@ class World final : public control::ClusterView, public control::Actuator {
       return InvalidArgumentError("reconfigure " + change.node + ": no GPU " +
                                   std::to_string(change.gpu));
     }
-    node.previous.resize(node.node.gpus.size());
-    for (size_t g = 0; g < node.node.gpus.size(); ++g) {
-      node.previous[g] = node.node.gpus[g].sharing;
+    if (!node.node.gpus[static_cast<size_t>(change.gpu)].IsIdle()) {
+      ++faults_.report.busy_gpus_reconfigured;  // the chaos suite's invariant
+    }
+    // One round may change several GPUs of the node: a failure restores them all to what they
+    // were before the round's first change.
+    if (!node.reconfiguring) {
+      node.previous.resize(node.node.gpus.size());
+      for (size_t g = 0; g < node.node.gpus.size(); ++g) {
+        node.previous[g] = node.node.gpus[g].sharing;
+      }
+      node.reconfiguring = true;
     }
     node.node.gpus[static_cast<size_t>(change.gpu)].sharing = change.to.sharing;
     auto model = catalog_.Find(change.to.model);
@@ -318,7 +344,8 @@ class World final : public control::ClusterView, public control::Actuator {
     }
     node.node.taints.push_back(cluster::Taint{std::string(control::kTaintSharingPending), "true",
                                               cluster::TaintEffect::kNoSchedule});
-    node.failing_reconfiguration = rng_.Bernoulli(options_.mig_failure_rate);
+    node.failing_reconfiguration =
+        faults_.ReconfigurationFails(clock_.Now().since_epoch) || node.failing_reconfiguration;
     ++node.generation;
     ++result_.reconfigurations;
     Push(Now() + scenario_.cloud.mig_reconfigure_time.count(), EventKind::kSharingReady, it->second,
@@ -481,16 +508,19 @@ class World final : public control::ClusterView, public control::Actuator {
             }
           }
         }
-        std::erase_if(node.node.taints, [](const cluster::Taint& taint) {
-          return taint.key == control::kTaintSharingPending;
-        });
+        node.reconfiguring = false;
+        if (std::erase_if(node.node.taints, [](const cluster::Taint& taint) {
+              return taint.key == control::kTaintSharingPending;
+            }) > 0) {
+          faults_.ApplyShortfall(clock_.Now().since_epoch, node.node.allocatable);
+        }
         loop_->NoteNodeChanged();
         return OkStatus();
       }
       case EventKind::kSpotNotice: {
         SimNode& node = nodes_[event.index];
-        if (!node.alive) {
-          return OkStatus();
+        if (!node.alive || node.node.unschedulable) {
+          return OkStatus();  // gone, or noticed already (a storm and the steady rate)
         }
         // Cordon and drain at the notice, as the controller does; the machine goes 2 min later.
         node.node.unschedulable = true;
@@ -504,6 +534,21 @@ class World final : public control::ClusterView, public control::Actuator {
       case EventKind::kSpotGone:
         Retire(event.index);
         return OkStatus();
+      case EventKind::kSpotStorm: {
+        std::vector<uint32_t> spot;  // alive Spot nodes not noticed yet, by index
+        for (const auto& [name, index] : node_by_name_) {
+          const cluster::Node& node = nodes_[index].node;
+          if (node.capacity_type == cluster::CapacityType::kSpot && !node.unschedulable) {
+            spot.push_back(index);
+          }
+        }
+        std::sort(spot.begin(), spot.end());
+        for (const FaultInjector::Notice& notice :
+             faults_.StormNotices(scenario_.faults[event.index], spot.size(), Duration{end_ms_})) {
+          Push(notice.at.count(), EventKind::kSpotNotice, spot[notice.candidate], 0);
+        }
+        return OkStatus();
+      }
       case EventKind::kSample:
         Sample();
         if (Now() + step_ms_ <= end_ms_) {
@@ -522,10 +567,13 @@ class World final : public control::ClusterView, public control::Actuator {
         if (!due || *due > clock_.Now()) {
           return OkStatus();
         }
+        launched_this_round_.clear();
         GP_ASSIGN_OR_RETURN(control::ReconcileReport report, loop_->Reconcile());
         if (report.planned) {
           ++result_.plans;
         }
+        CheckLaunchesHaveDemand();
+        faults_.report.launches_expired += report.launches_expired;
         result_.launch_failures += report.launch_failures;
         for (const plan::Unschedulable& why : report.unschedulable) {
           auto it = index_by_key_.find(why.pod);
@@ -537,6 +585,21 @@ class World final : public control::ClusterView, public control::Actuator {
       }
     }
     return OkStatus();
+  }
+
+  // The chaos suite's invariant: the loop buys a node only for pods it nominates to it, so one
+  // demand is never provisioned twice.
+  void CheckLaunchesHaveDemand() {
+    if (launched_this_round_.empty()) {
+      return;
+    }
+    std::set<std::string, std::less<>> demanded;
+    for (const auto& [pod, node] : loop_->nominations()) {
+      demanded.insert(node);
+    }
+    for (const std::string& name : launched_this_round_) {
+      faults_.report.launches_without_demand += demanded.contains(name) ? 0 : 1;
+    }
   }
 
   void Sample() {
@@ -597,6 +660,7 @@ class World final : public control::ClusterView, public control::Actuator {
       }
     }
     result_.name = options_.strategy.Name();
+    result_.faults = faults_.report;
     double hours = static_cast<double>(end_ms_) / kMsPerHour;
     result_.mean_gpus = hours > 0 ? result_.gpu_hours / hours : 0;
     double used_gpu_hours = 0;
@@ -654,6 +718,8 @@ class World final : public control::ClusterView, public control::Actuator {
   const gpu::GpuCatalog& catalog_;
   const SimulationOptions& options_;
   Rng rng_;
+  FaultInjector faults_;
+  std::vector<std::string> launched_this_round_;  // nodes bought by the current Reconcile
   ManualClock clock_;
   std::optional<control::ControlLoop> loop_;
   std::vector<cluster::NodeTemplate> templates_;

@@ -9,8 +9,10 @@
 // its startup taint goes; offerings listed as out of capacity fail their launches; Spot nodes are
 // interrupted at the configured rate with a 2-minute notice (the node is cordoned and drained at
 // the notice, its pods go back to pending with the run time they have left, and it is gone two
-// minutes later); a MIG reconfiguration fails with `mig_failure_rate` (the GPU keeps its old
-// geometry, the pods nominated to it are planned again).
+// minutes later). The scenario's faults (sim/faults.h) add Spot storms, capacity errors in a
+// window, machines that never boot, MIG reconfigurations that fail (the GPUs keep their old
+// geometry, the pods nominated to them are planned again) and device plugins that advertise less
+// than planned.
 //
 // Pods arrive at their time, run for their duration (or to the end) once bound, and are
 // resubmitted when their node dies. A pod nothing can run is reported with its reason at once;
@@ -29,6 +31,7 @@
 #include "cluster/instance_type.h"
 #include "common/error.h"
 #include "gpu/gpu_catalog.h"
+#include "sim/faults.h"
 #include "sim/strategy.h"
 #include "sim/workload.h"
 
@@ -38,8 +41,6 @@ struct SimulationOptions {
   StrategyChoice strategy;
   // How often the time series is sampled; 0: the scenario's length / 720.
   Duration sample_step{0};
-  // Probability that a MIG reconfiguration fails (a fault the cloud injects).
-  double mig_failure_rate = 0;
   // The planner's placement policy (plan::PlanOptions::placement_policy).
   std::string placement_policy = "gpupack";
   // Compute the cost lower bound (an LP per window of the run).
@@ -85,6 +86,7 @@ struct StrategyResult {
   int64_t launch_failures = 0;
   int64_t reconfigurations = 0;
   int64_t reconfiguration_failures = 0;
+  FaultReport faults;  // what the faults did, and the invariants the simulated cloud checked
   std::vector<TimePoint> timeseries;
   std::vector<UnscheduledPod> unscheduled;  // by pod key
 };

@@ -19,6 +19,7 @@
 #include "cluster/node_template.h"
 #include "cluster/pod.h"
 #include "common/clock.h"
+#include "sim/faults.h"
 
 namespace gpupack::sim {
 
@@ -70,6 +71,8 @@ struct Scenario {
   uint64_t seed = 1;
   CloudSettings cloud;
   ControlSettings control;
+  // Faults the simulated cloud injects (the `faults:` section; `--faults FILE` adds to them).
+  std::vector<Fault> faults;
 };
 
 }  // namespace gpupack::sim

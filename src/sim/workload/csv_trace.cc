@@ -41,6 +41,17 @@ std::string DurationCell(Duration d) {
   return std::to_string(d.count()) + "ms";
 }
 
+// A Kubernetes object name (DNS-1123 subdomain): lowercase letters, digits, '-' and '.',
+// starting and ending with a letter or digit. Anything else (a leading '#' read back as a
+// comment, a comma, bytes that are not ASCII) would not survive WriteCsvTrace.
+bool IsObjectName(std::string_view name) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (name.empty() || name.size() > 253 || !alnum(name.front()) || !alnum(name.back()))
+    return false;
+  return std::all_of(name.begin(), name.end(),
+                     [&](char c) { return alnum(c) || c == '-' || c == '.'; });
+}
+
 }  // namespace
 
 Result<Workload> ParseCsvTrace(std::string_view text, std::string_view file, Duration end) {
@@ -82,6 +93,10 @@ Result<Workload> ParseCsvTrace(std::string_view text, std::string_view file, Dur
     std::string name(cell("name"));
     if (name.empty())
       return fail(line, "name", "empty");
+    if (!IsObjectName(name))
+      return fail(line, "name",
+                  "not a Kubernetes name (lowercase letters, digits, '-' and '.', starting and "
+                  "ending with a letter or digit)");
     PodArrival arrival;
     Result<Duration> at = ParseDurationText(cell("arrival"));
     if (!at)
@@ -125,6 +140,10 @@ Result<Workload> ParseCsvTrace(std::string_view text, std::string_view file, Dur
     }
     shape.node_template = cell("template");
     std::string namespace_name(cell("namespace"));
+    if (!namespace_name.empty() && !IsObjectName(namespace_name))
+      return fail(line, "namespace",
+                  "not a Kubernetes name (lowercase letters, digits, '-' and '.', starting and "
+                  "ending with a letter or digit)");
     Result<cluster::Pod> pod =
         BuildPod(name, namespace_name.empty() ? "default" : namespace_name, shape);
     if (!pod)

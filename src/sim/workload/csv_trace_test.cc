@@ -72,6 +72,11 @@ TEST(CsvTrace, BadInputGivesFileLineErrors) {
   EXPECT_TRUE(error("name,arrival,cpu,memory\na,soon,1,1Gi\n").starts_with("bad.csv:2: arrival: "));
   EXPECT_EQ(error("name,arrival,cpu,memory,gpu_fraction\na,0,1,1Gi,1.5\n"),
             "bad.csv:2: gpu_fraction: must be above 0 and below 1");
+  // Found by csv_trace_fuzz: a name starting with '#' was written back as a comment line.
+  EXPECT_TRUE(error("namespace,name,arrival,cpu,memory\nn,#a,0,1,1Gi\n")
+                  .starts_with("bad.csv:2: name: not a Kubernetes name"));
+  EXPECT_TRUE(error("namespace,name,arrival,cpu,memory\nN s,a,0,1,1Gi\n")
+                  .starts_with("bad.csv:2: namespace: not a Kubernetes name"));
   EXPECT_TRUE(error("name,arrival,cpu,memory\na,0,1,1Gi\na,5,1,1Gi\n")
                   .starts_with("bad.csv:3: pod default/a is already defined at bad.csv:2"));
 }

@@ -13,12 +13,14 @@
 #include "catalog/internal/yaml_reader.h"
 #include "catalog/k8s_reader.h"
 #include "catalog/node_template_reader.h"
+#include "cluster/snapshot.h"
 #include "common/file.h"
 #include "common/quantity.h"
 #include "common/rng.h"
 #include "sim/trace/openb.h"
 #include "sim/workload/arrivals.h"
 #include "sim/workload/csv_trace.h"
+#include "sim/workload/fault_reader.h"
 #include "sim/workload/openb_replay.h"
 #include "sim/workload/pod_shape.h"
 #include "sim/workload/workload_util.h"
@@ -42,9 +44,10 @@ class ScenarioParser {
     if (!root.IsDefined() || root.IsNull())
       return InvalidArgumentError(path_ + ":1: empty scenario; expected a mapping with workloads");
     GP_TRY(reader_.RequireMap(root, ""));
-    GP_TRY(reader_.RejectUnknownKeys(root, "",
-                                     {"name", "description", "length", "seed", "catalogs",
-                                      "strategies", "cloud", "control", "templates", "workloads"}));
+    GP_TRY(reader_.RejectUnknownKeys(
+        root, "",
+        {"name", "description", "length", "seed", "catalogs", "strategies", "cloud", "control",
+         "templates", "workloads", "faults"}));
     Scenario scenario;
     scenario.source = path_;
     if (!root["name"])
@@ -68,6 +71,9 @@ class ScenarioParser {
     GP_ASSIGN_OR_RETURN(scenario.strategies, Strategies(root["strategies"]));
     GP_TRY(Cloud(root["cloud"], scenario.cloud));
     GP_TRY(Control(root["control"], scenario.control));
+    if (root["faults"]) {
+      GP_ASSIGN_OR_RETURN(scenario.faults, ReadFaultList(reader_, root["faults"]));
+    }
     GP_ASSIGN_OR_RETURN(scenario.templates, Templates(root["templates"]));
     if (!root["workloads"])
       return reader_.Fail(root, "workloads", "required");
@@ -542,6 +548,20 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& path,
                                const gpu::GpuCatalog& catalog) {
   ScenarioParser parser(path, catalog);
   return parser.Parse(text);
+}
+
+Status CheckScenarioPodsCanRun(const Scenario& scenario, const cluster::InstanceCatalog& instances,
+                               const gpu::GpuCatalog& catalog) {
+  std::string prefix = scenario.source + ":";
+  for (const PodArrival& arrival : scenario.workload.arrivals) {
+    if (!arrival.source.starts_with(prefix)) {
+      continue;
+    }
+    std::string reason = cluster::UnsatisfiableReason(arrival.pod.gpu, catalog, instances);
+    if (!reason.empty())
+      return InvalidArgumentError(arrival.source + ": " + arrival.pod.Key() + ": " + reason);
+  }
+  return OkStatus();
 }
 
 Result<Scenario> LoadScenario(const std::string& path, const gpu::GpuCatalog& catalog) {

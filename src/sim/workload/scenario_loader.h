@@ -30,6 +30,14 @@ inline constexpr std::string_view kStrategyNames[] = {"dedicated", "time-slicing
 [[nodiscard]] Result<Scenario> ParseScenario(std::string_view text, const std::string& path,
                                              const gpu::GpuCatalog& catalog);
 
+// Fails on the first pod written in the scenario itself (a compact entry or a manifest, not a
+// trace) that nothing in `instances` can run: "<file>:<line>: <pod>: <why>". Such a pod is a
+// typo in a file one writes by hand; pods of a trace are history, and the simulation reports
+// them with their reason instead.
+[[nodiscard]] Status CheckScenarioPodsCanRun(const Scenario& scenario,
+                                             const cluster::InstanceCatalog& instances,
+                                             const gpu::GpuCatalog& catalog);
+
 // ReadFile + ParseScenario.
 [[nodiscard]] Result<Scenario> LoadScenario(const std::string& path,
                                             const gpu::GpuCatalog& catalog);

@@ -6,6 +6,7 @@
 
 #include "sim/trace/openb.h"
 #include "sim/workload/csv_trace.h"
+#include "sim/workload/fault_reader.h"
 #include "sim/workload/scenario_loader.h"
 
 namespace gpupack::sim {
@@ -45,6 +46,17 @@ void AddWorkloadDocumentKinds(catalog::DocumentKindRegistry& registry,
                   Result<Scenario> scenario = ParseScenario(view.text, view.source, catalog);
                   if (!scenario)
                     return IssueFrom(scenario.error(), view.source);
+                  return std::vector<catalog::LocatedIssue>();
+                }});
+  registry.Add({"gpupack faults",
+                [](const catalog::DocumentView& view) {
+                  return view.is_yaml_mapping && view.api_version.empty() &&
+                         view.HasKey("faults") && !view.HasKey("workloads");
+                },
+                [](const catalog::DocumentView& view) {
+                  Result<std::vector<Fault>> faults = ParseFaultsFile(view.text, view.source);
+                  if (!faults)
+                    return IssueFrom(faults.error(), view.source);
                   return std::vector<catalog::LocatedIssue>();
                 }});
   registry.Add({"openb pod list",

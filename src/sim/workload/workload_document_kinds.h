@@ -1,7 +1,8 @@
 // Plugs the workload inputs into `gpupack validate` (catalog/document_kinds.h): scenario files
-// (YAML mappings with `workloads`), plain CSV pod traces (by their header) and the openb pod
-// and node lists. Each is checked by the reader the simulator uses, so what validates is what
-// simulates; a reader error becomes one issue at its file line.
+// (YAML mappings with `workloads`), faults files (mappings with `faults` only), plain CSV pod
+// traces (by their header) and the openb pod and node lists. Each is checked by the reader the
+// simulator uses, so what validates is what simulates; a reader error becomes one issue at its file
+// line.
 //
 // Thread safety: as DocumentKindRegistry; `catalog` must outlive the registry.
 #pragma once
