@@ -88,6 +88,11 @@ struct NodeTemplate {
   std::optional<NodeClassRef> node_class_ref;
   std::optional<int64_t> max_gpus;        // limits.gpus: physical GPUs in all its nodes
   std::optional<double> max_hourly_cost;  // limits.hourlyCost: USD per hour
+  // The name under which the limits and the Spot share are counted: templates derived from one
+  // (the simulator's per-strategy copies) share its budget. Empty: the template's own name.
+  std::string limits_group;
+
+  const std::string& LimitsGroup() const { return limits_group.empty() ? name : limits_group; }
 
   // Capacity types allowed (on-demand when the list is empty).
   std::vector<CapacityType> AllowedCapacityTypes() const;

@@ -31,6 +31,18 @@ bool HasFreeGpuSlot(const cluster::Node& node) {
   return node.gpus.empty();
 }
 
+bool PlannerNeedsNode(const cluster::Node& node,
+                      const std::vector<cluster::NodeTemplate>& templates) {
+  if (HasFreeGpuSlot(node)) {
+    return true;
+  }
+  auto it = std::lower_bound(
+      templates.begin(), templates.end(), node.template_name,
+      [](const cluster::NodeTemplate& t, const std::string& name) { return t.name < name; });
+  return it != templates.end() && it->name == node.template_name &&
+         (it->max_gpus || it->max_hourly_cost || it->spot_percent);
+}
+
 ControlLoop::ControlLoop(ClusterView& view, Actuator& actuator, const Clock& clock,
                          const gpu::GpuCatalog& catalog, ControlOptions options)
     : view_(&view),
@@ -204,7 +216,9 @@ Status ControlLoop::PlanPending(cluster::ClusterSnapshot snapshot, ReconcileRepo
       pod.node_name = node->name;
     }
   }
-  std::erase_if(snapshot.nodes, [](const cluster::Node& node) { return !HasFreeGpuSlot(node); });
+  std::erase_if(snapshot.nodes, [&](const cluster::Node& node) {
+    return !PlannerNeedsNode(node, snapshot.templates);
+  });
   std::erase_if(snapshot.pods, [&](const cluster::Pod& pod) {
     return pod.IsTerminal() || (pod.IsBound() && snapshot.FindNode(pod.node_name) == nullptr);
   });

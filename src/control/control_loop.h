@@ -49,6 +49,12 @@ inline constexpr std::string_view kTaintSharingPending = "gpupack.io/sharing-pen
 // take a pending pod, so only they (and the pods bound on them) go to the planner.
 bool HasFreeGpuSlot(const cluster::Node& node);
 
+// Whether the planner must see `node`: it has a free slot, or it belongs to a template with
+// limits (limits.gpus, limits.hourlyCost) or a Spot share, which the provisioner checks against
+// every node the template has, full ones included. `templates` sorted by name.
+bool PlannerNeedsNode(const cluster::Node& node,
+                      const std::vector<cluster::NodeTemplate>& templates);
+
 // What the loop reads: the cluster as it is now.
 class ClusterView {
  public:
@@ -56,9 +62,10 @@ class ClusterView {
 
   // Nodes (with their GPUs and allocations), pods, templates and the instance catalog, built
   // with cluster::BuildSnapshot's invariants (sorted, accounted). Bound pods may be left out (the
-  // loop never moves running pods; nodes still account them), and so may nodes without a free
-  // slot (HasFreeGpuSlot false: they can take no pod and are not empty; a nomination to one is
-  // planned again either way); pending pods and every other node may not. Leaving them out keeps
+  // loop never moves running pods; nodes still account them), and so may nodes the planner does
+  // not need (PlannerNeedsNode false: they can take no pod, are not empty and count against no
+  // limit; a nomination to one is planned again either way); pending pods and every other node
+  // may not. Leaving them out keeps
   // a pass cheap on a large cluster.
   [[nodiscard]] virtual Result<cluster::ClusterSnapshot> Snapshot() = 0;
 };

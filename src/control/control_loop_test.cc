@@ -194,6 +194,30 @@ TEST_F(ControlLoopTest, TheMaxWindowEndsABatchThatKeepsGrowing) {
   EXPECT_LE(*loop_->NextWakeup(), Timestamp{} + seconds(10));
 }
 
+TEST_F(ControlLoopTest, AFullNodeStillCountsAgainstItsTemplatesGpuLimit) {
+  cluster_->templates[0].max_gpus = 1;
+  Pending("a");
+  clock_.Advance(seconds(2));
+  EXPECT_EQ(Reconcile().launched_nodes, 1);
+  cluster_->ReadyAll();
+  loop_->NoteNodeChanged();
+  EXPECT_EQ(Reconcile().bound, 1);  // the node is now full: no free slot
+  ASSERT_EQ(cluster_->nodes.size(), 1u);
+  EXPECT_FALSE(HasFreeGpuSlot(cluster_->nodes[0]));
+  EXPECT_TRUE(PlannerNeedsNode(cluster_->nodes[0], cluster_->templates));
+
+  Pending("b");
+  clock_.Advance(seconds(2));
+  ReconcileReport report = Reconcile();
+  EXPECT_EQ(report.launched_nodes, 0);  // a second node would make 2 GPUs against limits.gpus 1
+  ASSERT_EQ(report.unschedulable.size(), 1u);
+  EXPECT_NE(report.unschedulable[0].reason.find("limits"), std::string::npos)
+      << report.unschedulable[0].reason;
+
+  cluster_->templates[0].max_gpus.reset();  // without a limit the full node is not needed
+  EXPECT_FALSE(PlannerNeedsNode(cluster_->nodes[0], cluster_->templates));
+}
+
 TEST_F(ControlLoopTest, CapacityInFlightIsNotBoughtTwice) {
   Pending("a");
   clock_.Advance(seconds(2));

@@ -83,7 +83,10 @@ class Provisioner {
       if (node.template_name.empty()) {
         continue;
       }
-      TemplateUsage& usage = usage_[node.template_name];
+      const cluster::NodeTemplate* node_template =
+          request.snapshot->FindTemplate(node.template_name);
+      TemplateUsage& usage =
+          usage_[node_template != nullptr ? node_template->LimitsGroup() : node.template_name];
       auto gpus = static_cast<int64_t>(node.gpus.size());
       usage.gpus += gpus;
       usage.cost += node.price_per_hour;
@@ -231,7 +234,7 @@ class Provisioner {
   // Whether the template's limits and Spot share let it buy one more node of `candidate`.
   bool Allowed(const Candidate& candidate) {
     const cluster::NodeTemplate& node_template = *candidate.node_template;
-    const TemplateUsage& usage = usage_[node_template.name];
+    const TemplateUsage& usage = usage_[node_template.LimitsGroup()];
     int64_t gpus = candidate.type->gpu_count;
     if (node_template.max_gpus && usage.gpus + gpus > *node_template.max_gpus) {
       return false;
@@ -311,7 +314,7 @@ class Provisioner {
         copies = std::min(copies, remaining_[i] / fill[i]);
       }
     }
-    TemplateUsage& usage = usage_[node_template.name];
+    TemplateUsage& usage = usage_[node_template.LimitsGroup()];
     int64_t gpus = candidate.type->gpu_count;
     if (node_template.spot_percent && node_template.AllowedCapacityTypes().size() > 1 && gpus > 0) {
       // Allowed() admits the k-th of k identical nodes while the capacity type's GPUs before it,

@@ -259,6 +259,27 @@ TEST(ProvisionerTest, ReportsPodsBeyondTheTemplateGpuLimitAsUnschedulable) {
   EXPECT_NE(planned.result.unschedulable[0].reason.find("limits"), std::string::npos);
 }
 
+TEST(ProvisionerTest, TemplatesOfOneLimitsGroupShareTheGpuLimit) {
+  cluster::NodeTemplate first = Template("a100-x");
+  first.instance_types = {"a100-1"};
+  first.max_gpus = 2;
+  first.limits_group = "a100";
+  cluster::NodeTemplate second = first;
+  second.name = "a100-y";
+  std::vector<cluster::Pod> pods;
+  for (int i = 0; i < 4; ++i) {
+    pods.push_back(GpuPod("p" + std::to_string(i), "nvidia.com/gpu"));
+  }
+  Planned planned = PlanPods(pods, {first, second});
+  EXPECT_EQ(TotalNodes(planned.result), 2);  // 2 GPUs in all, not 2 per template
+  EXPECT_EQ(planned.result.unschedulable.size(), 2u);
+
+  second.limits_group = "";  // its own budget: 2 more GPUs
+  planned = PlanPods(pods, {first, second});
+  EXPECT_EQ(TotalNodes(planned.result), 4);
+  EXPECT_TRUE(planned.result.unschedulable.empty());
+}
+
 TEST(ProvisionerTest, ReportsPodsBeyondTheTemplateHourlyCostLimitAsUnschedulable) {
   cluster::NodeTemplate node_template = Template("a100");
   node_template.instance_types = {"a100-1"};

@@ -35,7 +35,7 @@ namespace {
 // evicted pods land on fresh nodes while the survivors stay half empty, since the loop does not
 // consolidate running pods (disruption budget 0).
 double CostFactor(const std::string& kind) {
-  return kind == "spot-storm" || kind == "mix" ? 4.5 : 2.5;
+  return kind == "spot-storm" || kind == "mix" ? 4.5 : 3.5;
 }
 
 constexpr const char* kScenario = R"(

@@ -204,11 +204,11 @@ class World final : public control::ClusterView, public control::Actuator {
     cluster::ClusterSnapshot snapshot;
     snapshot.templates = templates_;
     snapshot.instances = planning_instances_;
-    // Only what the loop may act on (the contract lets a view leave the rest out): nodes with a
-    // free slot, and pending pods, not a copy of every running pod per pass.
+    // Only what the loop may act on (the contract lets a view leave the rest out): the nodes the
+    // planner needs, and pending pods, not a copy of every running pod per pass.
     snapshot.nodes.reserve(node_by_name_.size());
     for (const auto& [name, index] : node_by_name_) {
-      if (control::HasFreeGpuSlot(nodes_[index].node)) {
+      if (control::PlannerNeedsNode(nodes_[index].node, snapshot.templates)) {
         snapshot.nodes.push_back(nodes_[index].node);
       }
     }

@@ -120,6 +120,7 @@ std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choic
     auto add_copy = [&](std::string name, bool time_slice, bool mig) {
       cluster::NodeTemplate shared = whole;
       shared.name = std::move(name);
+      shared.limits_group = original.name;  // the copies share the original's limits
       shared.labels[std::string(cluster::kLabelNodeTemplate)] = shared.name;
       shared.time_slicing.enabled = time_slice;
       shared.mig.enabled = mig;

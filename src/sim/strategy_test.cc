@@ -87,6 +87,9 @@ TEST(StrategyTest, EveryStrategyKeepsAWholeGpuTemplate) {
   EXPECT_TRUE(mig[1].mig.enabled);
   EXPECT_TRUE(mig[1].time_slicing.enabled);
   EXPECT_EQ(mig[1].capacity_types.size(), 2u);
+  // The copies spend the original's limits, not a budget each.
+  EXPECT_EQ(mig[0].LimitsGroup(), "gpu");
+  EXPECT_EQ(mig[1].LimitsGroup(), "gpu");
   // Without whole-GPU pods only the shared copy is bought from.
   auto sliced = StrategyTemplates({Strategy::kTimeSlicing, false}, {&base, 1}, false);
   ASSERT_EQ(sliced.size(), 1u);

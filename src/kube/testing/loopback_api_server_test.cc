@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -337,11 +336,11 @@ TEST_F(LoopbackApiServerTest, AnInformerSyncsThroughTheServerAndFollowsItsWatch)
   ASSERT_TRUE(informer->Resync().has_value());
   EXPECT_EQ(informer->Size(), 1u);
 
-  server_.CutWatchesAfter(1);
-  Result<WatchOutcome> outcome;
-  std::thread watcher([&] { outcome = informer->WatchOnce(nullptr); });
+  // Written after the list and before the watch: the watch from the list's resourceVersion
+  // must deliver it (a watch opened before the write could end before it, as a server timeout).
   ASSERT_TRUE(writer->Create(NodesResource(), "", Node("n2", "b"), {}).has_value());
-  watcher.join();
+  server_.CutWatchesAfter(1);
+  Result<WatchOutcome> outcome = informer->WatchOnce(nullptr);
   ASSERT_TRUE(outcome.has_value()) << outcome.error().message();
   std::optional<NodeObject> n2 = informer->Get({"", "n2"});
   ASSERT_TRUE(n2.has_value());
