@@ -1,8 +1,13 @@
-// The end-to-end seed scenario, in process: the controller over FakeKubeClient with the
-// real KubeActuator. 7 MIG pods pending -> one NodeClaim with the right labels, taints, startup
-// taint and requirements -> Karpenter's Node joins -> labels, startup taint removed -> the pods
-// are placed; a restarted controller buys nothing more at any step.
+// The end-to-end seed scenario: the controller with the real KubeActuator, once in
+// process over FakeKubeClient and once over HTTPS (HttpKubeClient with a bearer token and the
+// test CA) against the stateful loopback API server, which keeps its objects in the same fake. 7
+// MIG pods pending -> one NodeClaim with the right labels, taints, startup taint and requirements
+// -> Karpenter's Node joins -> labels, startup taint removed -> the pods are placed; a restarted
+// controller buys nothing more at any step.
+#include <fstream>
+#include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -16,8 +21,10 @@
 #include "controller/controller.h"
 #include "controller/conventions.h"
 #include "controller/kube_actuator.h"
+#include "kube/http_kube_client.h"
 #include "kube/testing/fake_kube_client.h"
 #include "kube/testing/fake_sleeper.h"
+#include "kube/testing/loopback_api_server.h"
 
 namespace gpupack::controller {
 namespace {
@@ -87,9 +94,27 @@ bool HasTaint(const json& taints, std::string_view key, std::string_view effect)
   return false;
 }
 
-class ControllerEndToEndTest : public ::testing::Test {
+// The parameter: true to talk HTTPS to the loopback API server, false to call the fake in process.
+class ControllerEndToEndTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
+    if (GetParam()) {
+      server_.RequireToken("gpupack-token");
+      kube::ClusterConfig config;
+      config.server = server_.Url();
+      std::ifstream ca(std::string(GP_KUBE_TESTDATA) + "/ca.crt");
+      std::stringstream pem;
+      pem << ca.rdbuf();
+      config.ca_pem = pem.str();
+      config.token = "gpupack-token";
+      config.source = "loopback";
+      kube::HttpClientOptions options;
+      options.clock = &clock_;
+      options.sleeper = &sleeper_;
+      auto client = kube::HttpKubeClient::Create(config, options);
+      ASSERT_TRUE(client) << client.error().message();
+      http_ = std::move(*client);
+    }
     auto gpus = catalog::LoadBuiltInGpuCatalog();
     ASSERT_TRUE(gpus);
     gpus_.emplace(std::move(*gpus));
@@ -115,8 +140,8 @@ class ControllerEndToEndTest : public ::testing::Test {
 
   Process Start() {
     Process process;
-    process.actuator = std::make_unique<KubeActuator>(fake_, *gpus_, clock_);
-    process.controller = std::make_unique<Controller>(fake_, *process.actuator, *gpus_, *instances_,
+    process.actuator = std::make_unique<KubeActuator>(Api(), *gpus_, clock_);
+    process.controller = std::make_unique<Controller>(Api(), *process.actuator, *gpus_, *instances_,
                                                       clock_, sleeper_, ControllerOptions{});
     ClusterHookTargets targets;
     targets.actuator = process.actuator.get();
@@ -161,14 +186,19 @@ class ControllerEndToEndTest : public ::testing::Test {
                   {"conditions", {{{"type", "Ready"}, {"status", "True"}}}}}}});
   }
 
+  // What the controller talks to.
+  kube::KubeClient& Api() { return http_ ? static_cast<kube::KubeClient&>(*http_) : fake_; }
+
   std::optional<gpu::GpuCatalog> gpus_;
   std::optional<cluster::InstanceCatalog> instances_;
-  kube::testing::FakeKubeClient fake_;
+  kube::testing::LoopbackApiServer server_{GP_KUBE_TESTDATA};
+  kube::testing::FakeKubeClient& fake_ = server_.fake();  // the objects, either way
   ManualClock clock_{Timestamp{std::chrono::hours(24 * 365 * 56)}};
   kube::testing::FakeSleeper sleeper_{clock_};
+  std::unique_ptr<kube::HttpKubeClient> http_;
 };
 
-TEST_F(ControllerEndToEndTest, SevenPendingMigPodsGetOneNodeThatIsConfiguredAndNeverBoughtTwice) {
+TEST_P(ControllerEndToEndTest, SevenPendingMigPodsGetOneNodeThatIsConfiguredAndNeverBoughtTwice) {
   Process first = Start();
   Result<control::ReconcileReport> report = first.controller->RunOnce();
   ASSERT_TRUE(report) << report.error().message();
@@ -245,6 +275,11 @@ TEST_F(ControllerEndToEndTest, SevenPendingMigPodsGetOneNodeThatIsConfiguredAndN
   EXPECT_THAT(NodeClaims(), SizeIs(1));
   EXPECT_THAT(fake_.Calls(), ::testing::Not(Contains(::testing::HasSubstr("delete"))));
 }
+
+INSTANTIATE_TEST_SUITE_P(InProcessAndOverHttps, ControllerEndToEndTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                           return param.param ? "OverHttps" : "InProcess";
+                         });
 
 }  // namespace
 }  // namespace gpupack::controller
