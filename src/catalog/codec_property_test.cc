@@ -27,9 +27,11 @@ rc::Gen<std::string> ProfileNames() {
 }
 
 rc::Gen<std::string> ConfigNames() {
+  // Valid label values (what the parser accepts), several of which YAML reads as other types
+  // unless quoted.
   return rc::gen::element<std::string>("all-disabled", "all-1g.5gb", "all-1g.5gb.me", "custom",
-                                       "1x3g.20gb_2x1g.5gb", "with space", "7", "true",
-                                       "quote\"d: x", "Yes", ".hidden");
+                                       "1x3g.20gb_2x1g.5gb", "7", "true", "null", "1.5", "0x1F",
+                                       "Yes", "on");
 }
 
 rc::Gen<gpu::PciDeviceId> PciIds() {

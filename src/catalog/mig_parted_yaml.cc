@@ -1,10 +1,26 @@
 #include "catalog/mig_parted_yaml.h"
 
+#include <algorithm>
+#include <string_view>
+
 #include "catalog/internal/yaml_reader.h"
 #include "gpu/gpu_model.h"
 
 namespace gpupack::catalog {
 namespace {
+
+// A non-empty Kubernetes label value: at most 63 characters of [A-Za-z0-9_.-] that start and end
+// alphanumeric.
+bool IsLabelValue(std::string_view value) {
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (value.empty() || value.size() > 63 || !alnum(value.front()) || !alnum(value.back())) {
+    return false;
+  }
+  return std::all_of(value.begin(), value.end(),
+                     [&](char c) { return alnum(c) || c == '-' || c == '_' || c == '.'; });
+}
 
 using catalog_internal::JoinPath;
 using catalog_internal::YamlReader;
@@ -140,6 +156,12 @@ using catalog_internal::YamlReader;
   GP_TRY(reader.RequireMap(configs, "mig-configs"));
   for (const auto& item : configs) {
     const std::string& name = item.first.Scalar();
+    if (!IsLabelValue(name)) {
+      return reader.Fail(item.first, "mig-configs",
+                         "a config name must be a valid label value (nodes select it with "
+                         "nvidia.com/mig.config=<name>): at most 63 letters, digits, '-', '_' or "
+                         "'.', starting and ending with a letter or digit");
+    }
     const std::string config_path = gpu::MigConfigPath(name);
     reader.Record(config_path, item.first);
     std::vector<gpu::MigConfigEntry>& entries = parsed.spec.mig_configs[name];

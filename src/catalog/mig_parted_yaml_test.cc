@@ -75,6 +75,21 @@ TEST(MigPartedYamlTest, RejectsWrongOrMissingVersion) {
   EXPECT_EQ(ParseError("mig-configs: {}\n"), "mig.yaml:1: missing required field \"version\" (v1)");
 }
 
+TEST(MigPartedYamlTest, RejectsConfigNamesThatAreNotLabelValues) {
+  // Nodes select a config with the label nvidia.com/mig.config=<name>.
+  for (const char* name : {"\"bad name\"", "-dash", "\"\"", "\"a\\nb\""}) {
+    std::string error = ParseError(std::string("version: v1\nmig-configs:\n  ") + name +
+                                   ":\n    - devices: all\n      mig-enabled: false\n");
+    EXPECT_EQ(error.rfind("mig.yaml:3: mig-configs: a config name must be a valid label value", 0),
+              0u)
+        << name << ": " << error;
+  }
+  std::string long_name(64, 'a');
+  EXPECT_FALSE(ParseMigPartedConfig("version: v1\nmig-configs:\n  " + long_name +
+                                        ":\n    - devices: all\n      mig-enabled: false\n",
+                                    "mig.yaml"));
+}
+
 TEST(MigPartedYamlTest, RejectsUnknownKeys) {
   EXPECT_EQ(ParseError("version: v1\nmig-config: {}\n"),
             "mig.yaml:2: mig-config: unknown field \"mig-config\"");

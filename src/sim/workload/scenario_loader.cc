@@ -345,10 +345,14 @@ class ScenarioParser {
     if (!node["mean"])
       return reader_.Fail(node, JoinPath(path, "mean"), "required");
     GP_ASSIGN_OR_RETURN(run_time.mean, DurationField(node["mean"], JoinPath(path, "mean")));
+    if (run_time.mean.count() <= 0)
+      return reader_.Fail(node["mean"], JoinPath(path, "mean"), "must be positive");
     if (node["sigma"]) {
       if (run_time.distribution != DurationDistribution::kLognormal)
         return reader_.Fail(node["sigma"], JoinPath(path, "sigma"), "only for lognormal");
       GP_ASSIGN_OR_RETURN(run_time.sigma, Number(node["sigma"], JoinPath(path, "sigma")));
+      if (!(run_time.sigma >= 0) || !std::isfinite(run_time.sigma))
+        return reader_.Fail(node["sigma"], JoinPath(path, "sigma"), "must be a finite number >= 0");
     }
     if (node["min"]) {
       GP_ASSIGN_OR_RETURN(run_time.min, DurationField(node["min"], JoinPath(path, "min")));
