@@ -14,13 +14,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "catalog/gpu_catalog_loader.h"
-#include "catalog/instance_catalog_loader.h"
-#include "catalog/k8s_reader.h"
 #include "controller/cluster_hooks.h"
 #include "controller/controller.h"
 #include "controller/conventions.h"
 #include "controller/kube_actuator.h"
+#include "controller/seed_scenario_testing.h"
 #include "kube/http_kube_client.h"
 #include "kube/testing/fake_kube_client.h"
 #include "kube/testing/fake_sleeper.h"
@@ -32,58 +30,6 @@ namespace {
 using ::testing::Contains;
 using ::testing::SizeIs;
 using json = nlohmann::json;
-
-// examples/templates/a100-mig-single.yaml as the API server stores it, with the NodeClass
-// Karpenter needs.
-json MigSingleTemplate() {
-  return {
-      {"apiVersion", "gpupack.io/v1alpha1"},
-      {"kind", "NodeTemplate"},
-      {"metadata", {{"name", "a100-mig-single"}}},
-      {"spec",
-       {{"instanceTypes", {"p4d.24xlarge", "a2-highgpu-*"}},
-        {"gpuModels", {"NVIDIA-A100-SXM4-40GB"}},
-        {"capacityTypes", {"spot", "on-demand"}},
-        {"spotPercent", 50},
-        {"gpuSharing", {{"mig", {{"enabled", true}, {"strategy", "single"}, {"dynamic", true}}}}},
-        {"nodeClassRef",
-         {{"group", "karpenter.k8s.gcp"}, {"kind", "GCENodeClass"}, {"name", "gpu"}}},
-        {"limits", {{"gpus", 16}, {"hourlyCost", 60}}}}}};
-}
-
-// A pod of the expanded seed Deployment as the API server returns it after kube-scheduler
-// found no node for it.
-json PendingPod(const cluster::Pod& pod, int index) {
-  json tolerations = json::array();
-  for (const cluster::Toleration& toleration : pod.tolerations) {
-    json t = {
-        {"key", toleration.key},
-        {"operator", toleration.op == cluster::TolerationOperator::kExists ? "Exists" : "Equal"}};
-    if (toleration.effect) {
-      t["effect"] = cluster::TaintEffectName(*toleration.effect);
-    }
-    tolerations.push_back(t);
-  }
-  json limits = json::object();
-  for (const auto& [name, value] : pod.requests.scalar) {
-    limits[name] = std::to_string(value);
-  }
-  return {{"apiVersion", "v1"},
-          {"kind", "Pod"},
-          {"metadata",
-           {{"name", pod.name},
-            {"namespace", pod.namespace_name},
-            {"uid", "6b1f0c1e-0000-4000-8000-00000000000" + std::to_string(index)},
-            {"labels", pod.labels}}},
-          {"spec",
-           {{"nodeSelector", pod.node_selector},
-            {"tolerations", tolerations},
-            {"containers", {{{"name", "cuda"}, {"resources", {{"limits", limits}}}}}}}},
-          {"status",
-           {{"phase", "Pending"},
-            {"conditions",
-             {{{"type", "PodScheduled"}, {"status", "False"}, {"reason", "Unschedulable"}}}}}}};
-}
 
 bool HasTaint(const json& taints, std::string_view key, std::string_view effect) {
   for (const json& taint : taints) {
@@ -115,21 +61,13 @@ class ControllerEndToEndTest : public ::testing::TestWithParam<bool> {
       ASSERT_TRUE(client) << client.error().message();
       http_ = std::move(*client);
     }
-    auto gpus = catalog::LoadBuiltInGpuCatalog();
-    ASSERT_TRUE(gpus);
-    gpus_.emplace(std::move(*gpus));
     // GCP sells the one-GPU A100 (a2-highgpu-1g) the seed fits on.
-    auto instances = catalog::LoadInstanceCatalog("gcp", *gpus_);
-    ASSERT_TRUE(instances);
-    instances_.emplace(std::move(*instances));
-    auto seed = catalog::ReadKubeFiles(
-        {std::string(GP_SOURCE_DIR) + "/examples/mig-seed-deployment.yaml"}, *gpus_);
-    ASSERT_TRUE(seed) << seed.error().message();
-    ASSERT_THAT(seed->pods, SizeIs(7));
-    for (size_t i = 0; i < seed->pods.size(); ++i) {
-      fake_.Seed(kube::PodsResource(), PendingPod(seed->pods[i], static_cast<int>(i)));
-    }
-    fake_.Seed(kube::NodeTemplatesResource(), MigSingleTemplate());
+    testing::LoadCatalogs("gcp", gpus_, instances_);
+    // The template with the NodeClass Karpenter needs.
+    json node_template = testing::MigSingleTemplate();
+    node_template["spec"]["nodeClassRef"] = {
+        {"group", "karpenter.k8s.gcp"}, {"kind", "GCENodeClass"}, {"name", "gpu"}};
+    testing::SeedMigScenario(fake_, *gpus_, node_template);
   }
 
   // A controller process: its own actuator and informers over the same API server.

@@ -7,9 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "catalog/gpu_catalog_loader.h"
-#include "catalog/instance_catalog_loader.h"
-#include "catalog/k8s_reader.h"
+#include "controller/seed_scenario_testing.h"
 #include "kube/testing/fake_kube_client.h"
 #include "kube/testing/fake_sleeper.h"
 
@@ -18,57 +16,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
-
-// The NodeTemplate of examples/templates/a100-mig-single.yaml as the API server stores it.
-nlohmann::json MigSingleTemplate() {
-  return {
-      {"apiVersion", "gpupack.io/v1alpha1"},
-      {"kind", "NodeTemplate"},
-      {"metadata", {{"name", "a100-mig-single"}}},
-      {"spec",
-       {{"instanceTypes", {"p4d.24xlarge", "a2-highgpu-*"}},
-        {"gpuModels", {"NVIDIA-A100-SXM4-40GB"}},
-        {"capacityTypes", {"spot", "on-demand"}},
-        {"spotPercent", 50},
-        {"gpuSharing", {{"mig", {{"enabled", true}, {"strategy", "single"}, {"dynamic", true}}}}},
-        {"limits", {{"gpus", 16}, {"hourlyCost", 60}}}}}};
-}
-
-// A pod as the API server returns one the scheduler could not place, from a pod the YAML reader
-// expanded out of a workload file.
-nlohmann::json PendingPodJson(const cluster::Pod& pod, int index) {
-  nlohmann::json limits = nlohmann::json::object();
-  for (const auto& [name, value] : pod.requests.scalar) {
-    limits[name] = std::to_string(value);
-  }
-  nlohmann::json tolerations = nlohmann::json::array();
-  for (const cluster::Toleration& toleration : pod.tolerations) {
-    nlohmann::json t = {
-        {"key", toleration.key},
-        {"operator", toleration.op == cluster::TolerationOperator::kExists ? "Exists" : "Equal"}};
-    if (toleration.effect) {
-      t["effect"] = cluster::TaintEffectName(*toleration.effect);
-    }
-    tolerations.push_back(t);
-  }
-  return {{"apiVersion", "v1"},
-          {"kind", "Pod"},
-          {"metadata",
-           {{"name", pod.name},
-            {"namespace", pod.namespace_name},
-            {"uid", "00000000-0000-0000-0000-00000000000" + std::to_string(index)},
-            {"labels", pod.labels}}},
-          {"spec",
-           {{"nodeSelector", pod.node_selector},
-            {"tolerations", tolerations},
-            {"schedulerName", "default-scheduler"},
-            {"containers",
-             {{{"name", "cuda"}, {"resources", {{"limits", limits}, {"requests", limits}}}}}}}},
-          {"status",
-           {{"phase", "Pending"},
-            {"conditions",
-             {{{"type", "PodScheduled"}, {"status", "False"}, {"reason", "Unschedulable"}}}}}}};
-}
 
 class RecordingActuator final : public control::Actuator {
  public:
@@ -101,25 +48,11 @@ class RecordingActuator final : public control::Actuator {
 
 class ControllerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto gpus = catalog::LoadBuiltInGpuCatalog();
-    ASSERT_TRUE(gpus);
-    gpus_.emplace(std::move(*gpus));
-    auto instances = catalog::LoadInstanceCatalog("aws", *gpus_);
-    ASSERT_TRUE(instances);
-    instances_.emplace(std::move(*instances));
-  }
+  void SetUp() override { testing::LoadCatalogs("aws", gpus_, instances_); }
 
   // The seed: examples/mig-seed-deployment.yaml's 7 pods, pending, and the MIG template.
   void SeedTheMigScenario() {
-    auto objects = catalog::ReadKubeFiles(
-        {std::string(GP_SOURCE_DIR) + "/examples/mig-seed-deployment.yaml"}, *gpus_);
-    ASSERT_TRUE(objects) << objects.error().message();
-    ASSERT_THAT(objects->pods, SizeIs(7));
-    for (size_t i = 0; i < objects->pods.size(); ++i) {
-      fake_.Seed(kube::PodsResource(), PendingPodJson(objects->pods[i], static_cast<int>(i)));
-    }
-    fake_.Seed(kube::NodeTemplatesResource(), MigSingleTemplate());
+    testing::SeedMigScenario(fake_, *gpus_, testing::MigSingleTemplate());
   }
 
   std::unique_ptr<Controller> MakeController(control::Actuator& actuator,
@@ -203,7 +136,7 @@ TEST_F(ControllerTest, RunStartsTheInformersReconcilesAndStopsWhenCancelled) {
 }
 
 TEST_F(ControllerTest, RunOnceWithNothingPendingDoesNothing) {
-  fake_.Seed(kube::NodeTemplatesResource(), MigSingleTemplate());
+  fake_.Seed(kube::NodeTemplatesResource(), testing::MigSingleTemplate());
   RecordingActuator actuator;
   auto controller = MakeController(actuator);
   Result<control::ReconcileReport> report = controller->RunOnce();
@@ -223,7 +156,7 @@ TEST_F(ControllerTest, RunOnceReturnsAListErrorAsItIs) {
 
 TEST_F(ControllerTest, ABrokenObjectIsReportedAndTheRestIsPlanned) {
   SeedTheMigScenario();
-  nlohmann::json bad = MigSingleTemplate();
+  nlohmann::json bad = testing::MigSingleTemplate();
   bad["metadata"]["name"] = "broken";
   bad["spec"]["gpuModels"] = {"NVIDIA-Z999"};
   fake_.Seed(kube::NodeTemplatesResource(), bad);

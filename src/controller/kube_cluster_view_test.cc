@@ -8,10 +8,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "catalog/gpu_catalog_loader.h"
-#include "catalog/instance_catalog_loader.h"
 #include "common/file.h"
 #include "controller/conventions.h"
+#include "controller/seed_scenario_testing.h"
 
 namespace gpupack::controller {
 namespace {
@@ -59,14 +58,7 @@ kube::GenericObject ConfigMap(const std::string& name, const nlohmann::json& dat
 
 class KubeClusterViewTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto gpus = catalog::LoadBuiltInGpuCatalog();
-    ASSERT_TRUE(gpus);
-    gpus_.emplace(std::move(*gpus));
-    auto instances = catalog::LoadInstanceCatalog("aws", *gpus_);
-    ASSERT_TRUE(instances);
-    instances_.emplace(std::move(*instances));
-  }
+  void SetUp() override { testing::LoadCatalogs("aws", gpus_, instances_); }
 
   // gpupack's ConfigMaps holding the variants the captured objects name.
   void AddSharingConfigMaps() {
