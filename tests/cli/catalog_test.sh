@@ -2,20 +2,7 @@
 # End-to-end tests of `gpupack catalog`: run by ctest as `catalog_test.sh <gpupack binary>`.
 set -u
 gpupack="$1"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-# json_check <file> <python expression over `d`>: the expression must be true.
-json_check() {
-  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" ||
-    fail "$1: expected $2"
-}
+source "$(dirname "$0")/lib.sh"
 
 # Layout L7: 28 maximal geometries of base profiles, 77 valid ones, largest first.
 "$gpupack" catalog geometries A100-SXM4-40GB --maximal -o json >"$work/maximal.json" || fail "geometries --maximal exited $?"

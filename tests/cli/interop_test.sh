@@ -4,14 +4,7 @@
 set -u
 gpupack="$1"
 nvidia="$2/reference/nvidia"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
+source "$(dirname "$0")/lib.sh"
 
 # expect_status <want> <what> <command...>: runs the command (stdout/stderr to $work/out, err).
 expect_status() {
@@ -20,11 +13,6 @@ expect_status() {
   "$@" >"$work/out" 2>"$work/err"
   local status=$?
   [ "$status" -eq "$want" ] || fail "$what: exit $status, want $want; stdout: $(head -5 "$work/out"); stderr: $(cat "$work/err")"
-}
-
-json_check() {
-  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" ||
-    fail "$1: expected $2"
 }
 
 # NVIDIA's files validate: exit 0, each file recognised.

@@ -6,20 +6,7 @@ gpupack="$1"
 root="$2"
 ex="$root/examples"
 data="$root/tests/cli/plan"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-# json_check <file> <python expression over `d`>: the expression must be true.
-json_check() {
-  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" ||
-    fail "$1: expected $2"
-}
+source "$(dirname "$0")/lib.sh"
 
 # The seed Deployment: one node, one A100 cut all-1g.5gb, 7 instances all used, on the cheapest
 # A100 offering the template allows.

@@ -6,19 +6,7 @@
 set -u
 gpupack="$1"
 scenario="$2/examples/scenarios/default.yaml"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-json_check() {
-  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" ||
-    fail "$1: expected $2"
-}
+source "$(dirname "$0")/lib.sh"
 
 run() {
   "$gpupack" simulate --scenario "$scenario" --strategies dedicated,time-slicing "$@"
