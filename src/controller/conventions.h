@@ -26,9 +26,6 @@ inline constexpr std::string_view kDefaultNamespace = "gpupack-system";
 inline constexpr std::string_view kDefaultDevicePluginConfigMap = "gpupack-device-plugin-config";
 inline constexpr std::string_view kDefaultMigPartedConfigMap = "gpupack-mig-parted-config";
 
-// The one key of the device-plugin ConfigMap that nodes without a label use.
-inline constexpr std::string_view kDefaultDevicePluginConfigKey = "default";
-
 // On NodeClaims (copied to the Node by Karpenter) and nodes gpupack reconfigures: the
 // device-plugin config key gpupack planned for the node; ReconcileNode makes the node match it.
 inline constexpr std::string_view kLabelPlannedSharing = "gpupack.io/planned-sharing";
