@@ -65,6 +65,7 @@ Status OpsServer::Listen(Listener& listener) {
   httplib::Server& server = *listener.server;
   // httplib's default also sets SO_REUSEPORT, which would let a second process bind the same
   // port and steal half the probes; SO_REUSEADDR alone allows a quick restart.
+  server.set_tcp_nodelay(true);  // no delayed-ACK wait between an answer's headers and body
   server.set_socket_options([](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
