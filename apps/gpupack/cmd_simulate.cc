@@ -61,7 +61,7 @@ Examples:
   gpupack simulate --scenario examples/scenarios/default.yaml
   gpupack simulate --scenario day.yaml --strategies dedicated,mig+time-slicing --seed 7 -o json
   gpupack simulate --scenario day.yaml --report out/report.html --timeseries out/series.csv
-  gpupack simulate --scenario day.yaml --faults examples/scenarios/faults-chaos.yaml)";
+  gpupack simulate --scenario day.yaml --faults examples/faults/chaos.yaml)";
 
 // A progress bar on stderr, only when stderr is a terminal.
 class Progress {
