@@ -170,8 +170,7 @@ Status ControlLoop::ExpireLaunches(const cluster::ClusterSnapshot& snapshot,
 
 void ControlLoop::AddCapacityError(std::string instance_type, cluster::CapacityType capacity_type,
                                    std::string zone) {
-  capacity_errors_.push_back(CapacityError{std::move(instance_type), capacity_type,
-                                           std::move(zone),
+  capacity_errors_.push_back(CapacityError{std::move(instance_type), capacity_type, std::move(zone),
                                            clock_->Now() + options_.capacity_error_ttl});
 }
 
@@ -181,9 +180,8 @@ Status ControlLoop::HandleLaunchFailures(ReconcileReport& report) {
                      std::move(failure.zone));
     ++report.launch_failures;
     launched_at_.erase(failure.node);
-    size_t nominated = std::erase_if(nominations_, [&](const auto& nomination) {
-      return nomination.second == failure.node;
-    });
+    size_t nominated = std::erase_if(
+        nominations_, [&](const auto& nomination) { return nomination.second == failure.node; });
     if (failure.exists) {
       // Given back, so the cloud does not bring it up later as a node nobody planned for.
       GP_TRY(actuator_->Remove(failure.node));
@@ -205,12 +203,12 @@ Status ControlLoop::FilterCapacityErrors(cluster::ClusterSnapshot& snapshot) {
                                            snapshot.instances.types().end());
   for (cluster::InstanceType& type : types) {
     std::erase_if(type.offerings, [&](const cluster::Offering& offering) {
-      return std::any_of(
-          capacity_errors_.begin(), capacity_errors_.end(), [&](const CapacityError& error) {
-            return error.instance_type == type.name &&
-                   error.capacity_type == offering.capacity_type &&
-                   (error.zone.empty() || error.zone == offering.zone);
-          });
+      return std::any_of(capacity_errors_.begin(), capacity_errors_.end(),
+                         [&](const CapacityError& error) {
+                           return error.instance_type == type.name &&
+                                  error.capacity_type == offering.capacity_type &&
+                                  (error.zone.empty() || error.zone == offering.zone);
+                         });
     });
   }
   std::erase_if(types, [](const cluster::InstanceType& type) { return type.offerings.empty(); });

@@ -126,27 +126,33 @@ void Controller::InstallHandlers() {
 
   // A NodeClaim that vanishes (a failed launch) sends its nominated pods back to pending.
   kube::InformerHandlers<kube::GenericObject> claim_handlers;
-  claim_handlers.on_delete = [note_node](const kube::GenericObject&) { note_node(); };
+  claim_handlers.on_delete = [this, note_node](const kube::GenericObject& claim) {
+    view_.NoteNodeClaimDeleted(claim);
+    note_node();
+  };
   claim_handlers.on_update = [note_node](const kube::GenericObject&, const kube::GenericObject&) {
     note_node();
   };
   node_claims_->SetHandlers(std::move(claim_handlers));
 }
 
-void Controller::LogProblems() {
-  const std::vector<std::string>& problems = view_.problems();
-  for (const std::string& problem : problems) {
+std::vector<ObjectProblem> Controller::LogNewProblems() {
+  const std::vector<ObjectProblem>& problems = view_.problems();
+  std::vector<ObjectProblem> fresh;
+  for (const ObjectProblem& problem : problems) {
     if (!std::binary_search(logged_problems_.begin(), logged_problems_.end(), problem)) {
-      log::Warn("{}", problem);
+      log::Warn("{}", problem.text);
+      fresh.push_back(problem);
     }
   }
   logged_problems_ = problems;  // sorted by the view
+  return fresh;
 }
 
 Result<control::ReconcileReport> Controller::ReconcileAndReport() {
   Timestamp start = clock_.Now();
   Result<control::ReconcileReport> report = loop_->Reconcile();
-  LogProblems();
+  std::vector<ObjectProblem> new_problems = LogNewProblems();
   if (!report) {
     return report;
   }
@@ -158,7 +164,7 @@ Result<control::ReconcileReport> Controller::ReconcileAndReport() {
   if (hooks_.after_reconcile && observed_.latest() != nullptr) {
     std::vector<kube::NodeObject> nodes = nodes_->List();
     Status after = hooks_.after_reconcile(
-        ReconcileContext{nodes, *observed_.latest(), *report, loop_->nominations()});
+        ReconcileContext{nodes, *observed_.latest(), *report, loop_->nominations(), new_problems});
     if (!after) {
       log::Warn("after reconcile: {}", after.error().message());
     }

@@ -47,6 +47,10 @@ class ObservedView final : public control::ClusterView {
 
   [[nodiscard]] Result<cluster::ClusterSnapshot> Snapshot() override;
 
+  std::vector<control::LaunchFailure> TakeLaunchFailures() override {
+    return view_.TakeLaunchFailures();
+  }
+
   // The latest snapshot; null before the first.
   const std::shared_ptr<const cluster::ClusterSnapshot>& latest() const { return latest_; }
 
@@ -77,6 +81,8 @@ struct ReconcileContext {
   const cluster::ClusterSnapshot& snapshot;    // the one the reconcile acted on
   const control::ReconcileReport& report;
   const std::map<std::string, std::string, std::less<>>& nominations;  // pod -> coming node
+  // Objects the view could not use that the previous reconcile did not report (Events).
+  const std::vector<ObjectProblem>& new_problems;
 };
 
 // Callbacks around the loop (operations, the actuator's own work). All optional; they run on the
@@ -120,12 +126,13 @@ class Controller {
   void Wake();
 
   // The problems the view found in the latest snapshot (objects left out).
-  const std::vector<std::string>& problems() const { return view_.problems(); }
+  const std::vector<ObjectProblem>& problems() const { return view_.problems(); }
 
  private:
   void InstallHandlers();
   [[nodiscard]] Result<control::ReconcileReport> ReconcileAndReport();
-  void LogProblems();
+  // Logs the view's problems not logged at the previous reconcile, and returns them.
+  std::vector<ObjectProblem> LogNewProblems();
 
   const Clock& clock_;
   ControllerOptions options_;
@@ -140,7 +147,7 @@ class Controller {
   ObservedView observed_;
   std::unique_ptr<control::ControlLoop> loop_;
   ControllerHooks hooks_;
-  std::vector<std::string> logged_problems_;
+  std::vector<ObjectProblem> logged_problems_;
 
   // Guards the loop's Note* calls (from informer threads) against Reconcile, and the wakeup.
   std::mutex mu_;

@@ -166,7 +166,7 @@ TEST_F(ControllerTest, ABrokenObjectIsReportedAndTheRestIsPlanned) {
   ASSERT_TRUE(report) << report.error().message();
   EXPECT_EQ(report->launched_nodes, 1);
   ASSERT_FALSE(controller->problems().empty());
-  EXPECT_THAT(controller->problems()[0], HasSubstr("NodeTemplate/broken"));
+  EXPECT_THAT(controller->problems()[0].text, HasSubstr("NodeTemplate/broken"));
 }
 
 TEST_F(ControllerTest, DryRunPrintsOneLinePerActionAndWritesNothing) {
