@@ -7,6 +7,7 @@
 #include "cluster/gpu_demand.h"
 #include "common/check.h"
 #include "common/log.h"
+#include "controller/node_sharing.h"
 
 namespace gpupack::controller {
 namespace {
@@ -306,14 +307,22 @@ Status DryRunActuator::Bind(const std::string& pod, const std::string& node,
 }
 
 Status DryRunActuator::Launch(const plan::Provision& provision) {
+  // The labels gpupack would put on the NodeClaim (KubeActuator::Launch adds the template's
+  // own): they name the sharing configs the node would get.
+  GP_ASSIGN_OR_RETURN(NodeSharing sharing, PlanNodeSharing(provision.gpus, gpus_));
+  sharing.labels[std::string(cluster::kLabelNodeTemplate)] = provision.template_name;
+  std::string labels;
+  for (const auto& [key, value] : sharing.labels) {
+    labels += fmt::format("{}{}={}", labels.empty() ? "" : ",", key, value);
+  }
   // The planner's node names are left out: the real NodeClaims get other names, and a long dry
   // run re-plans the same node under a new name after every batch window.
   Print(fmt::format(
       "nodeclaim.karpenter.sh created (dry run): {} x {} {} in {} from NodeTemplate {}, {}, "
-      "${:.2f}/h each{}",
+      "${:.2f}/h each, labels {}{}",
       provision.count, provision.instance_type, cluster::CapacityTypeName(provision.capacity_type),
       provision.zone.empty() ? "any zone" : provision.zone, provision.template_name,
-      DescribeGpus(provision.gpus, gpus_), provision.price_per_hour,
+      DescribeGpus(provision.gpus, gpus_), provision.price_per_hour, labels,
       provision.reason.empty() ? "" : ": " + provision.reason));
   return OkStatus();
 }

@@ -90,7 +90,9 @@ TEST_F(ControllerClusterTest, PodsRequiringOnDemandByNodeAffinityGetAnOnDemandNo
   testing::SeedMigScenario(fake_, *gpus_, testing::MigSingleTemplate());
   // Left alone the seed gets a Spot node (the next test); every pod now requires on-demand
   // capacity (or a node named "nowhere", a term that matches no new node).
-  for (nlohmann::json pod : fake_.ListAll(kube::PodsResource(), {})->items) {
+  Result<kube::ObjectList> pods = fake_.ListAll(kube::PodsResource(), {});
+  ASSERT_TRUE(pods) << pods.error().message();
+  for (nlohmann::json pod : pods->items) {
     pod["spec"]["affinity"] = nlohmann::json::parse(R"({"nodeAffinity":{
       "requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[
         {"matchExpressions":[{"key":"karpenter.sh/capacity-type","operator":"In",
