@@ -268,7 +268,7 @@ TEST_F(ControlLoopTest, ALaunchThatFailsLaterIsGivenBackAndItsOfferingSkippedUnt
   const cluster::Node failed = cluster_->nodes[0];
   // A NodeClaim that named no zone: no zone had capacity.
   cluster_->late_failures.push_back(LaunchFailure{failed.name, failed.instance_type,
-                                                  failed.capacity_type, "",
+                                                  *failed.capacity_type, "",
                                                   "InsufficientCapacityError", true});
   ReconcileReport report = Reconcile();
   EXPECT_EQ(report.launch_failures, 1);
