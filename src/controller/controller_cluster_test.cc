@@ -117,6 +117,8 @@ TEST_F(ControllerClusterTest,
   const std::string first_name = claims[0]["metadata"]["name"];
   const Offering first = OfferingOf(claims[0]);
   EXPECT_EQ(std::get<1>(first), "spot");
+  // The next reconcile sees the claim as the coming node its pods are nominated to.
+  EXPECT_EQ(RunOnce().launched_nodes, 0);
 
   // Karpenter's launch: the cloud has no capacity; it records an Event and deletes the claim
   // before it launched (no Launched=True, no providerID).
@@ -167,12 +169,10 @@ TEST_F(ControllerClusterTest, AnObjectTheViewCannotUseGetsOneWarningEvent) {
   testing::SeedMigScenario(fake_, *gpus_, testing::MigSingleTemplate());
   nlohmann::json bad = testing::MigSingleTemplate();
   bad["metadata"]["name"] = "broken";
-  bad["metadata"]["uid"] = "uid-broken";
   bad["spec"]["gpuModels"] = {"NVIDIA-Z999"};
   fake_.Seed(kube::NodeTemplatesResource(), bad);
   nlohmann::json pod = fake_.ListAll(kube::PodsResource(), {})->items.at(0);
   pod["metadata"]["name"] = "odd";
-  pod["metadata"]["uid"] = "uid-odd";
   pod["metadata"]["annotations"]["gpupack.io/gpu-memory"] = "lots";
   fake_.Seed(kube::PodsResource(), pod);
 
@@ -187,17 +187,21 @@ TEST_F(ControllerClusterTest, AnObjectTheViewCannotUseGetsOneWarningEvent) {
   std::vector<nlohmann::json> on_pod = Events("GpupackInvalidPod");
   ASSERT_THAT(on_pod, SizeIs(1));
   EXPECT_EQ(on_pod[0]["metadata"]["namespace"], pod["metadata"]["namespace"]);
-  EXPECT_EQ(on_pod[0]["involvedObject"]["uid"], "uid-odd");
+  EXPECT_EQ(on_pod[0]["involvedObject"]["uid"],
+            fake_.Peek(kube::PodsResource(), kube::KeyOf(pod))->at("metadata").at("uid"));
   EXPECT_THAT(on_pod[0]["message"].get<std::string>(), HasSubstr("gpupack.io/gpu-memory"));
   EXPECT_EQ(on_pod[0]["message"].get<std::string>().find('\n'), std::string::npos);
 
   // The same problems at the next reconcile: no new Event, no count bump.
+  const std::string pod_events =
+      "events " + pod["metadata"]["namespace"].get<std::string>() + "/odd.";
   size_t calls = fake_.Calls().size();
   RunOnce();
   EXPECT_EQ(Events("GpupackInvalidPod")[0]["count"], 1);
   EXPECT_EQ(Events("GpupackInvalidNodeTemplate")[0]["count"], 1);
   for (size_t i = calls; i < fake_.Calls().size(); ++i) {
-    EXPECT_THAT(fake_.Calls()[i], ::testing::Not(HasSubstr("events"))) << fake_.Calls()[i];
+    EXPECT_THAT(fake_.Calls()[i], ::testing::Not(HasSubstr(pod_events)));
+    EXPECT_THAT(fake_.Calls()[i], ::testing::Not(HasSubstr("events default/broken.")));
   }
 }
 

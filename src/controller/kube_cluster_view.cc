@@ -561,12 +561,16 @@ Result<ClusterReading> BuildClusterSnapshot(const ClusterObjects& objects,
   }
   std::vector<control::LaunchFailure> failed_launches;
   for (const kube::GenericObject& claim : objects.node_claims) {
-    if (claim.meta.deleting || claim.meta.Label(cluster::kLabelNodeTemplate) == nullptr ||
+    if (claim.meta.Label(cluster::kLabelNodeTemplate) == nullptr ||
         joined_claims.contains(claim.meta.name)) {
       continue;
     }
-    if (std::optional<control::LaunchFailure> failed = FailedLaunch(claim, false)) {
+    // Karpenter's finalizer keeps a claim it deletes for a moment: a failed launch already.
+    if (std::optional<control::LaunchFailure> failed = FailedLaunch(claim, claim.meta.deleting)) {
       failed_launches.push_back(std::move(*failed));
+      continue;
+    }
+    if (claim.meta.deleting) {
       continue;
     }
     Result<nlohmann::json> body = ParseBody(claim, "NodeClaim");

@@ -28,8 +28,9 @@
 // Failed launches: Karpenter deletes a NodeClaim it found no capacity for (after an Event
 // InsufficientCapacityError on it) and marks one whose launch failed otherwise with the status
 // condition Launched=False. Either way the claim is no coming node: a claim with Launched=False
-// is left out and, like a gpupack claim deleted before it launched (the Controller passes the
-// informer's deletions to NoteNodeClaimDeleted), reported once through TakeLaunchFailures, with
+// is left out and, like a gpupack claim deleted before it launched (seen with its
+// deletionTimestamp while Karpenter's finalizer holds it, or in the informer's deletion the
+// Controller passes to NoteNodeClaimDeleted), reported once through TakeLaunchFailures, with
 // the offering its requirements name, so the loop skips that offering for a while and plans the
 // pods again elsewhere.
 //
@@ -93,7 +94,8 @@ struct ClusterReading {
   cluster::ClusterSnapshot snapshot;
   // Objects left out or read in part, and BuildSnapshot's warnings, sorted by text, unique.
   std::vector<ObjectProblem> problems;
-  // gpupack NodeClaims whose launch failed (Launched=False), left out of the snapshot.
+  // gpupack NodeClaims whose launch failed (Launched=False, or being deleted before they
+  // launched), left out of the snapshot.
   std::vector<control::LaunchFailure> failed_launches;
 };
 

@@ -291,7 +291,8 @@ nlohmann::json UnlaunchedClaim(std::optional<std::string> launched = std::nullop
 
 // A pending seed pod as captured.
 nlohmann::json PendingSeedPod() {
-  for (const nlohmann::json& pod : Capture("11-final-list-pods")["items"]) {
+  const nlohmann::json pods = Capture("11-final-list-pods");
+  for (const nlohmann::json& pod : pods["items"]) {
     if (pod["metadata"]["name"] == "mig-infer-5d8f7c9b6d-b3n8w") {
       return pod;
     }
@@ -311,7 +312,7 @@ TEST_F(KubeClusterViewTest, ANodeClaimWhoseLaunchFailedIsNoComingNodeButAFailedL
   EXPECT_EQ(failure.node, "gpu-a100-hp9f4");
   EXPECT_EQ(failure.instance_type, "p4d.24xlarge");
   EXPECT_EQ(failure.capacity_type, cluster::CapacityType::kSpot);
-  EXPECT_EQ(failure.zone, "us-east-1a");
+  EXPECT_EQ(failure.zone, "");  // it allowed us-east-1a and us-east-1b: no capacity in either
   EXPECT_TRUE(failure.exists);
   EXPECT_THAT(failure.reason, HasSubstr("LaunchFailed: creating instance, no subnets matched"));
 
@@ -320,6 +321,15 @@ TEST_F(KubeClusterViewTest, ANodeClaimWhoseLaunchFailedIsNoComingNodeButAFailedL
   reading = Build();
   EXPECT_EQ(reading.snapshot.nodes.size(), 1u);
   EXPECT_TRUE(reading.failed_launches.empty());
+
+  // Being deleted (Karpenter's finalizer holds it) before it launched: failed, and gone already.
+  nlohmann::json deleting = UnlaunchedClaim("Unknown");
+  deleting["metadata"]["deletionTimestamp"] = "2026-11-24T19:41:30Z";
+  objects_.node_claims = {Generic(deleting)};
+  reading = Build();
+  EXPECT_TRUE(reading.snapshot.nodes.empty());
+  ASSERT_EQ(reading.failed_launches.size(), 1u);
+  EXPECT_FALSE(reading.failed_launches[0].exists);
 }
 
 TEST_F(KubeClusterViewTest, ANodeClaimDeletedBeforeItLaunchedIsAFailedLaunch) {

@@ -5,12 +5,6 @@
 //     per action, and the server sees reads only;
 //   - without --once the command runs until SIGTERM: it takes the leader Lease, creates the
 //     NodeClaim, and on SIGTERM stops its loop, releases the Lease and exits 0.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -18,10 +12,16 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "common/file.h"
 #include "controller/seed_scenario_testing.h"
 #include "kube/resource.h"
 #include "kube/testing/loopback_api_server.h"
@@ -114,11 +114,6 @@ class Child {
   std::string log_;
 };
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 class ControllerCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -144,8 +139,9 @@ class ControllerCommandTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::vector<std::string> Command(std::vector<std::string> flags) {
-    std::vector<std::string> args = {GP_GPUPACK_BINARY, "controller", "--kubeconfig",
-                                     (dir_ / "kubeconfig").string(), "--catalog", "gcp"};
+    std::vector<std::string> args = {GP_GPUPACK_BINARY, "controller",
+                                     "--kubeconfig",    (dir_ / "kubeconfig").string(),
+                                     "--catalog",       "gcp"};
     args.insert(args.end(), flags.begin(), flags.end());
     return args;
   }
@@ -168,7 +164,7 @@ TEST_F(ControllerCommandTest, DryRunOncePrintsTheNodeClaimItWouldCreateAndWrites
   ASSERT_EQ(child.Wait(), 0) << child.log();
 
   std::vector<std::string> lines;
-  std::string out = ReadAll((dir_ / "out").string());
+  std::string out = ReadFile((dir_ / "out").string()).value_or("");
   for (size_t start = 0, end; start < out.size(); start = end + 1) {
     end = out.find('\n', start);
     lines.push_back(out.substr(start, end - start));
@@ -176,7 +172,7 @@ TEST_F(ControllerCommandTest, DryRunOncePrintsTheNodeClaimItWouldCreateAndWrites
   ASSERT_THAT(lines, SizeIs(2)) << out;
   EXPECT_THAT(lines[0], StartsWith("nodeclaim.karpenter.sh created (dry run): 1 x a2-highgpu-1g "));
   EXPECT_THAT(lines[0], HasSubstr("from NodeTemplate a100-mig-single"));
-  EXPECT_THAT(lines[0], HasSubstr("1 x A100-SXM4-40GB MIG"));
+  EXPECT_THAT(lines[0], HasSubstr("1 x A100-SXM4-40GB mig "));
   EXPECT_THAT(lines[0], HasSubstr("labels gpupack.io/node-template=a100-mig-single,"
                                   "gpupack.io/planned-sharing=mig-single,"
                                   "nvidia.com/device-plugin.config=mig-single,"));
