@@ -182,13 +182,18 @@ Status ControlLoop::HandleLaunchFailures(ReconcileReport& report) {
     launched_at_.erase(failure.node);
     size_t nominated = std::erase_if(
         nominations_, [&](const auto& nomination) { return nomination.second == failure.node; });
-    if (failure.exists) {
-      // Given back, so the cloud does not bring it up later as a node nobody planned for.
-      GP_TRY(actuator_->Remove(failure.node));
-    }
     if (nominated > 0) {
       NotePending();  // planned again without the offering that failed
     }
+    if (failure.exists) {
+      // Given back, so the cloud does not bring it up later as a node nobody planned for.
+      to_give_back_.insert(std::move(failure.node));
+    }
+  }
+  // The view reports each failure once: a removal that fails is tried again next time.
+  for (auto it = to_give_back_.begin(); it != to_give_back_.end();) {
+    GP_TRY(actuator_->Remove(*it));
+    it = to_give_back_.erase(it);
   }
   return OkStatus();
 }

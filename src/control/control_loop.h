@@ -195,6 +195,7 @@ class ControlLoop {
   std::map<std::string, Timestamp, std::less<>> empty_since_;    // node -> first seen empty
   std::vector<CapacityError> capacity_errors_;
   std::map<std::string, Timestamp, std::less<>> launched_at_;  // bought, not ready yet
+  std::set<std::string, std::less<>> to_give_back_;            // failed launches to Remove
   Timestamp disruption_window_start_;
   int32_t removals_in_window_ = 0;
   uint64_t launches_ = 0;

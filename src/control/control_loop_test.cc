@@ -71,6 +71,10 @@ class FakeCluster final : public ClusterView, public Actuator {
   Status Reconfigure(const plan::Reconfiguration&) override { return OkStatus(); }
 
   Status Remove(const std::string& node) override {
+    if (fail_removals > 0) {
+      --fail_removals;
+      return UnavailableError("remove " + node + ": the API server is unavailable");
+    }
     std::erase_if(nodes, [&](const cluster::Node& n) { return n.name == node; });
     removed.push_back(node);
     return OkStatus();
@@ -134,6 +138,7 @@ class FakeCluster final : public ClusterView, public Actuator {
   std::vector<std::string> launched;
   std::vector<std::string> removed;
   std::vector<LaunchFailure> late_failures;  // reported by the next TakeLaunchFailures
+  int fail_removals = 0;                     // Remove fails this many times first
   int binds = 0;
   int failed_launches = 0;
 };
@@ -289,6 +294,21 @@ TEST_F(ControlLoopTest, ALaunchThatFailsLaterIsGivenBackAndItsOfferingSkippedUnt
   clock_.Advance(seconds(2));
   EXPECT_EQ(Reconcile().launched_nodes, 1);
   EXPECT_EQ(cluster_->launched.back(), "g4dn.xlarge");
+}
+
+TEST_F(ControlLoopTest, AFailedLaunchWhoseRemovalFailsIsGivenBackAtTheNextReconcile) {
+  Pending("a");
+  clock_.Advance(seconds(2));
+  EXPECT_EQ(Reconcile().launched_nodes, 1);
+  const cluster::Node failed = cluster_->nodes[0];
+  cluster_->late_failures.push_back(LaunchFailure{failed.name, failed.instance_type,
+                                                  *failed.capacity_type, "", "LaunchFailed", true});
+  cluster_->fail_removals = 1;
+  EXPECT_FALSE(loop_->Reconcile());  // the API refused the delete
+  EXPECT_TRUE(cluster_->removed.empty());
+  ReconcileReport report = Reconcile();
+  EXPECT_EQ(report.launch_failures, 0);  // counted once
+  EXPECT_EQ(cluster_->removed, std::vector<std::string>{failed.name});
 }
 
 TEST_F(ControlLoopTest, AnEmptyNodeIsRemovedAfterItsTtl) {

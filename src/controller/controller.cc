@@ -137,23 +137,30 @@ void Controller::InstallHandlers() {
   node_claims_->SetHandlers(std::move(claim_handlers));
 }
 
-std::vector<ObjectProblem> Controller::LogNewProblems() {
+std::vector<ObjectProblem> Controller::LogProblems() {
   const std::vector<ObjectProblem>& problems = view_.problems();
-  std::vector<ObjectProblem> fresh;
+  std::vector<ObjectProblem> lasting;
+  std::set<std::string> reported;
   for (const ObjectProblem& problem : problems) {
-    if (!std::binary_search(logged_problems_.begin(), logged_problems_.end(), problem)) {
+    bool before = std::binary_search(logged_problems_.begin(), logged_problems_.end(), problem);
+    if (!before) {
       log::Warn("{}", problem.text);
-      fresh.push_back(problem);
+    } else if (!reported_problems_.contains(problem.text)) {
+      lasting.push_back(problem);
+    }
+    if (before) {
+      reported.insert(problem.text);
     }
   }
   logged_problems_ = problems;  // sorted by the view
-  return fresh;
+  reported_problems_ = std::move(reported);
+  return lasting;
 }
 
 Result<control::ReconcileReport> Controller::ReconcileAndReport() {
   Timestamp start = clock_.Now();
   Result<control::ReconcileReport> report = loop_->Reconcile();
-  std::vector<ObjectProblem> new_problems = LogNewProblems();
+  std::vector<ObjectProblem> lasting_problems = LogProblems();
   if (!report) {
     return report;
   }
@@ -164,8 +171,8 @@ Result<control::ReconcileReport> Controller::ReconcileAndReport() {
   }
   if (hooks_.after_reconcile && observed_.latest() != nullptr) {
     std::vector<kube::NodeObject> nodes = nodes_->List();
-    Status after = hooks_.after_reconcile(
-        ReconcileContext{nodes, *observed_.latest(), *report, loop_->nominations(), new_problems});
+    Status after = hooks_.after_reconcile(ReconcileContext{nodes, *observed_.latest(), *report,
+                                                           loop_->nominations(), lasting_problems});
     if (!after) {
       log::Warn("after reconcile: {}", after.error().message());
     }

@@ -81,8 +81,10 @@ struct ReconcileContext {
   const cluster::ClusterSnapshot& snapshot;    // the one the reconcile acted on
   const control::ReconcileReport& report;
   const std::map<std::string, std::string, std::less<>>& nominations;  // pod -> coming node
-  // Objects the view could not use that the previous reconcile did not report (Events).
-  const std::vector<ObjectProblem>& new_problems;
+  // Objects the view could not use, at this reconcile and the one before, not reported yet
+  // (Events). A problem of one pass only (a ConfigMap key written a moment before the claim
+  // that names it, not in the informer's cache yet) is logged, never reported.
+  const std::vector<ObjectProblem>& lasting_problems;
 };
 
 // Callbacks around the loop (operations, the actuator's own work). All optional; they run on the
@@ -131,8 +133,9 @@ class Controller {
  private:
   void InstallHandlers();
   [[nodiscard]] Result<control::ReconcileReport> ReconcileAndReport();
-  // Logs the view's problems not logged at the previous reconcile, and returns them.
-  std::vector<ObjectProblem> LogNewProblems();
+  // Logs the view's problems the previous reconcile did not have; returns those it had too
+  // that were not returned before (ReconcileContext::lasting_problems).
+  std::vector<ObjectProblem> LogProblems();
 
   const Clock& clock_;
   ControllerOptions options_;
@@ -147,7 +150,8 @@ class Controller {
   ObservedView observed_;
   std::unique_ptr<control::ControlLoop> loop_;
   ControllerHooks hooks_;
-  std::vector<ObjectProblem> logged_problems_;
+  std::vector<ObjectProblem> logged_problems_;  // the previous reconcile's, sorted
+  std::set<std::string> reported_problems_;     // texts returned by LogProblems, still there
 
   // Guards the loop's Note* calls (from informer threads) against Reconcile, and the wakeup.
   std::mutex mu_;

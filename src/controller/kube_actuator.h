@@ -120,7 +120,7 @@ class KubeActuator final : public control::Actuator {
   // A Warning Event on each object of `problems` (those with a kind), reason
   // GpupackInvalid<Kind> (GpupackInvalidPod, GpupackInvalidNode, GpupackInvalidNodeTemplate,
   // GpupackInvalidNodeClaim, GpupackInvalidConfigMap), the problem's line as its message. The
-  // Controller passes each problem once, when it first appears.
+  // Controller passes each problem once, when it has lasted two reconciles.
   [[nodiscard]] Status RecordProblems(const std::vector<ObjectProblem>& problems);
 
   // Merge-patches the status subresource of every NodeTemplate of `snapshot`: nodes, gpus,
