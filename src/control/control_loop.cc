@@ -92,6 +92,7 @@ Result<ReconcileReport> ControlLoop::Reconcile() {
   ReconcileReport report;
   GP_ASSIGN_OR_RETURN(cluster::ClusterSnapshot snapshot, view_->Snapshot());
   node_changed_ = false;
+  GP_TRY(HandleLaunchFailures(report));
   GP_TRY(ExpireLaunches(snapshot, report));
   if (report.launches_expired > 0) {
     GP_ASSIGN_OR_RETURN(snapshot, view_->Snapshot());
@@ -167,6 +168,36 @@ Status ControlLoop::ExpireLaunches(const cluster::ClusterSnapshot& snapshot,
   return OkStatus();
 }
 
+void ControlLoop::AddCapacityError(std::string instance_type, cluster::CapacityType capacity_type,
+                                   std::string zone) {
+  capacity_errors_.push_back(CapacityError{std::move(instance_type), capacity_type, std::move(zone),
+                                           clock_->Now() + options_.capacity_error_ttl});
+}
+
+Status ControlLoop::HandleLaunchFailures(ReconcileReport& report) {
+  for (LaunchFailure& failure : view_->TakeLaunchFailures()) {
+    AddCapacityError(std::move(failure.instance_type), failure.capacity_type,
+                     std::move(failure.zone));
+    ++report.launch_failures;
+    launched_at_.erase(failure.node);
+    size_t nominated = std::erase_if(
+        nominations_, [&](const auto& nomination) { return nomination.second == failure.node; });
+    if (nominated > 0) {
+      NotePending();  // planned again without the offering that failed
+    }
+    if (failure.exists) {
+      // Given back, so the cloud does not bring it up later as a node nobody planned for.
+      to_give_back_.insert(std::move(failure.node));
+    }
+  }
+  // The view reports each failure once: a removal that fails is tried again next time.
+  for (auto it = to_give_back_.begin(); it != to_give_back_.end();) {
+    GP_TRY(actuator_->Remove(*it));
+    it = to_give_back_.erase(it);
+  }
+  return OkStatus();
+}
+
 Status ControlLoop::FilterCapacityErrors(cluster::ClusterSnapshot& snapshot) {
   Timestamp now = clock_->Now();
   std::erase_if(capacity_errors_, [now](const CapacityError& error) { return error.until <= now; });
@@ -177,11 +208,12 @@ Status ControlLoop::FilterCapacityErrors(cluster::ClusterSnapshot& snapshot) {
                                            snapshot.instances.types().end());
   for (cluster::InstanceType& type : types) {
     std::erase_if(type.offerings, [&](const cluster::Offering& offering) {
-      return std::any_of(
-          capacity_errors_.begin(), capacity_errors_.end(), [&](const CapacityError& error) {
-            return error.instance_type == type.name &&
-                   error.capacity_type == offering.capacity_type && error.zone == offering.zone;
-          });
+      return std::any_of(capacity_errors_.begin(), capacity_errors_.end(),
+                         [&](const CapacityError& error) {
+                           return error.instance_type == type.name &&
+                                  error.capacity_type == offering.capacity_type &&
+                                  (error.zone.empty() || error.zone == offering.zone);
+                         });
     });
   }
   std::erase_if(types, [](const cluster::InstanceType& type) { return type.offerings.empty(); });
@@ -247,9 +279,7 @@ Status ControlLoop::PlanPending(cluster::ClusterSnapshot snapshot, ReconcileRepo
       if (launched.error().code() != ErrorCode::kResourceExhausted) {
         return launched;
       }
-      capacity_errors_.push_back(CapacityError{provision.instance_type, provision.capacity_type,
-                                               provision.zone,
-                                               clock_->Now() + options_.capacity_error_ttl});
+      AddCapacityError(provision.instance_type, provision.capacity_type, provision.zone);
       failed.insert(provision.node_names.begin(), provision.node_names.end());
       ++report.launch_failures;
       continue;

@@ -11,7 +11,9 @@
 //     disappears;
 //   - readiness: a node carrying the startup taint gpupack.io/sharing-pending takes no pods;
 //   - insufficient capacity: an offering whose launch failed is not offered to the planner for
-//     `capacity_error_ttl`;
+//     `capacity_error_ttl`, whether Launch said so at once (the simulator) or the view reports it
+//     later (ClusterView::TakeLaunchFailures: Karpenter deletes a NodeClaim it found no capacity
+//     for); a node whose launch failed later is given back and its nominated pods planned again;
 //   - stuck launches: a node the loop bought that is still not ready (booted and configured)
 //     `launch_timeout` later is given back and its nominated pods are planned again (Karpenter's
 //     registration TTL);
@@ -55,6 +57,19 @@ bool HasFreeGpuSlot(const cluster::Node& node);
 bool PlannerNeedsNode(const cluster::Node& node,
                       const std::vector<cluster::NodeTemplate>& templates);
 
+// A launch found failed after Actuator::Launch had returned: the cloud had no capacity for the
+// offering, or the launch failed outright.
+struct LaunchFailure {
+  std::string node;  // the coming node as the view showed it
+  std::string instance_type;
+  cluster::CapacityType capacity_type = cluster::CapacityType::kOnDemand;
+  std::string zone;  // empty: the offerings of every zone
+  std::string reason;
+  // Whether the failed node still exists and must be given back (Actuator::Remove); false when
+  // it is gone already.
+  bool exists = false;
+};
+
 // What the loop reads: the cluster as it is now.
 class ClusterView {
  public:
@@ -68,6 +83,10 @@ class ClusterView {
   // may not. Leaving them out keeps
   // a pass cheap on a large cluster.
   [[nodiscard]] virtual Result<cluster::ClusterSnapshot> Snapshot() = 0;
+
+  // The launches found failed since the last call, each once. A view whose actuator reports
+  // every failure from Launch itself (ResourceExhausted; the simulator) has none.
+  virtual std::vector<LaunchFailure> TakeLaunchFailures() { return {}; }
 };
 
 // What the loop does to the cluster.
@@ -108,7 +127,7 @@ struct ReconcileReport {
   int32_t bound = 0;
   int32_t nominated = 0;
   int32_t launched_nodes = 0;
-  int32_t launch_failures = 0;
+  int32_t launch_failures = 0;  // from Launch, and those the view reported
   int32_t reconfigured = 0;
   int32_t removed = 0;
   int32_t launches_expired = 0;  // nodes given back because they never became ready
@@ -146,7 +165,7 @@ class ControlLoop {
   struct CapacityError {
     std::string instance_type;
     cluster::CapacityType capacity_type;
-    std::string zone;
+    std::string zone;  // empty: every zone
     Timestamp until;
   };
 
@@ -156,6 +175,9 @@ class ControlLoop {
   [[nodiscard]] Status RemoveEmpty(const cluster::ClusterSnapshot& snapshot,
                                    ReconcileReport& report);
   [[nodiscard]] Status FilterCapacityErrors(cluster::ClusterSnapshot& snapshot);
+  [[nodiscard]] Status HandleLaunchFailures(ReconcileReport& report);
+  void AddCapacityError(std::string instance_type, cluster::CapacityType capacity_type,
+                        std::string zone);
   [[nodiscard]] Status ExpireLaunches(const cluster::ClusterSnapshot& snapshot,
                                       ReconcileReport& report);
 
@@ -173,6 +195,7 @@ class ControlLoop {
   std::map<std::string, Timestamp, std::less<>> empty_since_;    // node -> first seen empty
   std::vector<CapacityError> capacity_errors_;
   std::map<std::string, Timestamp, std::less<>> launched_at_;  // bought, not ready yet
+  std::set<std::string, std::less<>> to_give_back_;            // failed launches to Remove
   Timestamp disruption_window_start_;
   int32_t removals_in_window_ = 0;
   uint64_t launches_ = 0;

@@ -66,9 +66,15 @@ class FakeCluster final : public ClusterView, public Actuator {
     return OkStatus();
   }
 
+  std::vector<LaunchFailure> TakeLaunchFailures() override { return std::move(late_failures); }
+
   Status Reconfigure(const plan::Reconfiguration&) override { return OkStatus(); }
 
   Status Remove(const std::string& node) override {
+    if (fail_removals > 0) {
+      --fail_removals;
+      return UnavailableError("remove " + node + ": the API server is unavailable");
+    }
     std::erase_if(nodes, [&](const cluster::Node& n) { return n.name == node; });
     removed.push_back(node);
     return OkStatus();
@@ -131,6 +137,8 @@ class FakeCluster final : public ClusterView, public Actuator {
   std::vector<std::string> no_capacity;
   std::vector<std::string> launched;
   std::vector<std::string> removed;
+  std::vector<LaunchFailure> late_failures;  // reported by the next TakeLaunchFailures
+  int fail_removals = 0;                     // Remove fails this many times first
   int binds = 0;
   int failed_launches = 0;
 };
@@ -252,6 +260,55 @@ TEST_F(ControlLoopTest, AnOfferingWithoutCapacityIsSkippedUntilItsTtl) {
   EXPECT_GT(cluster_->failed_launches, 0);
   EXPECT_LT(rounds, 20);
   EXPECT_EQ(cluster_->launched, std::vector<std::string>{"g5.xlarge"});
+}
+
+TEST_F(ControlLoopTest, ALaunchThatFailsLaterIsGivenBackAndItsOfferingSkippedUntilItsTtl) {
+  // Karpenter reports insufficient capacity after the NodeClaim was created: the view says so on
+  // the next pass. The node is given back, its pod planned again elsewhere, and the offering is
+  // skipped for capacity_error_ttl.
+  Pending("a");
+  clock_.Advance(seconds(2));
+  EXPECT_EQ(Reconcile().launched_nodes, 1);
+  ASSERT_EQ(cluster_->launched, std::vector<std::string>{"g4dn.xlarge"});
+  const cluster::Node failed = cluster_->nodes[0];
+  // A NodeClaim that named no zone: no zone had capacity.
+  cluster_->late_failures.push_back(LaunchFailure{failed.name, failed.instance_type,
+                                                  *failed.capacity_type, "",
+                                                  "InsufficientCapacityError", true});
+  ReconcileReport report = Reconcile();
+  EXPECT_EQ(report.launch_failures, 1);
+  EXPECT_EQ(cluster_->removed, std::vector<std::string>{failed.name});
+  EXPECT_TRUE(loop_->nominations().empty());
+  ASSERT_TRUE(loop_->NextWakeup());  // the pod is batched again
+  clock_.Advance(seconds(2));
+  report = Reconcile();
+  EXPECT_EQ(report.launched_nodes, 1);
+  EXPECT_EQ(cluster_->launched.back(), "g5.xlarge");
+  EXPECT_EQ(report.launch_failures, 0);  // each failure is reported once
+
+  // After the TTL the cheaper offering is planned again.
+  cluster_->FinishAll();
+  cluster_->nodes.clear();
+  clock_.Advance(std::chrono::minutes(3));
+  Pending("b");
+  clock_.Advance(seconds(2));
+  EXPECT_EQ(Reconcile().launched_nodes, 1);
+  EXPECT_EQ(cluster_->launched.back(), "g4dn.xlarge");
+}
+
+TEST_F(ControlLoopTest, AFailedLaunchWhoseRemovalFailsIsGivenBackAtTheNextReconcile) {
+  Pending("a");
+  clock_.Advance(seconds(2));
+  EXPECT_EQ(Reconcile().launched_nodes, 1);
+  const cluster::Node failed = cluster_->nodes[0];
+  cluster_->late_failures.push_back(LaunchFailure{failed.name, failed.instance_type,
+                                                  *failed.capacity_type, "", "LaunchFailed", true});
+  cluster_->fail_removals = 1;
+  EXPECT_FALSE(loop_->Reconcile());  // the API refused the delete
+  EXPECT_TRUE(cluster_->removed.empty());
+  ReconcileReport report = Reconcile();
+  EXPECT_EQ(report.launch_failures, 0);  // counted once
+  EXPECT_EQ(cluster_->removed, std::vector<std::string>{failed.name});
 }
 
 TEST_F(ControlLoopTest, AnEmptyNodeIsRemovedAfterItsTtl) {

@@ -26,6 +26,9 @@ Status AfterReconcile(KubeActuator& actuator, const ReconcileContext& context) {
   if (Status events = actuator.RecordReport(context.report, context.nominations); !events) {
     errors.push_back(events.error().message());
   }
+  if (Status events = actuator.RecordProblems(context.lasting_problems); !events) {
+    errors.push_back(events.error().message());
+  }
   if (Status status = actuator.UpdateTemplateStatus(context.snapshot); !status) {
     errors.push_back(status.error().message());
   }

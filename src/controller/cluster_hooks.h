@@ -2,8 +2,9 @@
 // ControllerHooks:
 //   - the KubeActuator sees every snapshot the loop plans from (SetSnapshot), and after each
 //     reconcile finishes the nodes gpupack manages (ReconcileNode: labels, MIG taint, the startup
-//     taint once the planned capacity is advertised), writes Events (RecordReport) and the
-//     NodeTemplates' status (UpdateTemplateStatus);
+//     taint once the planned capacity is advertised), writes Events (RecordReport, and
+//     RecordProblems for objects the view could not use) and the NodeTemplates' status
+//     (UpdateTemplateStatus);
 //   - GpupackMetrics records each report and the cluster of each snapshot;
 //   - the OpsServer gets a heartbeat on every wakeup (/healthz) and is ready once the informers
 //     synced (/readyz).

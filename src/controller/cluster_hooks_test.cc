@@ -106,8 +106,11 @@ TEST_F(ClusterHooksTest, TheActuatorsOwnWorkWaitsForTheLease) {
   cluster::ClusterSnapshot snapshot;
   control::ReconcileReport report;
   std::map<std::string, std::string, std::less<>> nominations;
+  std::vector<ObjectProblem> problems = {
+      ObjectProblem{"Pod/ns/p: bad", "Pod", "v1", "ns", "p", "uid-p"}};
   size_t calls_before = fake_.Calls().size();
-  Status after = hooks.after_reconcile(ReconcileContext{nodes, snapshot, report, nominations});
+  Status after =
+      hooks.after_reconcile(ReconcileContext{nodes, snapshot, report, nominations, problems});
   ASSERT_FALSE(after);
   EXPECT_EQ(after.error().code(), ErrorCode::kFailedPrecondition);
   EXPECT_EQ(fake_.Calls().size(), calls_before);

@@ -7,6 +7,7 @@
 #include "cluster/gpu_demand.h"
 #include "common/check.h"
 #include "common/log.h"
+#include "controller/node_sharing.h"
 
 namespace gpupack::controller {
 namespace {
@@ -126,27 +127,40 @@ void Controller::InstallHandlers() {
 
   // A NodeClaim that vanishes (a failed launch) sends its nominated pods back to pending.
   kube::InformerHandlers<kube::GenericObject> claim_handlers;
-  claim_handlers.on_delete = [note_node](const kube::GenericObject&) { note_node(); };
+  claim_handlers.on_delete = [this, note_node](const kube::GenericObject& claim) {
+    view_.NoteNodeClaimDeleted(claim);
+    note_node();
+  };
   claim_handlers.on_update = [note_node](const kube::GenericObject&, const kube::GenericObject&) {
     note_node();
   };
   node_claims_->SetHandlers(std::move(claim_handlers));
 }
 
-void Controller::LogProblems() {
-  const std::vector<std::string>& problems = view_.problems();
-  for (const std::string& problem : problems) {
-    if (!std::binary_search(logged_problems_.begin(), logged_problems_.end(), problem)) {
-      log::Warn("{}", problem);
+std::vector<ObjectProblem> Controller::LogProblems() {
+  const std::vector<ObjectProblem>& problems = view_.problems();
+  std::vector<ObjectProblem> lasting;
+  std::set<std::string> reported;
+  for (const ObjectProblem& problem : problems) {
+    bool before = std::binary_search(logged_problems_.begin(), logged_problems_.end(), problem);
+    if (!before) {
+      log::Warn("{}", problem.text);
+    } else if (!reported_problems_.contains(problem.text)) {
+      lasting.push_back(problem);
+    }
+    if (before) {
+      reported.insert(problem.text);
     }
   }
   logged_problems_ = problems;  // sorted by the view
+  reported_problems_ = std::move(reported);
+  return lasting;
 }
 
 Result<control::ReconcileReport> Controller::ReconcileAndReport() {
   Timestamp start = clock_.Now();
   Result<control::ReconcileReport> report = loop_->Reconcile();
-  LogProblems();
+  std::vector<ObjectProblem> lasting_problems = LogProblems();
   if (!report) {
     return report;
   }
@@ -157,8 +171,8 @@ Result<control::ReconcileReport> Controller::ReconcileAndReport() {
   }
   if (hooks_.after_reconcile && observed_.latest() != nullptr) {
     std::vector<kube::NodeObject> nodes = nodes_->List();
-    Status after = hooks_.after_reconcile(
-        ReconcileContext{nodes, *observed_.latest(), *report, loop_->nominations()});
+    Status after = hooks_.after_reconcile(ReconcileContext{nodes, *observed_.latest(), *report,
+                                                           loop_->nominations(), lasting_problems});
     if (!after) {
       log::Warn("after reconcile: {}", after.error().message());
     }
@@ -300,14 +314,22 @@ Status DryRunActuator::Bind(const std::string& pod, const std::string& node,
 }
 
 Status DryRunActuator::Launch(const plan::Provision& provision) {
+  // The labels gpupack would put on the NodeClaim (KubeActuator::Launch adds the template's
+  // own): they name the sharing configs the node would get.
+  GP_ASSIGN_OR_RETURN(NodeSharing sharing, PlanNodeSharing(provision.gpus, gpus_));
+  sharing.labels[std::string(cluster::kLabelNodeTemplate)] = provision.template_name;
+  std::string labels;
+  for (const auto& [key, value] : sharing.labels) {
+    labels += fmt::format("{}{}={}", labels.empty() ? "" : ",", key, value);
+  }
   // The planner's node names are left out: the real NodeClaims get other names, and a long dry
   // run re-plans the same node under a new name after every batch window.
   Print(fmt::format(
       "nodeclaim.karpenter.sh created (dry run): {} x {} {} in {} from NodeTemplate {}, {}, "
-      "${:.2f}/h each{}",
+      "${:.2f}/h each, labels {}{}",
       provision.count, provision.instance_type, cluster::CapacityTypeName(provision.capacity_type),
       provision.zone.empty() ? "any zone" : provision.zone, provision.template_name,
-      DescribeGpus(provision.gpus, gpus_), provision.price_per_hour,
+      DescribeGpus(provision.gpus, gpus_), provision.price_per_hour, labels,
       provision.reason.empty() ? "" : ": " + provision.reason));
   return OkStatus();
 }

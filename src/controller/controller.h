@@ -47,6 +47,10 @@ class ObservedView final : public control::ClusterView {
 
   [[nodiscard]] Result<cluster::ClusterSnapshot> Snapshot() override;
 
+  std::vector<control::LaunchFailure> TakeLaunchFailures() override {
+    return view_.TakeLaunchFailures();
+  }
+
   // The latest snapshot; null before the first.
   const std::shared_ptr<const cluster::ClusterSnapshot>& latest() const { return latest_; }
 
@@ -77,6 +81,10 @@ struct ReconcileContext {
   const cluster::ClusterSnapshot& snapshot;    // the one the reconcile acted on
   const control::ReconcileReport& report;
   const std::map<std::string, std::string, std::less<>>& nominations;  // pod -> coming node
+  // Objects the view could not use, at this reconcile and the one before, not reported yet
+  // (Events). A problem of one pass only (a ConfigMap key written a moment before the claim
+  // that names it, not in the informer's cache yet) is logged, never reported.
+  const std::vector<ObjectProblem>& lasting_problems;
 };
 
 // Callbacks around the loop (operations, the actuator's own work). All optional; they run on the
@@ -120,12 +128,14 @@ class Controller {
   void Wake();
 
   // The problems the view found in the latest snapshot (objects left out).
-  const std::vector<std::string>& problems() const { return view_.problems(); }
+  const std::vector<ObjectProblem>& problems() const { return view_.problems(); }
 
  private:
   void InstallHandlers();
   [[nodiscard]] Result<control::ReconcileReport> ReconcileAndReport();
-  void LogProblems();
+  // Logs the view's problems the previous reconcile did not have; returns those it had too
+  // that were not returned before (ReconcileContext::lasting_problems).
+  std::vector<ObjectProblem> LogProblems();
 
   const Clock& clock_;
   ControllerOptions options_;
@@ -140,7 +150,8 @@ class Controller {
   ObservedView observed_;
   std::unique_ptr<control::ControlLoop> loop_;
   ControllerHooks hooks_;
-  std::vector<std::string> logged_problems_;
+  std::vector<ObjectProblem> logged_problems_;  // the previous reconcile's, sorted
+  std::set<std::string> reported_problems_;     // texts returned by LogProblems, still there
 
   // Guards the loop's Note* calls (from informer threads) against Reconcile, and the wakeup.
   std::mutex mu_;

@@ -166,7 +166,7 @@ TEST_F(ControllerTest, ABrokenObjectIsReportedAndTheRestIsPlanned) {
   ASSERT_TRUE(report) << report.error().message();
   EXPECT_EQ(report->launched_nodes, 1);
   ASSERT_FALSE(controller->problems().empty());
-  EXPECT_THAT(controller->problems()[0], HasSubstr("NodeTemplate/broken"));
+  EXPECT_THAT(controller->problems()[0].text, HasSubstr("NodeTemplate/broken"));
 }
 
 TEST_F(ControllerTest, DryRunPrintsOneLinePerActionAndWritesNothing) {
@@ -180,6 +180,9 @@ TEST_F(ControllerTest, DryRunPrintsOneLinePerActionAndWritesNothing) {
   EXPECT_THAT(actuator.lines()[0], HasSubstr("nodeclaim.karpenter.sh created (dry run): 1 x "
                                              "p4d.24xlarge"));
   EXPECT_THAT(actuator.lines()[0], HasSubstr("NodeTemplate a100-mig-single"));
+  EXPECT_THAT(actuator.lines()[0], HasSubstr("labels gpupack.io/node-template=a100-mig-single,"
+                                             "gpupack.io/planned-sharing=mig-single,"));
+  EXPECT_THAT(actuator.lines()[0], HasSubstr(",nvidia.com/mig.config=all-1g.5gb"));
   for (size_t i = calls_before; i < fake_.Calls().size(); ++i) {
     EXPECT_THAT(fake_.Calls()[i], ::testing::StartsWith("list ")) << fake_.Calls()[i];
   }

@@ -4,8 +4,6 @@
 
 namespace gpupack::controller {
 
-bool IsGpupackKey(std::string_view key) { return key.starts_with("gpupack.io/"); }
-
 uint64_t StableHash(std::string_view text) {
   uint64_t hash = 0xcbf29ce484222325ULL;
   for (char c : text) {

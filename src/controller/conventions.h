@@ -50,7 +50,4 @@ inline constexpr std::string_view kSchedulerName = "gpupack";
 // gpupack's accounting for humans and tools (scheduler.h).
 inline constexpr std::string_view kAnnotationDevices = "gpupack.io/devices";
 
-// Whether `key` is a label/taint/ConfigMap-key name gpupack owns (prefix gpupack.io/).
-bool IsGpupackKey(std::string_view key);
-
 }  // namespace gpupack::controller

@@ -920,6 +920,21 @@ Status KubeActuator::RecordReport(
   return OkStatus();
 }
 
+Status KubeActuator::RecordProblems(const std::vector<ObjectProblem>& problems) {
+  for (const ObjectProblem& problem : problems) {
+    if (problem.kind.empty()) {
+      continue;  // about no one object: the log has it
+    }
+    GP_TRY(Emit({.api_version = problem.api_version,
+                 .kind = problem.kind,
+                 .name = problem.name,
+                 .uid = problem.uid,
+                 .namespace_name = problem.namespace_name},
+                "GpupackInvalid" + problem.kind, problem.text, true));
+  }
+  return OkStatus();
+}
+
 // ---- NodeTemplate status -------------------------------------------------------------------
 
 Status KubeActuator::UpdateTemplateStatus(const cluster::ClusterSnapshot& snapshot) {

@@ -41,6 +41,7 @@
 #include "common/error.h"
 #include "control/control_loop.h"
 #include "controller/conventions.h"
+#include "controller/kube_cluster_view.h"
 #include "controller/node_sharing.h"
 #include "gpu/gpu_catalog.h"
 #include "kube/kube_client.h"
@@ -115,6 +116,12 @@ class KubeActuator final : public control::Actuator {
   [[nodiscard]] Status RecordReport(
       const control::ReconcileReport& report,
       const std::map<std::string, std::string, std::less<>>& nominations);
+
+  // A Warning Event on each object of `problems` (those with a kind), reason
+  // GpupackInvalid<Kind> (GpupackInvalidPod, GpupackInvalidNode, GpupackInvalidNodeTemplate,
+  // GpupackInvalidNodeClaim, GpupackInvalidConfigMap), the problem's line as its message. The
+  // Controller passes each problem once, when it has lasted two reconciles.
+  [[nodiscard]] Status RecordProblems(const std::vector<ObjectProblem>& problems);
 
   // Merge-patches the status subresource of every NodeTemplate of `snapshot`: nodes, gpus,
   // replicas (slots), allocated (slots in use), allocationRatio, hourlyCost, and a Ready

@@ -36,29 +36,6 @@ class KubeActuatorReplayTest : public kube::testing::ReplayTest {
     snapshot_->templates.push_back(node_template);
   }
 
-  // The body of the one request sent as `method target`.
-  json Sent(const std::string& method, const std::string& target) {
-    for (const kube::testing::RecordedRequest& request : server_.Requests()) {
-      if (request.method == method && request.target == target) {
-        return json::parse(request.body);
-      }
-    }
-    ADD_FAILURE() << "no " << method << " " << target;
-    return json::object();
-  }
-
-  std::vector<json> AllSent(const std::string& method, const std::string& target) {
-    std::vector<json> out;
-    for (const kube::testing::RecordedRequest& request : server_.Requests()) {
-      if (request.method == method && request.target == target) {
-        out.push_back(json::parse(request.body));
-      }
-    }
-    return out;
-  }
-
-  json Captured(const std::string& dir) { return json::parse(server_.LoadRequestBody(dir)); }
-
   std::optional<gpu::GpuCatalog> catalog_;
   std::shared_ptr<cluster::ClusterSnapshot> snapshot_;
 };
@@ -95,16 +72,16 @@ TEST_F(KubeActuatorReplayTest, LaunchSendsConfigMapsNodeClaimAndEventAsTheServer
   EXPECT_TRUE(server_.Unmatched().empty());
 
   // ConfigMaps: same metadata shape; the device-plugin key renders as the captured one.
-  std::vector<json> config_maps = AllSent("POST", "/api/v1/namespaces/gpu-operator/configmaps");
+  std::vector<json> config_maps = SentBodies("POST", "/api/v1/namespaces/gpu-operator/configmaps");
   ASSERT_EQ(config_maps.size(), 2U);
-  json plugin_captured = Captured("05-configmap-create");
+  json plugin_captured = CapturedRequest("05-configmap-create");
   EXPECT_EQ(config_maps[0]["apiVersion"], plugin_captured["apiVersion"]);
   EXPECT_EQ(config_maps[0]["kind"], plugin_captured["kind"]);
   EXPECT_EQ(config_maps[0]["metadata"]["name"], plugin_captured["metadata"]["name"]);
   EXPECT_EQ(config_maps[0]["metadata"]["namespace"], plugin_captured["metadata"]["namespace"]);
   EXPECT_EQ(config_maps[0]["metadata"]["labels"], plugin_captured["metadata"]["labels"]);
   EXPECT_EQ(config_maps[0]["data"]["mig-mixed"], plugin_captured["data"]["mig-mixed"]);
-  json mig_captured = Captured("05-configmap-create-mig-parted");
+  json mig_captured = CapturedRequest("05-configmap-create-mig-parted");
   EXPECT_EQ(config_maps[1]["metadata"], mig_captured["metadata"]);
   Result<catalog::ParsedMigParted> ours = catalog::ParseMigPartedConfig(
       config_maps[1]["data"]["config.yaml"].get<std::string>(), "sent");
@@ -120,8 +97,8 @@ TEST_F(KubeActuatorReplayTest, LaunchSendsConfigMapsNodeClaimAndEventAsTheServer
 
   // The NodeClaim: every field the captured request has, with the same values where the plan
   // is the same (one zone here, two there; a name instead of generateName; no NodePool).
-  json claim = Sent("POST", "/apis/karpenter.sh/v1/nodeclaims?fieldManager=gpupack");
-  json captured = Captured("09-nodeclaim-create");
+  json claim = LastSent("POST", "/apis/karpenter.sh/v1/nodeclaims?fieldManager=gpupack");
+  json captured = CapturedRequest("09-nodeclaim-create");
   EXPECT_EQ(claim["apiVersion"], captured["apiVersion"]);
   EXPECT_EQ(claim["kind"], captured["kind"]);
   for (const char* label : {"nvidia.com/mig.config", "nvidia.com/device-plugin.config",
@@ -140,8 +117,8 @@ TEST_F(KubeActuatorReplayTest, LaunchSendsConfigMapsNodeClaimAndEventAsTheServer
   EXPECT_TRUE(claim["spec"]["resources"]["requests"].is_object());
 
   // The Event: the captured core/v1 fields, no others.
-  json event = Sent("POST", "/api/v1/namespaces/gpu-workloads/events");
-  json event_captured = Captured("07-event-core-v1-create");
+  json event = LastSent("POST", "/api/v1/namespaces/gpu-workloads/events");
+  json event_captured = CapturedRequest("07-event-core-v1-create");
   for (auto it = event_captured.begin(); it != event_captured.end(); ++it) {
     if (it.key() == "reportingInstance") {
       continue;  // written only when the options name this replica
@@ -197,15 +174,15 @@ TEST_F(KubeActuatorReplayTest, ARepeatedEventPatchesCountAsTheCapturedPatch) {
   report.unschedulable.push_back({"gpu-workloads/train-llm-0", "no offering has 8 free GPUs"});
   ASSERT_TRUE(actuator.RecordReport(report, {}));
   const std::string name =
-      Sent("POST", "/api/v1/namespaces/gpu-workloads/events")["metadata"]["name"];
+      LastSent("POST", "/api/v1/namespaces/gpu-workloads/events")["metadata"]["name"];
   const std::string patch_target = "/api/v1/namespaces/gpu-workloads/events/" + name;
   server_.Script("PATCH", patch_target, server_.LoadResponse("07-event-core-v1-patch-count"));
   clock_.Advance(std::chrono::seconds(30));
   ASSERT_TRUE(actuator.RecordReport(report, {}));
   EXPECT_TRUE(server_.Unmatched().empty());
 
-  json captured = Captured("07-event-core-v1-patch-count");
-  json sent = Sent("PATCH", patch_target);
+  json captured = CapturedRequest("07-event-core-v1-patch-count");
+  json sent = LastSent("PATCH", patch_target);
   EXPECT_EQ(sent.size(), captured.size());
   for (auto it = captured.begin(); it != captured.end(); ++it) {
     EXPECT_TRUE(sent.contains(it.key())) << it.key();
@@ -234,8 +211,8 @@ TEST_F(KubeActuatorReplayTest, TemplateStatusIsTheCapturedMergePatchOfTheStatusS
   ASSERT_TRUE(actuator.UpdateTemplateStatus(*snapshot_));
   EXPECT_TRUE(server_.Unmatched().empty());
 
-  json captured = Captured("09-nodetemplate-status-merge-patch");
-  json sent = Sent("PATCH", target + "?fieldManager=gpupack");
+  json captured = CapturedRequest("09-nodetemplate-status-merge-patch");
+  json sent = LastSent("PATCH", target + "?fieldManager=gpupack");
   for (auto it = captured["status"].begin(); it != captured["status"].end(); ++it) {
     EXPECT_TRUE(sent["status"].contains(it.key())) << it.key();
     EXPECT_EQ(sent["status"][it.key()].type(), it.value().type()) << it.key();

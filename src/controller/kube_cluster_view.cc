@@ -14,9 +14,11 @@
 #include "catalog/mig_parted_yaml.h"
 #include "catalog/node_gpus.h"
 #include "cluster/gpu_demand.h"
+#include "common/log.h"
 #include "common/quantity.h"
 #include "controller/conventions.h"
 #include "controller/node_sharing.h"
+#include "kube/resource.h"
 
 namespace gpupack::controller {
 namespace {
@@ -63,14 +65,80 @@ Result<nlohmann::json> ParseBody(const kube::GenericObject& object, std::string_
   return body;
 }
 
+// The problems of one object, each line already naming it.
+void AddProblems(std::string_view api_version, std::string_view kind, const kube::ObjectMeta& meta,
+                 std::vector<std::string> lines, std::vector<ObjectProblem>& problems) {
+  for (std::string& line : lines) {
+    problems.push_back(ObjectProblem{std::move(line), std::string(kind), std::string(api_version),
+                                     meta.namespace_name, meta.name, meta.uid});
+  }
+}
+
+// The condition `type` of an object's status, or nullptr.
+const nlohmann::json* StatusCondition(const nlohmann::json& body, std::string_view type) {
+  auto status = body.find("status");
+  if (status == body.end() || !status->is_object()) {
+    return nullptr;
+  }
+  auto conditions = status->find("conditions");
+  if (conditions == status->end() || !conditions->is_array()) {
+    return nullptr;
+  }
+  for (const nlohmann::json& condition : *conditions) {
+    if (condition.is_object() && condition.value("type", "") == type) {
+      return &condition;
+    }
+  }
+  return nullptr;
+}
+
 // gpupack's two ConfigMaps, read once per snapshot.
 struct SharingConfigs {
   std::map<std::string, std::string, std::less<>> device_plugin;  // key -> config file text
   std::optional<gpu::MigPartedSpec> mig_parted;
 };
 
+// One of gpupack's ConfigMaps into `out`.
+void ReadSharingConfigMap(const kube::GenericObject& config_map, const std::string& what,
+                          bool device_plugin, SharingConfigs& out,
+                          std::vector<std::string>& problems) {
+  Result<nlohmann::json> body = ParseBody(config_map, "ConfigMap");
+  if (!body) {
+    problems.push_back(body.error().message());
+    return;
+  }
+  const nlohmann::json data = body->value("data", nlohmann::json::object());
+  if (!data.is_object()) {
+    problems.push_back(what + ": data is not a map");
+    return;
+  }
+  for (const auto& [key, value] : data.items()) {
+    if (!value.is_string()) {
+      problems.push_back(fmt::format("{}: data.{} is not a string", what, key));
+      continue;
+    }
+    if (device_plugin) {
+      // Stored even when it does not parse: a node pointing at it then says why.
+      Result<catalog::ParsedDevicePluginConfig> parsed =
+          catalog::ParseDevicePluginConfig(value.get<std::string>(), what + " " + key);
+      if (!parsed) {
+        problems.push_back(parsed.error().message());
+      }
+      out.device_plugin.emplace(key, value.get<std::string>());
+    } else if (key == kMigPartedConfigKey) {
+      Result<catalog::ParsedMigParted> parsed =
+          catalog::ParseMigPartedConfig(value.get<std::string>(), what + " " + key);
+      if (parsed) {
+        out.mig_parted = std::move(parsed->spec);
+      } else {
+        problems.push_back(parsed.error().message());
+      }
+    }
+  }
+}
+
 SharingConfigs ReadSharingConfigs(const ClusterObjects& objects, const ViewOptions& options,
-                                  std::vector<std::string>& problems) {
+                                  std::vector<ObjectProblem>& all_problems) {
   SharingConfigs out;
   for (const kube::GenericObject& config_map : objects.config_maps) {
     if (config_map.meta.namespace_name != options.namespace_name) {
@@ -82,32 +150,9 @@ SharingConfigs ReadSharingConfigs(const ClusterObjects& objects, const ViewOptio
       continue;
     }
     std::string what = "ConfigMap/" + config_map.meta.namespace_name + "/" + config_map.meta.name;
-    Result<nlohmann::json> body = ParseBody(config_map, "ConfigMap");
-    if (!body) {
-      problems.push_back(body.error().message());
-      continue;
-    }
-    const nlohmann::json data = body->value("data", nlohmann::json::object());
-    if (!data.is_object()) {
-      problems.push_back(what + ": data is not a map");
-      continue;
-    }
-    for (const auto& [key, value] : data.items()) {
-      if (!value.is_string()) {
-        continue;
-      }
-      if (device_plugin) {
-        out.device_plugin.emplace(key, value.get<std::string>());
-      } else if (key == kMigPartedConfigKey) {
-        Result<catalog::ParsedMigParted> parsed =
-            catalog::ParseMigPartedConfig(value.get<std::string>(), what + " " + key);
-        if (parsed) {
-          out.mig_parted = std::move(parsed->spec);
-        } else {
-          problems.push_back(parsed.error().message());
-        }
-      }
-    }
+    std::vector<std::string> problems;
+    ReadSharingConfigMap(config_map, what, device_plugin, out, problems);
+    AddProblems("v1", "ConfigMap", config_map.meta, std::move(problems), all_problems);
   }
   return out;
 }
@@ -362,7 +407,54 @@ Result<cluster::Node> ReadNodeClaim(const kube::GenericObject& claim,
   return node;
 }
 
-cluster::Pod ReadPod(const kube::PodObject& object) {
+// A node selector requirement as the planner matches it; InvalidArgument naming `field` for an
+// operator Kubernetes does not have.
+Result<cluster::NodeSelectorRequirement> ReadRequirement(const kube::NodeSelectorRequirement& from,
+                                                         const std::string& field) {
+  std::optional<cluster::SelectorOperator> op = cluster::ParseSelectorOperator(from.op.str());
+  if (!op) {
+    return InvalidArgumentError(
+        fmt::format("{}.operator: \"{}\" is not In, NotIn, Exists, DoesNotExist, Gt or Lt", field,
+                    from.op.str()));
+  }
+  cluster::NodeSelectorRequirement out{from.key.str(), *op, {}};
+  for (const kube::Symbol& value : from.values) {
+    out.values.push_back(value.str());
+  }
+  return out;
+}
+
+// The pod's required node affinity (nullopt when it has none).
+Result<std::optional<cluster::NodeSelector>> ReadRequiredAffinity(const kube::PodObject& object) {
+  if (object.required_node_affinity.empty()) {
+    return std::nullopt;
+  }
+  const std::string terms_field =
+      "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution."
+      "nodeSelectorTerms";
+  cluster::NodeSelector selector;
+  for (size_t t = 0; t < object.required_node_affinity.size(); ++t) {
+    const kube::NodeSelectorTerm& from = object.required_node_affinity[t];
+    const std::string term_field = fmt::format("{}[{}]", terms_field, t);
+    cluster::NodeSelectorTerm term;
+    for (size_t i = 0; i < from.match_expressions.size(); ++i) {
+      GP_ASSIGN_OR_RETURN(cluster::NodeSelectorRequirement requirement,
+                          ReadRequirement(from.match_expressions[i],
+                                          fmt::format("{}.matchExpressions[{}]", term_field, i)));
+      term.match_expressions.push_back(std::move(requirement));
+    }
+    for (size_t i = 0; i < from.match_fields.size(); ++i) {
+      GP_ASSIGN_OR_RETURN(
+          cluster::NodeSelectorRequirement requirement,
+          ReadRequirement(from.match_fields[i], fmt::format("{}.matchFields[{}]", term_field, i)));
+      term.match_fields.push_back(std::move(requirement));
+    }
+    selector.terms.push_back(std::move(term));
+  }
+  return selector;
+}
+
+Result<cluster::Pod> ReadPod(const kube::PodObject& object) {
   cluster::Pod pod;
   pod.name = object.meta.name;
   pod.namespace_name = object.meta.namespace_name;
@@ -372,6 +464,7 @@ cluster::Pod ReadPod(const kube::PodObject& object) {
   pod.requests = ToResources(object.requests);
   pod.requests.pods = 1;
   pod.node_selector = ToLabels(object.node_selector);
+  GP_ASSIGN_OR_RETURN(pod.required_affinity, ReadRequiredAffinity(object));
   for (const kube::Toleration& from : object.tolerations) {
     cluster::Toleration toleration;
     toleration.key = from.key.str();
@@ -404,7 +497,7 @@ Result<cluster::NodeTemplate> ReadTemplate(const kube::GenericObject& object,
                                            const gpu::GpuCatalog& gpus,
                                            std::vector<std::string>& problems) {
   GP_ASSIGN_OR_RETURN(nlohmann::json body, ParseBody(object, "NodeTemplate"));
-  body["apiVersion"] = "gpupack.io/v1alpha1";
+  body["apiVersion"] = kube::NodeTemplatesResource().ApiVersion();
   body["kind"] = "NodeTemplate";
   body["metadata"] = {{"name", object.meta.name}};
   body.erase("status");
@@ -432,7 +525,7 @@ Result<ClusterReading> BuildClusterSnapshot(const ClusterObjects& objects,
                                             const gpu::GpuCatalog& gpus,
                                             const cluster::InstanceCatalog& instances,
                                             const ViewOptions& options) {
-  std::vector<std::string> problems;
+  std::vector<ObjectProblem> problems;
   SharingConfigs configs = ReadSharingConfigs(objects, options, problems);
 
   std::vector<cluster::NodeTemplate> templates;
@@ -440,12 +533,15 @@ Result<ClusterReading> BuildClusterSnapshot(const ClusterObjects& objects,
     if (object.meta.deleting) {
       continue;
     }
-    Result<cluster::NodeTemplate> read = ReadTemplate(object, gpus, problems);
+    std::vector<std::string> lines;
+    Result<cluster::NodeTemplate> read = ReadTemplate(object, gpus, lines);
     if (read) {
       templates.push_back(std::move(*read));
     } else {
-      problems.push_back(read.error().message() + " (left out)");
+      lines.push_back(read.error().message() + " (left out)");
     }
+    AddProblems(kube::NodeTemplatesResource().ApiVersion(), "NodeTemplate", object.meta,
+                std::move(lines), problems);
   }
 
   std::vector<cluster::Node> nodes;
@@ -454,16 +550,27 @@ Result<ClusterReading> BuildClusterSnapshot(const ClusterObjects& objects,
     if (const std::string* claim = object.meta.Label(kLabelKarpenterNodeClaim)) {
       joined_claims.insert(*claim);
     }
-    Result<cluster::Node> node = ReadNode(object, gpus, instances, configs, problems);
+    std::vector<std::string> lines;
+    Result<cluster::Node> node = ReadNode(object, gpus, instances, configs, lines);
     if (node) {
       nodes.push_back(std::move(*node));
     } else {
-      problems.push_back(node.error().message() + " (left out)");
+      lines.push_back(node.error().message() + " (left out)");
     }
+    AddProblems("v1", "Node", object.meta, std::move(lines), problems);
   }
+  std::vector<control::LaunchFailure> failed_launches;
   for (const kube::GenericObject& claim : objects.node_claims) {
-    if (claim.meta.deleting || claim.meta.Label(cluster::kLabelNodeTemplate) == nullptr ||
+    if (claim.meta.Label(cluster::kLabelNodeTemplate) == nullptr ||
         joined_claims.contains(claim.meta.name)) {
+      continue;
+    }
+    // Karpenter's finalizer keeps a claim it deletes for a moment: a failed launch already.
+    if (std::optional<control::LaunchFailure> failed = FailedLaunch(claim, claim.meta.deleting)) {
+      failed_launches.push_back(std::move(*failed));
+      continue;
+    }
+    if (claim.meta.deleting) {
       continue;
     }
     Result<nlohmann::json> body = ParseBody(claim, "NodeClaim");
@@ -479,25 +586,29 @@ Result<ClusterReading> BuildClusterSnapshot(const ClusterObjects& objects,
     if (node) {
       nodes.push_back(std::move(*node));
     } else {
-      problems.push_back(node.error().message() + " (left out)");
+      AddProblems(kube::NodeClaimsResource().ApiVersion(), "NodeClaim", claim.meta,
+                  {node.error().message() + " (left out)"}, problems);
     }
   }
 
   std::vector<cluster::Pod> pods;
   for (const kube::PodObject& object : objects.pods) {
-    cluster::Pod pod = ReadPod(object);
+    Result<cluster::Pod> pod = ReadPod(object);
     // A pod being deleted still holds its node's resources until it is gone; a pending one
     // will never need a node.
-    if (pod.IsTerminal() || (object.meta.deleting && !pod.IsBound())) {
+    if (pod && (pod->IsTerminal() || (object.meta.deleting && !pod->IsBound()))) {
       continue;
     }
-    Status recognized = cluster::RecognizeGpuDemand(pod);
+    Status recognized =
+        pod ? cluster::RecognizeGpuDemand(*pod) : Status(tl::unexpected(pod.error()));
     if (!recognized) {
-      problems.push_back(
-          fmt::format("Pod/{}: {} (left out)", pod.Key(), recognized.error().message()));
+      AddProblems("v1", "Pod", object.meta,
+                  {fmt::format("Pod/{}/{}: {} (left out)", object.meta.namespace_name,
+                               object.meta.name, recognized.error().message())},
+                  problems);
       continue;
     }
-    pods.push_back(std::move(pod));
+    pods.push_back(std::move(*pod));
   }
 
   std::vector<std::string> warnings;
@@ -505,11 +616,54 @@ Result<ClusterReading> BuildClusterSnapshot(const ClusterObjects& objects,
                       cluster::BuildSnapshot(std::move(nodes), std::move(pods),
                                              std::move(templates), instances, gpus, warnings));
   for (std::string& warning : warnings) {
-    problems.push_back(std::move(warning));
+    problems.push_back(ObjectProblem{std::move(warning), "", "", "", "", ""});
   }
   std::sort(problems.begin(), problems.end());
-  problems.erase(std::unique(problems.begin(), problems.end()), problems.end());
-  return ClusterReading{std::move(snapshot), std::move(problems)};
+  problems.erase(
+      std::unique(problems.begin(), problems.end(),
+                  [](const ObjectProblem& a, const ObjectProblem& b) { return a.text == b.text; }),
+      problems.end());
+  return ClusterReading{std::move(snapshot), std::move(problems), std::move(failed_launches)};
+}
+
+std::optional<control::LaunchFailure> FailedLaunch(const kube::GenericObject& claim, bool deleted) {
+  if (claim.meta.Label(cluster::kLabelNodeTemplate) == nullptr) {
+    return std::nullopt;
+  }
+  nlohmann::json body = nlohmann::json::parse(claim.body, nullptr, false);
+  if (!body.is_object()) {
+    return std::nullopt;
+  }
+  const nlohmann::json* launched = StatusCondition(body, "Launched");
+  std::string launched_status = launched != nullptr ? launched->value("status", "") : "";
+  control::LaunchFailure failure;
+  if (launched_status == "False") {
+    failure.reason = fmt::format("Launched=False, {}: {}", launched->value("reason", ""),
+                                 launched->value("message", ""));
+    failure.exists = !deleted;
+  } else if (deleted && launched_status != "True" &&
+             body.value("status", nlohmann::json::object()).value("providerID", "").empty()) {
+    // What Karpenter does when the cloud has no capacity for any of the claim's offerings.
+    failure.reason = "deleted before it launched (insufficient capacity)";
+  } else {
+    return std::nullopt;
+  }
+  failure.node = claim.meta.name;
+  const nlohmann::json spec = body.value("spec", nlohmann::json::object());
+  auto first = [&](std::string_view key) {
+    std::vector<std::string> values = RequirementValues(spec, key);
+    return values.empty() ? std::string() : values.front();
+  };
+  failure.instance_type = first(cluster::kLabelInstanceType);
+  failure.capacity_type = cluster::ParseCapacityType(first(cluster::kLabelCapacityType))
+                              .value_or(cluster::CapacityType::kOnDemand);
+  // A claim that allows several zones failed in all of them.
+  std::vector<std::string> zones = RequirementValues(spec, cluster::kLabelZone);
+  failure.zone = zones.size() == 1 ? zones.front() : "";
+  if (failure.instance_type.empty()) {
+    return std::nullopt;  // not one of gpupack's: it names no one offering
+  }
+  return failure;
 }
 
 KubeClusterView::KubeClusterView(ClusterInformers informers, const gpu::GpuCatalog& gpus,
@@ -530,7 +684,37 @@ Result<cluster::ClusterSnapshot> KubeClusterView::Snapshot() {
   GP_ASSIGN_OR_RETURN(ClusterReading reading,
                       BuildClusterSnapshot(Objects(), *gpus_, *instances_, options_));
   problems_ = std::move(reading.problems);
+  std::lock_guard lock(mu_);
+  for (control::LaunchFailure& failure : reading.failed_launches) {
+    if (reported_failed_.insert(failure.node).second) {
+      failures_.push_back(std::move(failure));
+    }
+  }
   return std::move(reading.snapshot);
+}
+
+void KubeClusterView::NoteNodeClaimDeleted(const kube::GenericObject& claim) {
+  std::lock_guard lock(mu_);
+  if (reported_failed_.erase(claim.meta.name) > 0) {
+    return;  // reported when it still existed
+  }
+  if (std::optional<control::LaunchFailure> failure = FailedLaunch(claim, true)) {
+    failures_.push_back(std::move(*failure));
+  }
+}
+
+std::vector<control::LaunchFailure> KubeClusterView::TakeLaunchFailures() {
+  std::vector<control::LaunchFailure> out;
+  {
+    std::lock_guard lock(mu_);
+    out.swap(failures_);
+  }
+  for (const control::LaunchFailure& failure : out) {
+    log::Warn("NodeClaim/{}: launch of {} {}{} failed ({}); that offering is skipped for a while",
+              failure.node, failure.instance_type, cluster::CapacityTypeName(failure.capacity_type),
+              failure.zone.empty() ? "" : " in " + failure.zone, failure.reason);
+  }
+  return out;
 }
 
 }  // namespace gpupack::controller

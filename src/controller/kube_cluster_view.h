@@ -20,17 +20,29 @@
 //                  which is YAML).
 //
 // A broken object (an unknown GPU model, a template that does not validate, a sharing config
-// gpupack's ConfigMaps do not hold) never stops the loop: it is left out (or, for a node's GPUs,
-// shown without them) and reported as one line in `problems`, "<Kind>/<name>: <what>", for the
-// controller's log and Events.
+// gpupack's ConfigMaps do not hold, a pod whose GPU request is impossible) never stops the loop:
+// it is left out (or, for a node's GPUs, shown without them) and reported in `problems` as one
+// line, "<Kind>/<name>: <what>", with the object it is about, for the controller's log and a
+// Warning Event on that object.
 //
-// Known gap: the informers' compact pods keep no node affinity, so a pod's required node
-// affinity is not seen (its nodeSelector and tolerations are).
+// Failed launches: Karpenter deletes a NodeClaim it found no capacity for (after an Event
+// InsufficientCapacityError on it) and marks one whose launch failed otherwise with the status
+// condition Launched=False. Either way the claim is no coming node: a claim with Launched=False
+// is left out and, like a gpupack claim deleted before it launched (seen with its
+// deletionTimestamp while Karpenter's finalizer holds it, or in the informer's deletion the
+// Controller passes to NoteNodeClaimDeleted), reported once through TakeLaunchFailures, with
+// the offering its requirements name, so the loop skips that offering for a while and plans the
+// pods again elsewhere.
 //
 // Thread safety: BuildClusterSnapshot is a pure function. KubeClusterView::Snapshot may run
 // while the informers update (they copy under their locks); one caller at a time.
+// NoteNodeClaimDeleted may be called from any thread.
 #pragma once
 
+#include <compare>
+#include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,11 +76,34 @@ struct ClusterObjects {
   std::vector<kube::GenericObject> config_maps;  // those of ViewOptions::namespace_name
 };
 
+// An object the view could not use, in whole or in part.
+struct ObjectProblem {
+  std::string text;  // "<Kind>/<name>: <what>", one line
+  // The object: its kind (empty for a problem of no one object, such as a BuildSnapshot
+  // warning), apiVersion, namespace (empty: cluster-scoped), name and uid.
+  std::string kind;
+  std::string api_version;
+  std::string namespace_name;
+  std::string name;
+  std::string uid;
+
+  auto operator<=>(const ObjectProblem&) const = default;
+};
+
 struct ClusterReading {
   cluster::ClusterSnapshot snapshot;
-  // Objects left out or read in part, and BuildSnapshot's warnings, one line each, sorted.
-  std::vector<std::string> problems;
+  // Objects left out or read in part, and BuildSnapshot's warnings, sorted by text, unique.
+  std::vector<ObjectProblem> problems;
+  // gpupack NodeClaims whose launch failed (Launched=False, or being deleted before they
+  // launched), left out of the snapshot.
+  std::vector<control::LaunchFailure> failed_launches;
 };
+
+// The launch failure of a gpupack NodeClaim (one labelled gpupack.io/node-template) with the
+// offering its requirements name: one with the status condition Launched=False (exists), or,
+// when `deleted` (its last state before it was deleted), one that never launched (no
+// Launched=True condition, no providerID). nullopt otherwise.
+std::optional<control::LaunchFailure> FailedLaunch(const kube::GenericObject& claim, bool deleted);
 
 // Builds the snapshot from `objects`. Fails only when the snapshot itself cannot be built (the
 // instance catalog or a duplicate the API server would never return); per-object problems go to
@@ -95,8 +130,15 @@ class KubeClusterView final : public control::ClusterView {
 
   [[nodiscard]] Result<cluster::ClusterSnapshot> Snapshot() override;
 
+  // The failed launches found since the last call: claims with Launched=False in a Snapshot and
+  // claims deleted before they launched, each once.
+  std::vector<control::LaunchFailure> TakeLaunchFailures() override;
+
+  // The informer's NodeClaim handler calls this with the last state of a deleted claim.
+  void NoteNodeClaimDeleted(const kube::GenericObject& claim);
+
   // The problems of the latest Snapshot.
-  const std::vector<std::string>& problems() const { return problems_; }
+  const std::vector<ObjectProblem>& problems() const { return problems_; }
 
   // What the informers hold now.
   ClusterObjects Objects() const;
@@ -106,7 +148,12 @@ class KubeClusterView final : public control::ClusterView {
   const gpu::GpuCatalog* gpus_;
   const cluster::InstanceCatalog* instances_;
   ViewOptions options_;
-  std::vector<std::string> problems_;
+  std::vector<ObjectProblem> problems_;
+
+  std::mutex mu_;  // guards the two below: deletions come on the informer's thread
+  std::vector<control::LaunchFailure> failures_;
+  // Claims reported failed while they still existed: their deletion is not reported again.
+  std::set<std::string, std::less<>> reported_failed_;
 };
 
 }  // namespace gpupack::controller

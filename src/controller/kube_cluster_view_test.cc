@@ -83,8 +83,9 @@ class KubeClusterViewTest : public ::testing::Test {
   }
 
   static bool HasProblem(const ClusterReading& reading, std::string_view text) {
-    return std::any_of(reading.problems.begin(), reading.problems.end(),
-                       [&](const std::string& p) { return p.find(text) != std::string::npos; });
+    return std::any_of(
+        reading.problems.begin(), reading.problems.end(),
+        [&](const ObjectProblem& p) { return p.text.find(text) != std::string::npos; });
   }
 
   std::optional<gpu::GpuCatalog> gpus_;
@@ -274,6 +275,119 @@ TEST_F(KubeClusterViewTest, ANodeClaimOfAnUnknownTemplateIsLeftOutAndReported) {
   EXPECT_TRUE(HasProblem(reading, "NodeTemplate \"a100-shared\" is not in the cluster"));
 }
 
+// The captured NodeClaim before Karpenter launched it (no status), with Launched=`launched`
+// when given.
+nlohmann::json UnlaunchedClaim(std::optional<std::string> launched = std::nullopt) {
+  nlohmann::json claim = Capture("09-nodeclaim-get");
+  claim.erase("status");
+  if (launched) {
+    claim["status"]["conditions"] = {{{"type", "Launched"},
+                                      {"status", *launched},
+                                      {"reason", "LaunchFailed"},
+                                      {"message", "creating instance, no subnets matched"}}};
+  }
+  return claim;
+}
+
+// A pending seed pod as captured.
+nlohmann::json PendingSeedPod() {
+  const nlohmann::json pods = Capture("11-final-list-pods");
+  for (const nlohmann::json& pod : pods["items"]) {
+    if (pod["metadata"]["name"] == "mig-infer-5d8f7c9b6d-b3n8w") {
+      return pod;
+    }
+  }
+  ADD_FAILURE() << "no pending seed pod in the capture";
+  return nlohmann::json::object();
+}
+
+TEST_F(KubeClusterViewTest, ANodeClaimWhoseLaunchFailedIsNoComingNodeButAFailedLaunch) {
+  AddCapturedTemplates();
+  AddSharingConfigMaps();
+  objects_.node_claims.push_back(Generic(UnlaunchedClaim("False")));
+  ClusterReading reading = Build();
+  EXPECT_TRUE(reading.snapshot.nodes.empty());
+  ASSERT_EQ(reading.failed_launches.size(), 1u);
+  const control::LaunchFailure& failure = reading.failed_launches[0];
+  EXPECT_EQ(failure.node, "gpu-a100-hp9f4");
+  EXPECT_EQ(failure.instance_type, "p4d.24xlarge");
+  EXPECT_EQ(failure.capacity_type, cluster::CapacityType::kSpot);
+  EXPECT_EQ(failure.zone, "");  // it allowed us-east-1a and us-east-1b: no capacity in either
+  EXPECT_TRUE(failure.exists);
+  EXPECT_THAT(failure.reason, HasSubstr("LaunchFailed: creating instance, no subnets matched"));
+
+  // Not launched yet (Launched Unknown) it is coming capacity.
+  objects_.node_claims = {Generic(UnlaunchedClaim("Unknown"))};
+  reading = Build();
+  EXPECT_EQ(reading.snapshot.nodes.size(), 1u);
+  EXPECT_TRUE(reading.failed_launches.empty());
+
+  // Being deleted (Karpenter's finalizer holds it) before it launched: failed, and gone already.
+  nlohmann::json deleting = UnlaunchedClaim("Unknown");
+  deleting["metadata"]["deletionTimestamp"] = "2026-11-24T19:41:30Z";
+  objects_.node_claims = {Generic(deleting)};
+  reading = Build();
+  EXPECT_TRUE(reading.snapshot.nodes.empty());
+  ASSERT_EQ(reading.failed_launches.size(), 1u);
+  EXPECT_FALSE(reading.failed_launches[0].exists);
+}
+
+TEST_F(KubeClusterViewTest, ANodeClaimDeletedBeforeItLaunchedIsAFailedLaunch) {
+  std::optional<control::LaunchFailure> failure =
+      FailedLaunch(Generic(UnlaunchedClaim()), /*deleted=*/true);
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->instance_type, "p4d.24xlarge");
+  EXPECT_FALSE(failure->exists);
+  EXPECT_THAT(failure->reason, HasSubstr("insufficient capacity"));
+  // Still there and not failed: nothing to report.
+  EXPECT_FALSE(FailedLaunch(Generic(UnlaunchedClaim()), false));
+  // Deleted after it launched (a node that was given back): no failure.
+  EXPECT_FALSE(FailedLaunch(Generic(Capture("09-nodeclaim-get")), true));
+  // Not gpupack's.
+  nlohmann::json other = UnlaunchedClaim();
+  other["metadata"]["labels"].erase("gpupack.io/node-template");
+  EXPECT_FALSE(FailedLaunch(Generic(other), true));
+}
+
+TEST_F(KubeClusterViewTest, APodsRequiredNodeAffinityIsRead) {
+  nlohmann::json pod = PendingSeedPod();
+  pod["spec"]["affinity"] = nlohmann::json::parse(R"({"nodeAffinity":{
+    "requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[
+      {"matchExpressions":[{"key":"topology.kubernetes.io/zone","operator":"NotIn",
+                            "values":["us-east-1e"]},
+                           {"key":"nvidia.com/gpu.count","operator":"Lt","values":["9"]}],
+       "matchFields":[{"key":"metadata.name","operator":"Exists"}]}]}}})");
+  objects_.pods.push_back(*kube::DecodePod(pod));
+  ClusterReading reading = Build();
+  ASSERT_EQ(reading.snapshot.pods.size(), 1u) << ::testing::PrintToString(reading.problems);
+  const std::optional<cluster::NodeSelector>& affinity = reading.snapshot.pods[0].required_affinity;
+  ASSERT_TRUE(affinity);
+  ASSERT_EQ(affinity->terms.size(), 1u);
+  ASSERT_EQ(affinity->terms[0].match_expressions.size(), 2u);
+  EXPECT_EQ(affinity->terms[0].match_expressions[0],
+            (cluster::NodeSelectorRequirement{
+                "topology.kubernetes.io/zone", cluster::SelectorOperator::kNotIn, {"us-east-1e"}}));
+  EXPECT_EQ(affinity->terms[0].match_expressions[1].op, cluster::SelectorOperator::kLt);
+  ASSERT_EQ(affinity->terms[0].match_fields.size(), 1u);
+  EXPECT_EQ(affinity->terms[0].match_fields[0].op, cluster::SelectorOperator::kExists);
+}
+
+TEST_F(KubeClusterViewTest, APodWithAnUnknownAffinityOperatorIsLeftOutAndReported) {
+  nlohmann::json pod = PendingSeedPod();
+  pod["spec"]["affinity"] = nlohmann::json::parse(R"({"nodeAffinity":{
+    "requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[
+      {"matchExpressions":[{"key":"zone","operator":"Near","values":["a"]}]}]}}})");
+  objects_.pods.push_back(*kube::DecodePod(pod));
+  ClusterReading reading = Build();
+  EXPECT_TRUE(reading.snapshot.pods.empty());
+  ASSERT_EQ(reading.problems.size(), 1u);
+  EXPECT_THAT(reading.problems[0].text,
+              HasSubstr("spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution."
+                        "nodeSelectorTerms[0].matchExpressions[0].operator: \"Near\" is not In"));
+  EXPECT_EQ(reading.problems[0].kind, "Pod");
+  EXPECT_EQ(reading.problems[0].name, pod["metadata"]["name"]);
+}
+
 TEST_F(KubeClusterViewTest, ProblemsAreSortedAndUnique) {
   nlohmann::json node = Capture("11-final-list-nodes")["items"][4];
   node["metadata"]["labels"]["nvidia.com/gpu.product"] = "NVIDIA-Z999";
@@ -283,7 +397,7 @@ TEST_F(KubeClusterViewTest, ProblemsAreSortedAndUnique) {
   ClusterReading reading = Build();
   ASSERT_EQ(reading.problems.size(), 2u);
   EXPECT_LT(reading.problems[0], reading.problems[1]);
-  EXPECT_THAT(reading.problems[0], HasSubstr("Node/a-node"));
+  EXPECT_THAT(reading.problems[0].text, HasSubstr("Node/a-node"));
 }
 
 }  // namespace

@@ -31,18 +31,6 @@ class LeaderElectionReplayTest : public kube::testing::ReplayTest {
     config.identity = identity;
     return LeaderElector(client, clock_, sleeper_, config);
   }
-
-  // The body of the last request with `method`.
-  nlohmann::json LastBody(const std::string& method) {
-    std::vector<kube::testing::RecordedRequest> requests = server_.Requests();
-    for (auto it = requests.rbegin(); it != requests.rend(); ++it) {
-      if (it->method == method) {
-        return nlohmann::json::parse(it->body);
-      }
-    }
-    ADD_FAILURE() << "no " << method << " request";
-    return {};
-  }
 };
 
 TEST_F(LeaderElectionReplayTest, CreatesTheLeaseWithTheCapturedBodyWhenThereIsNone) {
@@ -53,7 +41,7 @@ TEST_F(LeaderElectionReplayTest, CreatesTheLeaseWithTheCapturedBodyWhenThereIsNo
   Result<bool> acquired = elector.TryAcquireOrRenew();
   ASSERT_TRUE(acquired.has_value()) << acquired.error().message();
   EXPECT_TRUE(*acquired);
-  EXPECT_EQ(LastBody("POST"), nlohmann::json::parse(server_.LoadRequestBody("06-lease-create")));
+  EXPECT_EQ(LastSent("POST"), CapturedRequest("06-lease-create"));
 }
 
 TEST_F(LeaderElectionReplayTest, CreateAnsweredAlreadyExistsIsALostRace) {
@@ -75,7 +63,7 @@ TEST_F(LeaderElectionReplayTest, RenewalPutsTheReadVersionAndKeepsAcquireTime) {
   Result<bool> renewed = elector.TryAcquireOrRenew();
   ASSERT_TRUE(renewed.has_value()) << renewed.error().message();
   EXPECT_TRUE(*renewed);
-  nlohmann::json put = LastBody("PUT");
+  nlohmann::json put = LastSent("PUT");
   EXPECT_EQ(put["metadata"]["resourceVersion"], "335");
   EXPECT_EQ(put["spec"], (nlohmann::json{{"holderIdentity", kHolderA},
                                          {"leaseDurationSeconds", 15},
@@ -95,7 +83,7 @@ TEST_F(LeaderElectionReplayTest, TakeoverAnsweredConflictIsALostRace) {
   Result<bool> taken = elector.TryAcquireOrRenew();
   ASSERT_TRUE(taken.has_value()) << taken.error().message();
   EXPECT_FALSE(*taken);
-  nlohmann::json put = LastBody("PUT");
+  nlohmann::json put = LastSent("PUT");
   EXPECT_EQ(put["spec"]["holderIdentity"], kHolderB);
   EXPECT_EQ(put["spec"]["leaseTransitions"], 1);
   EXPECT_EQ(put["spec"]["acquireTime"], "2026-11-24T19:40:15.000000Z");

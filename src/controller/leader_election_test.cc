@@ -100,7 +100,19 @@ TEST(LeaderElectionConfigTest, FollowsClientGoDefaultsAndOrderingRule) {
   EXPECT_FALSE(ValidateLeaderElectionConfig(config).has_value());
 }
 
-TEST(LeaderElectionTest, DefaultIdentityIsHostnameWithARandomSuffix) {
+// Every elector of a test shares one in-memory API server and one clock (the captures' time).
+class LeaderElectionTest : public ::testing::Test {
+ protected:
+  LeaderElector Elector(const std::string& identity) {
+    return LeaderElector(client_, clock_, sleeper_, ConfigFor(identity));
+  }
+
+  FakeKubeClient client_;
+  ManualClock clock_{kStart};
+  FakeSleeper sleeper_{clock_};
+};
+
+TEST_F(LeaderElectionTest, DefaultIdentityIsHostnameWithARandomSuffix) {
   std::string a = DefaultLeaderIdentity();
   std::string b = DefaultLeaderIdentity();
   EXPECT_NE(a, b);
@@ -109,17 +121,14 @@ TEST(LeaderElectionTest, DefaultIdentityIsHostnameWithARandomSuffix) {
   EXPECT_EQ(a.substr(0, a.size() - 16), b.substr(0, b.size() - 16));
 }
 
-TEST(LeaderElectionTest, FirstElectorCreatesTheLeaseWithTheCapturedFields) {
-  FakeKubeClient client;
-  ManualClock clock(kStart);
-  FakeSleeper sleeper(clock);
-  LeaderElector a(client, clock, sleeper, ConfigFor("replica-a"));
+TEST_F(LeaderElectionTest, FirstElectorCreatesTheLeaseWithTheCapturedFields) {
+  LeaderElector a = Elector("replica-a");
 
   Result<bool> acquired = a.TryAcquireOrRenew();
   ASSERT_TRUE(acquired.has_value()) << acquired.error().message();
   EXPECT_TRUE(*acquired);
 
-  nlohmann::json lease = StoredLease(client);
+  nlohmann::json lease = StoredLease(client_);
   nlohmann::json captured = Capture("06-lease-create", "request-body.json");
   EXPECT_EQ(lease["apiVersion"], captured["apiVersion"]);
   EXPECT_EQ(lease["kind"], captured["kind"]);
@@ -127,137 +136,110 @@ TEST(LeaderElectionTest, FirstElectorCreatesTheLeaseWithTheCapturedFields) {
   EXPECT_EQ(lease["spec"], captured["spec"]);
 }
 
-TEST(LeaderElectionTest, StandbyTakesOverOnlyAfterTheLeaseDurationWithoutRenewals) {
-  FakeKubeClient client;
-  ManualClock clock(kStart);
-  FakeSleeper sleeper(clock);
-  LeaderElector a(client, clock, sleeper, ConfigFor("replica-a"));
-  LeaderElector b(client, clock, sleeper, ConfigFor("replica-b"));
+TEST_F(LeaderElectionTest, StandbyTakesOverOnlyAfterTheLeaseDurationWithoutRenewals) {
+  LeaderElector a = Elector("replica-a");
+  LeaderElector b = Elector("replica-b");
 
   ASSERT_TRUE(*a.TryAcquireOrRenew());
   EXPECT_FALSE(*b.TryAcquireOrRenew());  // b starts its 15 s clock now
-  clock.Advance(seconds(14));
+  clock_.Advance(seconds(14));
   EXPECT_FALSE(*b.TryAcquireOrRenew());
-  clock.Advance(seconds(1));
+  clock_.Advance(seconds(1));
   Result<bool> taken = b.TryAcquireOrRenew();
   ASSERT_TRUE(taken.has_value());
   EXPECT_TRUE(*taken);
 
-  nlohmann::json spec = StoredLease(client)["spec"];
+  nlohmann::json spec = StoredLease(client_)["spec"];
   EXPECT_EQ(spec["holderIdentity"], "replica-b");
   EXPECT_EQ(spec["leaseTransitions"], 1);
   EXPECT_EQ(spec["acquireTime"], "2026-11-24T19:40:15.000000Z");
   EXPECT_FALSE(*a.TryAcquireOrRenew());  // a sees b holding a fresh lease
 }
 
-TEST(LeaderElectionTest, StandbyNeverTakesOverWhileTheLeaderRenews) {
-  FakeKubeClient client;
-  ManualClock clock(kStart);
-  FakeSleeper sleeper(clock);
-  LeaderElector a(client, clock, sleeper, ConfigFor("replica-a"));
-  LeaderElector b(client, clock, sleeper, ConfigFor("replica-b"));
+TEST_F(LeaderElectionTest, StandbyNeverTakesOverWhileTheLeaderRenews) {
+  LeaderElector a = Elector("replica-a");
+  LeaderElector b = Elector("replica-b");
   ASSERT_TRUE(*a.TryAcquireOrRenew());
   for (int round = 0; round < 60; ++round) {
-    clock.Advance(seconds(2));
+    clock_.Advance(seconds(2));
     ASSERT_TRUE(*a.TryAcquireOrRenew());
     ASSERT_FALSE(*b.TryAcquireOrRenew());
   }
-  nlohmann::json spec = StoredLease(client)["spec"];
+  nlohmann::json spec = StoredLease(client_)["spec"];
   EXPECT_EQ(spec["holderIdentity"], "replica-a");
   EXPECT_EQ(spec["leaseTransitions"], 0);
   EXPECT_EQ(spec["acquireTime"], "2026-11-24T19:40:00.000000Z");  // kept across renewals
   EXPECT_EQ(spec["renewTime"], "2026-11-24T19:42:00.000000Z");
 }
 
-TEST(LeaderElectionTest, ExpiryIsJudgedByTheLocalClockNotTheHoldersRenewTime) {
+TEST_F(LeaderElectionTest, ExpiryIsJudgedByTheLocalClockNotTheHoldersRenewTime) {
   // The holder's clock is an hour behind: by comparing clocks the lease would look long expired.
-  FakeKubeClient client;
   nlohmann::json lease = Capture("06-lease-create", "request-body.json");
   lease["spec"]["renewTime"] = "2026-11-24T18:40:00.000000Z";
-  client.Seed(kube::LeasesResource(), lease);
-  ManualClock clock(kStart);
-  FakeSleeper sleeper(clock);
-  LeaderElector b(client, clock, sleeper, ConfigFor("replica-b"));
+  client_.Seed(kube::LeasesResource(), lease);
+  LeaderElector b = Elector("replica-b");
   EXPECT_FALSE(*b.TryAcquireOrRenew());
-  clock.Advance(seconds(15));
+  clock_.Advance(seconds(15));
   EXPECT_TRUE(*b.TryAcquireOrRenew());
 }
 
-TEST(LeaderElectionTest, AReleasedLeaseIsTakenAtOnce) {
-  FakeKubeClient client;
-  ManualClock clock(kStart);
-  FakeSleeper sleeper(clock);
-  LeaderElector a(client, clock, sleeper, ConfigFor("replica-a"));
-  LeaderElector b(client, clock, sleeper, ConfigFor("replica-b"));
+TEST_F(LeaderElectionTest, AReleasedLeaseIsTakenAtOnce) {
+  LeaderElector a = Elector("replica-a");
+  LeaderElector b = Elector("replica-b");
   ASSERT_TRUE(*a.TryAcquireOrRenew());
   EXPECT_FALSE(*b.TryAcquireOrRenew());
   ASSERT_TRUE(a.Release().has_value());
-  nlohmann::json spec = StoredLease(client)["spec"];
+  nlohmann::json spec = StoredLease(client_)["spec"];
   EXPECT_EQ(spec["holderIdentity"], "");
   EXPECT_EQ(spec["leaseDurationSeconds"], 1);
   EXPECT_TRUE(*b.TryAcquireOrRenew());
 }
 
-TEST(LeaderElectionTest, CreateThatFindsTheLeaseAlreadyThereLosesTheRace) {
-  FakeKubeClient client;
-  ManualClock clock(kStart);
-  FakeSleeper sleeper(clock);
-  LeaderElector a(client, clock, sleeper, ConfigFor("replica-a"));
-  client.FailNext("create leases", Error(ErrorCode::kAlreadyExists, "409 AlreadyExists"));
+TEST_F(LeaderElectionTest, CreateThatFindsTheLeaseAlreadyThereLosesTheRace) {
+  LeaderElector a = Elector("replica-a");
+  client_.FailNext("create leases", Error(ErrorCode::kAlreadyExists, "409 AlreadyExists"));
   Result<bool> acquired = a.TryAcquireOrRenew();
   ASSERT_TRUE(acquired.has_value());
   EXPECT_FALSE(*acquired);
 }
 
-TEST(LeaderElectionTest, UpdateConflictLosesTheRaceWithoutAnError) {
-  FakeKubeClient client;
-  ManualClock clock(kStart);
-  FakeSleeper sleeper(clock);
-  LeaderElector a(client, clock, sleeper, ConfigFor("replica-a"));
+TEST_F(LeaderElectionTest, UpdateConflictLosesTheRaceWithoutAnError) {
+  LeaderElector a = Elector("replica-a");
   ASSERT_TRUE(*a.TryAcquireOrRenew());
-  clock.Advance(seconds(2));
-  client.FailNext("update leases", Error(ErrorCode::kAborted, "409 Conflict"));
+  clock_.Advance(seconds(2));
+  client_.FailNext("update leases", Error(ErrorCode::kAborted, "409 Conflict"));
   Result<bool> renewed = a.TryAcquireOrRenew();
   ASSERT_TRUE(renewed.has_value());
   EXPECT_FALSE(*renewed);
-  EXPECT_EQ(StoredLease(client)["spec"]["renewTime"], "2026-11-24T19:40:00.000000Z");
+  EXPECT_EQ(StoredLease(client_)["spec"]["renewTime"], "2026-11-24T19:40:00.000000Z");
 }
 
-TEST(LeaderElectionTest, AStaleResourceVersionIsAConflict) {
+TEST_F(LeaderElectionTest, AStaleResourceVersionIsAConflict) {
   // Both standbys read the expired lease; the slower writer's PUT carries the old version.
-  FakeKubeClient client;
-  ManualClock clock(kStart);
-  FakeSleeper sleeper(clock);
-  LeaderElector a(client, clock, sleeper, ConfigFor("replica-a"));
+  LeaderElector a = Elector("replica-a");
   ASSERT_TRUE(*a.TryAcquireOrRenew());
-  nlohmann::json stale = StoredLease(client);
-  clock.Advance(seconds(2));
+  nlohmann::json stale = StoredLease(client_);
+  clock_.Advance(seconds(2));
   ASSERT_TRUE(*a.TryAcquireOrRenew());
   stale["spec"]["holderIdentity"] = "replica-c";
-  Result<nlohmann::json> put = client.Update(kube::LeasesResource(), stale, {});
+  Result<nlohmann::json> put = client_.Update(kube::LeasesResource(), stale, {});
   ASSERT_FALSE(put.has_value());
   EXPECT_EQ(put.error().code(), ErrorCode::kAborted);
 }
 
-TEST(LeaderElectionTest, ServerErrorsAreReturnedForTheCallerToLog) {
-  FakeKubeClient client;
-  ManualClock clock(kStart);
-  FakeSleeper sleeper(clock);
-  LeaderElector a(client, clock, sleeper, ConfigFor("replica-a"));
-  client.FailNext("get leases", ServerError());
+TEST_F(LeaderElectionTest, ServerErrorsAreReturnedForTheCallerToLog) {
+  LeaderElector a = Elector("replica-a");
+  client_.FailNext("get leases", ServerError());
   Result<bool> acquired = a.TryAcquireOrRenew();
   ASSERT_FALSE(acquired.has_value());
   EXPECT_EQ(acquired.error().code(), ErrorCode::kUnavailable);
 }
 
-TEST(LeaderElectionTest, MalformedLeaseTimesAreAnErrorNamingTheField) {
-  FakeKubeClient client;
+TEST_F(LeaderElectionTest, MalformedLeaseTimesAreAnErrorNamingTheField) {
   nlohmann::json lease = Capture("06-lease-create", "request-body.json");
   lease["spec"]["renewTime"] = "yesterday";
-  client.Seed(kube::LeasesResource(), lease);
-  ManualClock clock(kStart);
-  FakeSleeper sleeper(clock);
-  LeaderElector b(client, clock, sleeper, ConfigFor("replica-b"));
+  client_.Seed(kube::LeasesResource(), lease);
+  LeaderElector b = Elector("replica-b");
   Result<bool> acquired = b.TryAcquireOrRenew();
   ASSERT_FALSE(acquired.has_value());
   EXPECT_NE(acquired.error().message().find("spec.renewTime"), std::string::npos);
@@ -265,46 +247,40 @@ TEST(LeaderElectionTest, MalformedLeaseTimesAreAnErrorNamingTheField) {
 
 // Drives Run to leadership, then fails every renewal: the leader must stop before its lease
 // could expire anywhere else.
-TEST(LeaderElectionTest, LeaderThatCannotRenewStopsBeforeTheLeaseCanExpire) {
-  FakeKubeClient client;
-  ManualClock clock(kStart);
-  FakeSleeper sleeper(clock);
-  LeaderElector a(client, clock, sleeper, ConfigFor("replica-a"));
+TEST_F(LeaderElectionTest, LeaderThatCannotRenewStopsBeforeTheLeaseCanExpire) {
+  LeaderElector a = Elector("replica-a");
   kube::CancelToken cancel;
   Timestamp started{};
   Timestamp stopped{};
   int renewals = 0;
-  sleeper.on_sleep = [&] {
+  sleeper_.on_sleep = [&] {
     if (++renewals > 3) {
-      client.FailNext("get leases", ServerError());  // every later renewal fails
+      client_.FailNext("get leases", ServerError());  // every later renewal fails
     }
   };
   LeaderCallbacks callbacks;
-  callbacks.on_started_leading = [&] { started = clock.Now(); };
+  callbacks.on_started_leading = [&] { started = clock_.Now(); };
   callbacks.on_stopped_leading = [&] {
-    stopped = clock.Now();
+    stopped = clock_.Now();
     EXPECT_FALSE(a.IsLeader());
   };
   EXPECT_EQ(a.Run(cancel, callbacks), LeaderElector::End::kLostLeadership);
   EXPECT_EQ(started, kStart);
   // Renewals at +2, +4, +6 succeeded; the last one's renewTime is +6 s.
-  EXPECT_EQ(StoredLease(client)["spec"]["renewTime"], "2026-11-24T19:40:06.000000Z");
+  EXPECT_EQ(StoredLease(client_)["spec"]["renewTime"], "2026-11-24T19:40:06.000000Z");
   EXPECT_LE(stopped - (kStart + seconds(6)), seconds(10));
   // A standby saw that last change at +6 at the earliest, so it cannot take over before +21.
   EXPECT_LT(stopped, kStart + seconds(6) + seconds(15));
   EXPECT_FALSE(a.IsLeader());
 }
 
-TEST(LeaderElectionTest, IsLeaderTurnsFalseAtTheRenewDeadlineEvenWhileARenewalHangs) {
-  FakeKubeClient client;
-  ManualClock clock(kStart);
-  FakeSleeper sleeper(clock);
-  LeaderElector a(client, clock, sleeper, ConfigFor("replica-a"));
+TEST_F(LeaderElectionTest, IsLeaderTurnsFalseAtTheRenewDeadlineEvenWhileARenewalHangs) {
+  LeaderElector a = Elector("replica-a");
   kube::CancelToken cancel;
   std::vector<bool> leader_seen;
-  sleeper.on_sleep = [&] {
+  sleeper_.on_sleep = [&] {
     leader_seen.push_back(a.IsLeader());
-    clock.Advance(seconds(9));  // a request that hangs: 2 s sleep + 9 s = past the deadline
+    clock_.Advance(seconds(9));  // a request that hangs: 2 s sleep + 9 s = past the deadline
     leader_seen.push_back(a.IsLeader());
     cancel.Cancel();
   };
@@ -312,34 +288,28 @@ TEST(LeaderElectionTest, IsLeaderTurnsFalseAtTheRenewDeadlineEvenWhileARenewalHa
   EXPECT_EQ(leader_seen, (std::vector<bool>{true, false}));
 }
 
-TEST(LeaderElectionTest, LeaderThatSeesAnotherHolderStopsAtOnce) {
-  FakeKubeClient client;
-  ManualClock clock(kStart);
-  FakeSleeper sleeper(clock);
-  LeaderElector a(client, clock, sleeper, ConfigFor("replica-a"));
+TEST_F(LeaderElectionTest, LeaderThatSeesAnotherHolderStopsAtOnce) {
+  LeaderElector a = Elector("replica-a");
   kube::CancelToken cancel;
-  sleeper.on_sleep = [&] {
-    nlohmann::json lease = StoredLease(client);
+  sleeper_.on_sleep = [&] {
+    nlohmann::json lease = StoredLease(client_);
     lease["spec"]["holderIdentity"] = "replica-c";
-    ASSERT_TRUE(client.Update(kube::LeasesResource(), lease, {}).has_value());
+    ASSERT_TRUE(client_.Update(kube::LeasesResource(), lease, {}).has_value());
   };
   std::vector<std::string> leaders;
   LeaderCallbacks callbacks;
   callbacks.on_new_leader = [&](const std::string& identity) { leaders.push_back(identity); };
   EXPECT_EQ(a.Run(cancel, callbacks), LeaderElector::End::kLostLeadership);
-  EXPECT_EQ(sleeper.waits.size(), 1u);
+  EXPECT_EQ(sleeper_.waits.size(), 1u);
   EXPECT_EQ(leaders, (std::vector<std::string>{"replica-a", "replica-c"}));
 }
 
-TEST(LeaderElectionTest, CleanShutdownStopsWorkThenReleasesSoTheStandbyTakesOverAtOnce) {
-  FakeKubeClient client;
-  ManualClock clock(kStart);
-  FakeSleeper sleeper(clock);
-  LeaderElector a(client, clock, sleeper, ConfigFor("replica-a"));
-  LeaderElector b(client, clock, sleeper, ConfigFor("replica-b"));
+TEST_F(LeaderElectionTest, CleanShutdownStopsWorkThenReleasesSoTheStandbyTakesOverAtOnce) {
+  LeaderElector a = Elector("replica-a");
+  LeaderElector b = Elector("replica-b");
   kube::CancelToken cancel;
   int sleeps = 0;
-  sleeper.on_sleep = [&] {
+  sleeper_.on_sleep = [&] {
     if (++sleeps == 3) {
       cancel.Cancel();
     }
@@ -347,25 +317,22 @@ TEST(LeaderElectionTest, CleanShutdownStopsWorkThenReleasesSoTheStandbyTakesOver
   std::string holder_when_stopped;
   LeaderCallbacks callbacks;
   callbacks.on_stopped_leading = [&] {
-    holder_when_stopped = StoredLease(client)["spec"]["holderIdentity"];
+    holder_when_stopped = StoredLease(client_)["spec"]["holderIdentity"];
   };
   EXPECT_EQ(a.Run(cancel, callbacks), LeaderElector::End::kCancelled);
   EXPECT_EQ(holder_when_stopped, "replica-a");  // work stopped before the lease was freed
-  nlohmann::json spec = StoredLease(client)["spec"];
+  nlohmann::json spec = StoredLease(client_)["spec"];
   EXPECT_EQ(spec["holderIdentity"], "");
   EXPECT_EQ(spec["leaseDurationSeconds"], 1);
   EXPECT_EQ(spec["leaseTransitions"], 0);
   EXPECT_FALSE(a.IsLeader());
   EXPECT_TRUE(*b.TryAcquireOrRenew());
-  EXPECT_EQ(StoredLease(client)["spec"]["leaseTransitions"], 1);
+  EXPECT_EQ(StoredLease(client_)["spec"]["leaseTransitions"], 1);
 }
 
-TEST(LeaderElectionTest, StandbyRunWaitsWithJitteredRetriesThenLeadsWhenTheLeaderDies) {
-  FakeKubeClient client;
-  ManualClock clock(kStart);
-  FakeSleeper sleeper(clock);
-  LeaderElector a(client, clock, sleeper, ConfigFor("replica-a"));
-  LeaderElector b(client, clock, sleeper, ConfigFor("replica-b"));
+TEST_F(LeaderElectionTest, StandbyRunWaitsWithJitteredRetriesThenLeadsWhenTheLeaderDies) {
+  LeaderElector a = Elector("replica-a");
+  LeaderElector b = Elector("replica-b");
   ASSERT_TRUE(*a.TryAcquireOrRenew());  // a leads once, then dies without releasing
   kube::CancelToken cancel;
   Timestamp started{};
@@ -374,15 +341,15 @@ TEST(LeaderElectionTest, StandbyRunWaitsWithJitteredRetriesThenLeadsWhenTheLeade
   size_t waits_before_leading = 0;
   callbacks.on_attempt = [&] { ++attempts; };
   callbacks.on_started_leading = [&] {
-    started = clock.Now();
-    waits_before_leading = sleeper.waits.size();
+    started = clock_.Now();
+    waits_before_leading = sleeper_.waits.size();
     cancel.Cancel();
   };
   EXPECT_EQ(b.Run(cancel, callbacks), LeaderElector::End::kCancelled);
   EXPECT_EQ(attempts, waits_before_leading + 1);  // one before each wait, and the one that won
   EXPECT_GE(started, kStart + seconds(15));
   EXPECT_LT(started, kStart + seconds(15) + Duration(4400));  // at most one retry (2 s * 2.2) late
-  for (Duration wait : sleeper.waits) {
+  for (Duration wait : sleeper_.waits) {
     EXPECT_GE(wait, seconds(2));
     EXPECT_LT(wait, Duration(4400));
   }

@@ -193,6 +193,47 @@ Result<NodeObject> DecodeNode(const Json& object) {
   return node;
 }
 
+namespace {
+
+std::vector<NodeSelectorRequirement> Requirements(const Json& term, const char* key) {
+  std::vector<NodeSelectorRequirement> out;
+  const Json* list = Field(term, key);
+  if (list == nullptr || !list->is_array()) {
+    return out;
+  }
+  for (const Json& item : *list) {
+    NodeSelectorRequirement requirement{Interned(item, "key"), Interned(item, "operator"), {}};
+    if (const Json* values = Field(item, "values"); values && values->is_array()) {
+      for (const Json& value : *values) {
+        if (value.is_string()) {
+          requirement.values.push_back(Symbol::Intern(value.get<std::string>()));
+        }
+      }
+    }
+    out.push_back(std::move(requirement));
+  }
+  return out;
+}
+
+std::vector<NodeSelectorTerm> RequiredNodeAffinity(const Json& spec) {
+  std::vector<NodeSelectorTerm> out;
+  const Json* affinity = Field(spec, "affinity");
+  const Json* node = affinity ? Field(*affinity, "nodeAffinity") : nullptr;
+  const Json* required =
+      node ? Field(*node, "requiredDuringSchedulingIgnoredDuringExecution") : nullptr;
+  const Json* terms = required ? Field(*required, "nodeSelectorTerms") : nullptr;
+  if (terms == nullptr || !terms->is_array()) {
+    return out;
+  }
+  for (const Json& term : *terms) {
+    out.push_back(NodeSelectorTerm{Requirements(term, "matchExpressions"),
+                                   Requirements(term, "matchFields")});
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<PodObject> DecodePod(const Json& object) {
   PodObject pod;
   GP_ASSIGN_OR_RETURN(pod.meta, DecodeMeta(object));
@@ -205,6 +246,7 @@ Result<PodObject> DecodePod(const Json& object) {
       pod.priority = priority->get<int32_t>();
     }
     pod.node_selector = Pairs(*spec, "nodeSelector");
+    pod.required_node_affinity = RequiredNodeAffinity(*spec);
     if (const Json* tolerations = Field(*spec, "tolerations");
         tolerations && tolerations->is_array()) {
       for (const auto& toleration : *tolerations) {

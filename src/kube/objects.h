@@ -2,9 +2,10 @@
 // cost several times the object's JSON text (every string, map node and array on the heap;
 // BENCHMARKS.md has the measured figures); these structs keep what gpupack reads — identity,
 // labels, annotations, owners, and the scheduling facts (capacity, taints, requests, selectors,
-// tolerations) — and drop managedFields, conditions other than Ready/PodScheduled, images,
-// statuses and the like. Generic objects (NodeClaims, NodeTemplates, ConfigMaps)
-// keep their body as compact JSON text minus metadata, which a consumer parses when it needs it.
+// tolerations, required node affinity) — and drop managedFields, conditions other than
+// Ready/PodScheduled, images, statuses and the like. Generic objects (NodeClaims, NodeTemplates,
+// ConfigMaps) keep their body as compact JSON text minus metadata, which a consumer parses when it
+// needs it.
 //
 // Repeated strings (label keys and values, taints, tolerations, resource and node names) are
 // interned Symbols, so 150,000 pods share one copy of "nvidia.com/gpu".
@@ -70,6 +71,19 @@ struct Toleration {
   Symbol effect;  // empty: every effect
 };
 
+// One requirement of a node selector term, as the API spells it ("In", "NotIn", "Exists",
+// "DoesNotExist", "Gt", "Lt").
+struct NodeSelectorRequirement {
+  Symbol key;
+  Symbol op;
+  std::vector<Symbol> values;
+};
+
+struct NodeSelectorTerm {
+  std::vector<NodeSelectorRequirement> match_expressions;  // on the node's labels
+  std::vector<NodeSelectorRequirement> match_fields;       // on metadata.name
+};
+
 struct NodeObject {
   ObjectMeta meta;
   std::string provider_id;
@@ -92,6 +106,10 @@ struct PodObject {
   ResourceList requests;
   StringPairs node_selector;
   std::vector<Toleration> tolerations;
+  // spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms
+  // (ORed); empty: none (the API server refuses an empty list). The preferred terms are dropped:
+  // the planner does not score by them.
+  std::vector<NodeSelectorTerm> required_node_affinity;
 };
 
 struct GenericObject {

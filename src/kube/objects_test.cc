@@ -87,6 +87,44 @@ TEST(DecodePodTest, LimitsStandInForMissingRequestsAndInitContainersTakeTheMax) 
   EXPECT_EQ(Amount(decoded->requests, "cpu"), 2100);
 }
 
+TEST(DecodePodTest, KeepsRequiredNodeAffinityAndDropsThePreferredTerms) {
+  nlohmann::json pod = nlohmann::json::parse(R"({"metadata":{"name":"p","namespace":"n"},
+    "spec":{"containers":[],
+      "affinity":{"nodeAffinity":{
+        "requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[
+          {"matchExpressions":[
+             {"key":"topology.kubernetes.io/zone","operator":"In",
+              "values":["us-east-1a","us-east-1b"]},
+             {"key":"nvidia.com/gpu.count","operator":"Gt","values":["3"]},
+             {"key":"spot","operator":"DoesNotExist"}]},
+          {"matchFields":[{"key":"metadata.name","operator":"NotIn","values":["bad-node"]}]}]},
+        "preferredDuringSchedulingIgnoredDuringExecution":[
+          {"weight":10,"preference":{"matchExpressions":[
+             {"key":"k","operator":"Exists"}]}}]}}}})");
+  Result<PodObject> decoded = DecodePod(pod);
+  ASSERT_TRUE(decoded) << decoded.error().message();
+  const std::vector<NodeSelectorTerm>& terms = decoded->required_node_affinity;
+  ASSERT_EQ(terms.size(), 2u);
+  ASSERT_EQ(terms[0].match_expressions.size(), 3u);
+  EXPECT_TRUE(terms[0].match_fields.empty());
+  const NodeSelectorRequirement& zone = terms[0].match_expressions[0];
+  EXPECT_EQ(zone.key, "topology.kubernetes.io/zone");
+  EXPECT_EQ(zone.op, "In");
+  ASSERT_EQ(zone.values.size(), 2u);
+  EXPECT_EQ(zone.values[1], "us-east-1b");
+  EXPECT_EQ(terms[0].match_expressions[1].op, "Gt");
+  EXPECT_TRUE(terms[0].match_expressions[2].values.empty());
+  ASSERT_EQ(terms[1].match_fields.size(), 1u);
+  EXPECT_EQ(terms[1].match_fields[0].key, "metadata.name");
+  EXPECT_EQ(terms[1].match_fields[0].values[0], "bad-node");
+}
+
+TEST(DecodePodTest, APodWithoutAffinityHasNoRequiredTerms) {
+  Result<PodObject> pod = DecodePod(Named(FinalList("pods"), "mig-infer-5d8f7c9b6d-b3n8w"));
+  ASSERT_TRUE(pod) << pod.error().message();
+  EXPECT_TRUE(pod->required_node_affinity.empty());
+}
+
 TEST(DecodePodTest, BadQuantityNamesThePodAndResource) {
   nlohmann::json pod =
       nlohmann::json::parse(R"({"kind":"Pod","metadata":{"name":"p","namespace":"n"},

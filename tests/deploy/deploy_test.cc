@@ -409,9 +409,17 @@ TEST_F(DeployTest, ExampleNodeTemplatesPassTheSchemaAndTheReaderWithoutWarnings)
 // The NodeTemplates a real API server accepted, rejected (422) and warned about, replayed
 // against this schema: the same verdicts, for the same fields.
 TEST_F(DeployTest, SchemaAgreesWithTheCapturedServerVerdicts) {
-  auto body = [](const std::string& exchange) {
-    return LoadAll(std::string(GP_SHARED_DIR) + "/reference/kube-wire/" + exchange +
-                   "/request-body.json")[0];
+  const std::string captures = std::string(GP_SHARED_DIR) + "/reference/kube-wire";
+  if (!std::filesystem::is_directory(captures)) {
+    GTEST_SKIP() << "the captured API server exchanges are not here: " << captures;
+  }
+  auto body = [&](const std::string& exchange) {
+    std::vector<YAML::Node> documents = LoadAll(captures + "/" + exchange + "/request-body.json");
+    if (documents.empty()) {
+      ADD_FAILURE() << exchange << ": no request body";
+      return YAML::Node();
+    }
+    return documents[0];
   };
   EXPECT_EQ(SchemaErrors(body("09-nodetemplate-create")), std::vector<std::string>{});
   EXPECT_EQ(SchemaErrors(body("09-nodetemplate-create-invalid-422")),

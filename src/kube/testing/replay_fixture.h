@@ -5,8 +5,10 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "common/clock.h"
 #include "common/file.h"
@@ -46,6 +48,34 @@ class ReplayTest : public ::testing::Test {
     ClusterConfig config;
     config.token = "admin-token";
     return MakeClient(config);
+  }
+
+  // The JSON bodies of the requests sent as `method` (and to `target`, path and query, when
+  // not empty), in the order sent.
+  std::vector<nlohmann::json> SentBodies(const std::string& method,
+                                         const std::string& target = "") const {
+    std::vector<nlohmann::json> out;
+    for (const RecordedRequest& request : server_.Requests()) {
+      if (request.method == method && (target.empty() || request.target == target)) {
+        out.push_back(nlohmann::json::parse(request.body));
+      }
+    }
+    return out;
+  }
+
+  // The last of SentBodies (the test fails when there is none).
+  nlohmann::json LastSent(const std::string& method, const std::string& target = "") const {
+    std::vector<nlohmann::json> sent = SentBodies(method, target);
+    if (sent.empty()) {
+      ADD_FAILURE() << "no " << method << " " << target << " request";
+      return nlohmann::json::object();
+    }
+    return sent.back();
+  }
+
+  // The request body of a captured exchange.
+  nlohmann::json CapturedRequest(const std::string& exchange) const {
+    return nlohmann::json::parse(server_.LoadRequestBody(exchange));
   }
 
   static std::string ReadTestFile(const std::string& name) {
