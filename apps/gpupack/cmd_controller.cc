@@ -180,6 +180,9 @@ Status RunController(const ControllerFlags& flags) {
   // The actuator: nothing is written in a dry run; otherwise every action (and the actuator's
   // own work after each reconcile) only while this replica holds the Lease.
   controller::DryRunActuator dry_run(stdout, gpus);
+  // Every write the actuator makes is checked against the Lease, not only each action: its work
+  // after a reconcile is many writes, and the renew deadline may pass in the middle.
+  controller::LeaderGuardedClient actuator_client(client, is_leader);
   std::unique_ptr<controller::KubeActuator> kube_actuator;
   std::unique_ptr<controller::LeaderGuardedActuator> guarded;
   control::Actuator* actuator = &dry_run;
@@ -192,7 +195,7 @@ Status RunController(const ControllerFlags& flags) {
     actuator_options.reporting_instance =
         elector != nullptr ? elector->identity() : controller::DefaultLeaderIdentity();
     kube_actuator =
-        std::make_unique<controller::KubeActuator>(client, gpus, clock, actuator_options);
+        std::make_unique<controller::KubeActuator>(actuator_client, gpus, clock, actuator_options);
     guarded = std::make_unique<controller::LeaderGuardedActuator>(*kube_actuator, is_leader);
     actuator = guarded.get();
   }
@@ -244,49 +247,15 @@ Status RunController(const ControllerFlags& flags) {
 
   // A standby is alive (it heartbeats on every campaign attempt) and ready while it campaigns;
   // the leader's loop heartbeats itself.
-  std::atomic<bool> leading{false};
   ops.SetReady(true);
-  kube::CancelToken loop_stop;
-  std::thread loop;
-  Status loop_status = OkStatus();
-  controller::LeaderCallbacks callbacks;
-  callbacks.on_started_leading = [&] {
-    leading = true;
-    metrics.SetLeader(true);
-    log::Info("leading: starting the informers and the control loop");
-    loop = std::thread([&] {
-      loop_status = controller.Run(loop_stop);
-      if (!loop_status) {
-        stop.Cancel();  // the elector releases the Lease and returns
-      }
-    });
-  };
-  callbacks.on_stopped_leading = [&] {
-    leading = false;
-    metrics.SetLeader(false);
-    loop_stop.Cancel();
-    controller.Wake();
-  };
-  callbacks.on_attempt = [&] {
-    if (!leading.load()) {
+  controller::LeadingCallbacks callbacks;
+  callbacks.on_leading = [&metrics](bool leading) { metrics.SetLeader(leading); };
+  callbacks.on_attempt = [&ops](bool leading) {
+    if (!leading) {
       ops.Heartbeat();
     }
   };
-  callbacks.on_new_leader = [](const std::string& identity) {
-    log::Info("the leader is {}", identity);
-  };
-  controller::LeaderElector::End end = elector->Run(stop, callbacks);
-  loop_stop.Cancel();
-  controller.Wake();
-  if (loop.joinable()) {
-    loop.join();
-  }
-  GP_TRY(loop_status);
-  if (end == controller::LeaderElector::End::kLostLeadership) {
-    return UnavailableError(
-        "lost the leader Lease; exiting so that a restarted process campaigns again");
-  }
-  return OkStatus();
+  return controller::RunWhileLeading(*elector, controller, stop, callbacks);
 }
 
 }  // namespace

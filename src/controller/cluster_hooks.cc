@@ -1,9 +1,15 @@
 #include "controller/cluster_hooks.h"
 
+#include <atomic>
+#include <thread>
 #include <utility>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cluster/gpu_demand.h"
 #include "common/log.h"
+#include "kube/objects.h"
 
 namespace gpupack::controller {
 namespace {
@@ -105,6 +111,125 @@ Status LeaderGuardedActuator::Reconfigure(const plan::Reconfiguration& change) {
 Status LeaderGuardedActuator::Remove(const std::string& node) {
   GP_TRY(CheckLeader("remove " + node));
   return inner_.Remove(node);
+}
+
+Status LeaderGuardedClient::CheckLeader(std::string_view verb, std::string_view what) const {
+  if (is_leader_()) {
+    return OkStatus();
+  }
+  return FailedPreconditionError(
+      fmt::format("{} {}: not done, this replica no longer holds the leader Lease", verb, what));
+}
+
+Result<nlohmann::json> LeaderGuardedClient::GetPath(const std::string& path) {
+  return inner_.GetPath(path);
+}
+
+Result<nlohmann::json> LeaderGuardedClient::Get(const kube::Resource& resource,
+                                                const kube::ObjectKey& key) {
+  return inner_.Get(resource, key);
+}
+
+Result<kube::ObjectList> LeaderGuardedClient::List(const kube::Resource& resource,
+                                                   const kube::ListOptions& options) {
+  return inner_.List(resource, options);
+}
+
+Result<kube::WatchOutcome> LeaderGuardedClient::Watch(const kube::Resource& resource,
+                                                      const kube::WatchOptions& options,
+                                                      const kube::WatchHandler& handler,
+                                                      const kube::CancelToken* cancel) {
+  return inner_.Watch(resource, options, handler, cancel);
+}
+
+Result<nlohmann::json> LeaderGuardedClient::Create(const kube::Resource& resource,
+                                                   const std::string& namespace_name,
+                                                   const nlohmann::json& object,
+                                                   const kube::WriteOptions& options) {
+  GP_TRY(CheckLeader("create", resource.DisplayName()));
+  return inner_.Create(resource, namespace_name, object, options);
+}
+
+Result<nlohmann::json> LeaderGuardedClient::Update(const kube::Resource& resource,
+                                                   const nlohmann::json& object,
+                                                   const kube::WriteOptions& options) {
+  GP_TRY(CheckLeader("update", resource.DisplayName()));
+  return inner_.Update(resource, object, options);
+}
+
+Result<nlohmann::json> LeaderGuardedClient::Patch(const kube::Resource& resource,
+                                                  const kube::ObjectKey& key, kube::PatchType type,
+                                                  const std::string& body,
+                                                  const kube::WriteOptions& options) {
+  GP_TRY(CheckLeader("patch", resource.DisplayName() + " " + key.ToString()));
+  return inner_.Patch(resource, key, type, body, options);
+}
+
+Result<nlohmann::json> LeaderGuardedClient::Delete(const kube::Resource& resource,
+                                                   const kube::ObjectKey& key,
+                                                   const kube::DeleteOptions& options) {
+  GP_TRY(CheckLeader("delete", resource.DisplayName() + " " + key.ToString()));
+  return inner_.Delete(resource, key, options);
+}
+
+Status LeaderGuardedClient::Evict(const kube::ObjectKey& pod, const kube::DeleteOptions& options) {
+  GP_TRY(CheckLeader("evict", "pod " + pod.ToString()));
+  return inner_.Evict(pod, options);
+}
+
+Status LeaderGuardedClient::Bind(const kube::ObjectKey& pod, const std::string& node_name) {
+  GP_TRY(CheckLeader("bind", "pod " + pod.ToString()));
+  return inner_.Bind(pod, node_name);
+}
+
+Status RunWhileLeading(LeaderElector& elector, Controller& controller, kube::CancelToken& stop,
+                       LeadingCallbacks callbacks) {
+  std::atomic<bool> leading{false};
+  kube::CancelToken loop_stop;
+  std::thread loop;
+  Status loop_status = OkStatus();
+  LeaderCallbacks elector_callbacks;
+  elector_callbacks.on_started_leading = [&] {
+    leading = true;
+    if (callbacks.on_leading) {
+      callbacks.on_leading(true);
+    }
+    log::Info("leading: starting the informers and the control loop");
+    loop = std::thread([&] {
+      loop_status = controller.Run(loop_stop);
+      if (!loop_status) {
+        stop.Cancel();  // the elector releases the Lease and returns
+      }
+    });
+  };
+  elector_callbacks.on_stopped_leading = [&] {
+    leading = false;
+    if (callbacks.on_leading) {
+      callbacks.on_leading(false);
+    }
+    loop_stop.Cancel();
+    controller.Wake();
+  };
+  elector_callbacks.on_attempt = [&] {
+    if (callbacks.on_attempt) {
+      callbacks.on_attempt(leading.load());
+    }
+  };
+  elector_callbacks.on_new_leader = [](const std::string& identity) {
+    log::Info("the leader is {}", identity);
+  };
+  LeaderElector::End end = elector.Run(stop, elector_callbacks);
+  loop_stop.Cancel();
+  controller.Wake();
+  if (loop.joinable()) {
+    loop.join();
+  }
+  GP_TRY(loop_status);
+  if (end == LeaderElector::End::kLostLeadership) {
+    return UnavailableError(
+        "lost the leader Lease; exiting so that a restarted process campaigns again");
+  }
+  return OkStatus();
 }
 
 }  // namespace gpupack::controller

@@ -15,6 +15,14 @@
 // `is_leader` says this replica does not hold the Lease, so a replica that lost leadership in
 // the middle of a reconcile stops writing at once.
 //
+// LeaderGuardedClient: a KubeClient for the KubeActuator that refuses every write
+// (FailedPrecondition) while `is_leader` is false. The actuator's work after a reconcile (node
+// labels, Events, NodeTemplate status) is many writes: a replica whose renew deadline passes in
+// the middle, on a slow API server, must not go on writing while another takes over.
+//
+// RunWhileLeading: how `gpupack controller` runs with leader election: campaign for the Lease,
+// run the Controller (informers and loop) only while leading, stop it when leadership ends.
+//
 // Thread safety: the hooks run on the Controller's loop thread.
 #pragma once
 
@@ -25,6 +33,7 @@
 #include "control/control_loop.h"
 #include "controller/controller.h"
 #include "controller/kube_actuator.h"
+#include "controller/leader_election.h"
 #include "controller/metrics.h"
 #include "controller/ops_server.h"
 
@@ -57,5 +66,63 @@ class LeaderGuardedActuator final : public control::Actuator {
   control::Actuator& inner_;
   std::function<bool()> is_leader_;
 };
+
+class LeaderGuardedClient final : public kube::KubeClient {
+ public:
+  // `inner` must outlive this client.
+  LeaderGuardedClient(kube::KubeClient& inner, std::function<bool()> is_leader)
+      : inner_(inner), is_leader_(std::move(is_leader)) {}
+
+  [[nodiscard]] Result<nlohmann::json> GetPath(const std::string& path) override;
+  [[nodiscard]] Result<nlohmann::json> Get(const kube::Resource& resource,
+                                           const kube::ObjectKey& key) override;
+  [[nodiscard]] Result<kube::ObjectList> List(const kube::Resource& resource,
+                                              const kube::ListOptions& options) override;
+  [[nodiscard]] Result<kube::WatchOutcome> Watch(const kube::Resource& resource,
+                                                 const kube::WatchOptions& options,
+                                                 const kube::WatchHandler& handler,
+                                                 const kube::CancelToken* cancel) override;
+  [[nodiscard]] Result<nlohmann::json> Create(const kube::Resource& resource,
+                                              const std::string& namespace_name,
+                                              const nlohmann::json& object,
+                                              const kube::WriteOptions& options) override;
+  [[nodiscard]] Result<nlohmann::json> Update(const kube::Resource& resource,
+                                              const nlohmann::json& object,
+                                              const kube::WriteOptions& options) override;
+  [[nodiscard]] Result<nlohmann::json> Patch(const kube::Resource& resource,
+                                             const kube::ObjectKey& key, kube::PatchType type,
+                                             const std::string& body,
+                                             const kube::WriteOptions& options) override;
+  [[nodiscard]] Result<nlohmann::json> Delete(const kube::Resource& resource,
+                                              const kube::ObjectKey& key,
+                                              const kube::DeleteOptions& options) override;
+  [[nodiscard]] Status Evict(const kube::ObjectKey& pod,
+                             const kube::DeleteOptions& options) override;
+  [[nodiscard]] Status Bind(const kube::ObjectKey& pod, const std::string& node_name) override;
+
+ private:
+  [[nodiscard]] Status CheckLeader(std::string_view verb, std::string_view what) const;
+
+  kube::KubeClient& inner_;
+  std::function<bool()> is_leader_;
+};
+
+// What RunWhileLeading reports; both optional, called on the elector's thread.
+struct LeadingCallbacks {
+  // This replica started (true) or stopped (false) leading.
+  std::function<void(bool leading)> on_leading;
+  // After every acquire or renew attempt, with whether this replica leads now (a standby has no
+  // loop to heartbeat /healthz, so it heartbeats from here).
+  std::function<void(bool leading)> on_attempt;
+};
+
+// Campaigns with `elector` until `stop`; while it leads, runs `controller` (which must be fresh:
+// Run once per Controller) on a thread of its own. Returns once the loop has stopped: OK when
+// `stop` was set (the Lease released), Unavailable when leadership was lost (a lost leader does
+// not campaign again: the process exits and its restart campaigns), or the loop's own error
+// (the informers never synced; `stop` is set then). The actions the loop takes must be guarded
+// by elector.IsLeader() (LeaderGuardedActuator, ClusterHookTargets::may_write).
+[[nodiscard]] Status RunWhileLeading(LeaderElector& elector, Controller& controller,
+                                     kube::CancelToken& stop, LeadingCallbacks callbacks);
 
 }  // namespace gpupack::controller

@@ -1,5 +1,6 @@
 #include "controller/cluster_hooks.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -57,6 +58,34 @@ TEST(LeaderGuardedActuatorTest, PassesActionsOnWhileLeadingAndRefusesThemAfter) 
   EXPECT_THAT(refused.error().message(), HasSubstr("no longer holds the leader Lease"));
   EXPECT_FALSE(guarded.Reconfigure(plan::Reconfiguration{}));
   EXPECT_EQ(inner.calls, 2);
+}
+
+TEST(LeaderGuardedClientTest, ReadsAlwaysAndWritesOnlyWhileLeading) {
+  kube::testing::FakeKubeClient fake;
+  fake.Seed(kube::NodesResource(), {{"metadata", {{"name", "n1"}}}});
+  bool leading = true;
+  LeaderGuardedClient guarded(fake, [&leading] { return leading; });
+  EXPECT_TRUE(guarded.Patch(kube::NodesResource(), {"", "n1"}, kube::PatchType::kMerge,
+                            R"({"metadata":{"labels":{"a":"b"}}})", {}));
+  leading = false;
+  EXPECT_TRUE(guarded.Get(kube::NodesResource(), {"", "n1"}));
+  EXPECT_TRUE(guarded.List(kube::NodesResource(), {}));
+  Result<nlohmann::json> refused = guarded.Patch(kube::NodesResource(), {"", "n1"},
+                                                 kube::PatchType::kMerge, R"({"spec":{}})", {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(refused.error().message(), HasSubstr("no longer holds the leader Lease"));
+  EXPECT_FALSE(guarded.Create(kube::NodesResource(), "", {{"metadata", {{"name", "n2"}}}}, {}));
+  EXPECT_FALSE(guarded.Delete(kube::NodesResource(), {"", "n1"}, {}));
+  EXPECT_FALSE(guarded.Evict({"default", "p"}, {}));
+  EXPECT_FALSE(guarded.Bind({"default", "p"}, "n1"));
+  // Only the write made while leading reached the API server.
+  std::vector<std::string> calls = fake.Calls();
+  EXPECT_EQ(std::count_if(calls.begin(), calls.end(),
+                          [](const std::string& call) {
+                            return !call.starts_with("get") && !call.starts_with("list");
+                          }),
+            1);
 }
 
 class ClusterHooksTest : public ::testing::Test {

@@ -12,6 +12,9 @@
 namespace gpupack::controller {
 namespace {
 
+// The first retry after a failed reconcile (then doubling, up to resync_interval).
+constexpr Duration kMinRetryBackoff = std::chrono::milliseconds(200);
+
 // Whether a pod waits for a GPU node: not bound, not finished, asks for an nvidia.com/ resource.
 bool IsPendingGpuPod(const kube::PodObject& pod) {
   if (!pod.node_name.empty() || pod.meta.deleting || pod.phase == "Succeeded" ||
@@ -258,6 +261,8 @@ Status Controller::Run(const kube::CancelToken& stop) {
   loop_->NotePending();  // whatever is pending now is the first batch
   Timestamp last_reconcile = clock_.Now();
   bool first = true;
+  int failures = 0;      // reconciles failed in a row
+  Timestamp retry_at{};  // after a failure: not before then
   while (!stop.IsCancelled()) {
     if (hooks_.on_wakeup) {
       hooks_.on_wakeup();
@@ -274,13 +279,29 @@ Status Controller::Run(const kube::CancelToken& stop) {
       wake_.wait_for(lock, due - now);
       continue;
     }
+    if (!first && now < retry_at) {
+      wake_.wait_for(lock, retry_at - now);
+      continue;
+    }
     first = false;
     dirty_ = false;
     Result<control::ReconcileReport> report = ReconcileAndReport();
-    if (!report) {
-      log::Error("reconcile: {}", report.error().message());
-    }
     last_reconcile = clock_.Now();
+    if (report) {
+      failures = 0;
+      retry_at = Timestamp{};
+    } else {
+      // The loop has closed the batch it failed to carry out (a launch or a ConfigMap write
+      // refused, the API unreachable): open a new one, or its pods would wait for a pod event
+      // that may never come. Retries back off exponentially up to resync_interval.
+      ++failures;
+      Duration backoff = std::min(options_.resync_interval,
+                                  kMinRetryBackoff * (int64_t{1} << std::min(failures - 1, 16)));
+      backoff = std::max(backoff, options_.control.batch_idle);
+      retry_at = last_reconcile + backoff;
+      loop_->NotePending();
+      log::Error("reconcile: {}; retrying in {} ms", report.error().message(), backoff.count());
+    }
   }
   lock.unlock();
   stop_informers();

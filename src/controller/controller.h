@@ -121,7 +121,9 @@ class Controller {
   [[nodiscard]] Result<control::ReconcileReport> RunOnce();
 
   // Runs until `stop` is set (see the header comment). Errors: the informers did not sync
-  // within sync_timeout. A failing reconcile is logged and retried at the next wakeup.
+  // within sync_timeout. A failing reconcile is logged and retried, its pending pods planned
+  // again, 200 ms later (at least batch_idle), the wait doubling while failures go on, up to
+  // resync_interval.
   [[nodiscard]] Status Run(const kube::CancelToken& stop);
 
   // Wakes Run so it notices its CancelToken at once.

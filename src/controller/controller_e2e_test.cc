@@ -93,35 +93,9 @@ class ControllerEndToEndTest : public ::testing::TestWithParam<bool> {
     return list ? list->items : std::vector<json>{};
   }
 
-  // What Karpenter and the GPU Operator do: a Node for the NodeClaim with its labels and taints,
-  // GFD's labels of a single-strategy A100 cut 7x1g.5gb, the MIG manager done, 7 devices.
+  // What Karpenter and the GPU Operator do (the seed fixture's node).
   void JoinNode(const json& claim) {
-    json labels = claim["metadata"]["labels"];
-    labels[std::string(kLabelKarpenterNodeClaim)] = claim["metadata"]["name"];
-    labels["node.kubernetes.io/instance-type"] = "a2-highgpu-1g";
-    labels["topology.kubernetes.io/zone"] = "us-central1-a";
-    labels["karpenter.sh/capacity-type"] =
-        claim["spec"]["requirements"][1]["values"][0].get<std::string>();
-    labels["nvidia.com/gpu.product"] = "NVIDIA-A100-SXM4-40GB-MIG-1g.5gb";
-    labels["nvidia.com/gpu.count"] = "7";
-    labels["nvidia.com/gpu.replicas"] = "1";
-    labels["nvidia.com/mig.capable"] = "true";
-    labels["nvidia.com/mig.strategy"] = "single";
-    labels[std::string(kLabelMigConfigState)] = "success";
-    json taints = claim["spec"].value("taints", json::array());
-    for (const json& taint : claim["spec"]["startupTaints"]) {
-      taints.push_back(taint);
-    }
-    json resources = {{"cpu", "12"}, {"memory", "85G"}, {"pods", "110"}, {"nvidia.com/gpu", "7"}};
-    fake_.Seed(kube::NodesResource(),
-               {{"apiVersion", "v1"},
-                {"kind", "Node"},
-                {"metadata", {{"name", "gke-gpu-a100-1"}, {"labels", labels}}},
-                {"spec", {{"taints", taints}, {"providerID", "gce://project/us-central1-a/x"}}},
-                {"status",
-                 {{"capacity", resources},
-                  {"allocatable", resources},
-                  {"conditions", {{{"type", "Ready"}, {"status", "True"}}}}}}});
+    fake_.Seed(kube::NodesResource(), testing::JoinedMigNode(claim, "gke-gpu-a100-1"));
   }
 
   // What the controller talks to.

@@ -9,6 +9,7 @@
 #include "catalog/instance_catalog_loader.h"
 #include "catalog/k8s_reader.h"
 #include "cluster/scheduling.h"
+#include "controller/conventions.h"
 
 namespace gpupack::controller::testing {
 
@@ -80,6 +81,36 @@ void SeedMigScenario(kube::testing::FakeKubeClient& fake, const gpu::GpuCatalog&
     fake.Seed(kube::PodsResource(), PendingPodJson(seed->pods[i], static_cast<int>(i)));
   }
   fake.Seed(kube::NodeTemplatesResource(), node_template);
+}
+
+nlohmann::json JoinedMigNode(const nlohmann::json& claim, const std::string& node_name) {
+  nlohmann::json labels = claim["metadata"]["labels"];
+  labels[std::string(kLabelKarpenterNodeClaim)] = claim["metadata"]["name"];
+  labels["node.kubernetes.io/instance-type"] = "a2-highgpu-1g";
+  labels["topology.kubernetes.io/zone"] = "us-central1-a";
+  labels["karpenter.sh/capacity-type"] =
+      claim["spec"]["requirements"][1]["values"][0].get<std::string>();
+  labels["nvidia.com/gpu.product"] = "NVIDIA-A100-SXM4-40GB-MIG-1g.5gb";
+  labels["nvidia.com/gpu.count"] = "7";
+  labels["nvidia.com/gpu.replicas"] = "1";
+  labels["nvidia.com/mig.capable"] = "true";
+  labels["nvidia.com/mig.strategy"] = "single";
+  labels[std::string(kLabelMigConfigState)] = "success";
+  nlohmann::json taints = claim["spec"].value("taints", nlohmann::json::array());
+  for (const nlohmann::json& taint : claim["spec"]["startupTaints"]) {
+    taints.push_back(taint);
+  }
+  nlohmann::json resources = {
+      {"cpu", "12"}, {"memory", "85G"}, {"pods", "110"}, {"nvidia.com/gpu", "7"}};
+  return {
+      {"apiVersion", "v1"},
+      {"kind", "Node"},
+      {"metadata", {{"name", node_name}, {"labels", labels}}},
+      {"spec", {{"taints", taints}, {"providerID", "gce://project/us-central1-a/" + node_name}}},
+      {"status",
+       {{"capacity", resources},
+        {"allocatable", resources},
+        {"conditions", {{{"type", "Ready"}, {"status", "True"}}}}}}};
 }
 
 }  // namespace gpupack::controller::testing

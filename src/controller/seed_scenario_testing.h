@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -31,5 +32,11 @@ nlohmann::json PendingPodJson(const cluster::Pod& pod, int index);
 // the example does not read as 7 pods.
 void SeedMigScenario(kube::testing::FakeKubeClient& fake, const gpu::GpuCatalog& gpus,
                      const nlohmann::json& node_template);
+
+// What Karpenter and the GPU Operator make of NodeClaim `claim`: the Node `node_name` with the
+// claim's labels, taints and startup taints, labelled karpenter.sh/nodeclaim, GFD's labels of a
+// single-strategy A100 cut 7x1g.5gb, the MIG manager done (mig.config.state success), 7 devices
+// allocatable, Ready.
+nlohmann::json JoinedMigNode(const nlohmann::json& claim, const std::string& node_name);
 
 }  // namespace gpupack::controller::testing

@@ -622,6 +622,11 @@ void LoopbackApiServer::FailNext(const std::string& prefix, int count, int statu
   faults_.push_back(Fault{prefix, count, status, retry_after_seconds});
 }
 
+void LoopbackApiServer::ClearFaults() {
+  std::lock_guard lock(mu_);
+  faults_.clear();
+}
+
 void LoopbackApiServer::Delay(const std::string& prefix, std::chrono::milliseconds delay) {
   std::lock_guard lock(mu_);
   std::erase_if(delays_, [&](const auto& entry) { return entry.first == prefix; });
@@ -638,6 +643,11 @@ void LoopbackApiServer::CutWatchesAfter(int64_t events) {
 int64_t LoopbackApiServer::RequestCount() const {
   std::lock_guard lock(mu_);
   return requests_;
+}
+
+int64_t LoopbackApiServer::FaultCount() const {
+  std::lock_guard lock(mu_);
+  return faults_served_;
 }
 
 int64_t LoopbackApiServer::WatchCount() const {
@@ -662,6 +672,7 @@ void LoopbackApiServer::Handle(const httplib::Request& request, httplib::Respons
     for (auto it = faults_.begin(); it != faults_.end(); ++it) {
       if (what.rfind(it->prefix, 0) == 0) {
         fault = *it;
+        ++faults_served_;
         if (--it->remaining <= 0) {
           faults_.erase(it);
         }

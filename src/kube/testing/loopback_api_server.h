@@ -90,6 +90,9 @@ class LoopbackApiServer {
   // body; a 429 carries "Retry-After: <retry_after_seconds>".
   void FailNext(const std::string& prefix, int count, int status, int retry_after_seconds = 1);
 
+  // Forgets the failures FailNext scheduled and has not served yet.
+  void ClearFaults();
+
   // Every answer to a request matching `prefix` is sent `delay` late (0 to stop).
   void Delay(const std::string& prefix, std::chrono::milliseconds delay);
 
@@ -97,8 +100,9 @@ class LoopbackApiServer {
   // included); negative: never (the default).
   void CutWatchesAfter(int64_t events);
 
-  // Requests served so far, and watch streams opened.
+  // Requests served so far, of them answered with an injected failure, and watch streams opened.
   int64_t RequestCount() const;
+  int64_t FaultCount() const;
   int64_t WatchCount() const;
 
  private:
@@ -142,6 +146,7 @@ class LoopbackApiServer {
   std::vector<std::pair<std::string, std::chrono::milliseconds>> delays_;  // guarded by mu_
   int64_t cut_watches_after_ = -1;                                         // guarded by mu_
   int64_t requests_ = 0;                                                   // guarded by mu_
+  int64_t faults_served_ = 0;                                              // guarded by mu_
   int64_t watches_ = 0;                                                    // guarded by mu_
 
   // Last: destroyed (stopped) first, while the state its handler reads still exists.
