@@ -105,6 +105,21 @@ std::string SharedTemplateName(const StrategyChoice& choice, std::string_view ba
   return name;
 }
 
+std::vector<std::string> SharedTemplateNames(const StrategyChoice& choice, std::string_view base) {
+  std::string name = SharedTemplateName(choice, base);
+  switch (choice.strategy) {
+    case Strategy::kDedicated:
+      return {};
+    case Strategy::kTimeSlicing:
+    case Strategy::kMig:
+    case Strategy::kMigTimeSlicing:
+      return {name};
+    case Strategy::kAuto:
+      return {name + "-mig", name + "-mig-ts", name + "-ts"};
+  }
+  return {};
+}
+
 std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choice,
                                                      std::span<const cluster::NodeTemplate> base,
                                                      bool whole_gpu_pods) {
@@ -186,33 +201,27 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
                                 const gpu::GpuModel* mig_model,
                                 std::span<const cluster::NodeTemplate> base) {
   cluster::Pod pod = original;
-  if (choice.strategy != Strategy::kDedicated && choice.strategy != Strategy::kAuto &&
-      (pod.gpu.kind == cluster::GpuDemandKind::kSharedGpu ||
-       pod.gpu.kind == cluster::GpuDemandKind::kMigProfile) &&
-      !pod.RequiredNodeTemplate()) {
-    // Pinned to the shared copies through required node affinity.
+  // Pinned to the shared copies through required node affinity (unless the pod pins a template
+  // itself), so a whole GPU bought for a whole-GPU pod is not taken by shared pods one at a time.
+  auto pin = [&]() {
+    if (pod.RequiredNodeTemplate()) {
+      return;
+    }
     cluster::NodeSelectorRequirement requirement;
     requirement.key = std::string(cluster::kLabelNodeTemplate);
     requirement.op = cluster::SelectorOperator::kIn;
     for (const cluster::NodeTemplate& node_template : base) {
-      requirement.values.push_back(SharedTemplateName(choice, node_template.name));
+      for (std::string& name : SharedTemplateNames(choice, node_template.name)) {
+        requirement.values.push_back(std::move(name));
+      }
     }
     cluster::NodeSelectorTerm term;
     term.match_expressions.push_back(std::move(requirement));
     pod.required_affinity = cluster::NodeSelector{{std::move(term)}};
-  }
+  };
   cluster::GpuDemand& demand = pod.gpu;
   if (demand.kind == cluster::GpuDemandKind::kNone ||
       demand.kind == cluster::GpuDemandKind::kWholeGpu) {
-    return pod;
-  }
-  if (choice.strategy == Strategy::kAuto) {
-    // The planner chooses; a shared pod asks the plain resource every time-sliced GPU
-    // advertises (the templates' device plugin does not rename it).
-    if (demand.kind == cluster::GpuDemandKind::kSharedGpu) {
-      demand.form = cluster::GpuRequestForm::kGpuResource;
-      SetGpuRequest(pod, std::string(cluster::kResourceGpu), demand.count);
-    }
     return pod;
   }
   // The compute share and memory the pod needs, whatever form it asked in.
@@ -226,21 +235,31 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
       memory = std::max(memory, (*profile)->memory_mib * kMib);
     }
   }
+  // Time-slicing gives every replica an equal share: a pod that needs more than half a GPU's
+  // compute can share it with nobody, and takes a whole GPU (with the whole-GPU pods).
+  bool whole = choice.strategy == Strategy::kDedicated ||
+               ((choice.strategy == Strategy::kTimeSlicing || choice.strategy == Strategy::kAuto) &&
+                milli * cluster::kMinReplicas > 1000);
+  if (whole) {
+    demand = cluster::GpuDemand{};
+    demand.kind = cluster::GpuDemandKind::kWholeGpu;
+    demand.form = cluster::GpuRequestForm::kGpuResource;
+    demand.gpu_memory_bytes = memory;
+    SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
+    return pod;
+  }
   switch (choice.strategy) {
     case Strategy::kDedicated:
-      demand = cluster::GpuDemand{};
-      demand.kind = cluster::GpuDemandKind::kWholeGpu;
-      demand.form = cluster::GpuRequestForm::kGpuResource;
-      demand.gpu_memory_bytes = memory;
-      SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
       return pod;
     case Strategy::kTimeSlicing:
+    case Strategy::kAuto:
       demand = cluster::GpuDemand{};
       demand.kind = cluster::GpuDemandKind::kSharedGpu;
       demand.form = cluster::GpuRequestForm::kGpuResource;
       demand.milli_gpu = milli;
       demand.gpu_memory_bytes = memory;
       SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
+      pin();
       return pod;
     case Strategy::kMig:
     case Strategy::kMigTimeSlicing: {
@@ -271,10 +290,9 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
       demand.gpu_memory_bytes = memory;
       SetGpuRequest(pod, profile->ResourceName(), 1);
       TolerateMig(pod);
+      pin();
       return pod;
     }
-    case Strategy::kAuto:
-      break;
   }
   return pod;
 }

@@ -62,6 +62,10 @@ std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choic
 // The name of the copy of template `base` with the strategy's sharing.
 std::string SharedTemplateName(const StrategyChoice& choice, std::string_view base);
 
+// The names of every copy of template `base` with sharing (auto has three: "<name>-mig",
+// "<name>-mig-ts", "<name>-ts" for name = SharedTemplateName), sorted; none for dedicated.
+std::vector<std::string> SharedTemplateNames(const StrategyChoice& choice, std::string_view base);
+
 // The MIG-capable GPU model MIG strategies size profiles on: the one with the cheapest GPU-hour
 // among the instance types the templates allow; nullptr when no template can buy one.
 const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> templates,
