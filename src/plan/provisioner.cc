@@ -241,15 +241,29 @@ class Provisioner {
         filled.value += static_cast<double>(filled.pods[i]) * weight_[i];
       }
     }
-    // More pods like the pending ones are the best guess of the demand to come: the room left
-    // is worth the pods of those classes it could still host. Only GPU classes count (their GPU
-    // request bounds the copies); cpu-only room is not what sharing decisions are about.
+    // More pods like the pending ones are the best guess of the demand to come: the GPU room
+    // left is worth the pods of those classes its free slots could still host. Only the GPU
+    // resources count: cpu or memory may bind first on this node, but slots are what a sharing
+    // config decides, and what later pods with smaller cpu requests can use.
     for (size_t i : fill_order_) {
-      if (option.eligible[i] && remaining_[i] > 0 && weight_[i] > 0 &&
-          classes_[i].representative().gpu.IsGpu()) {
-        filled.spare +=
-            static_cast<double>(take(i, std::numeric_limits<int64_t>::max())) * weight_[i];
+      if (!option.eligible[i] || remaining_[i] <= 0 || weight_[i] <= 0) {
+        continue;
       }
+      cluster::Resources slots;
+      for (const auto& [name, amount] : classes_[i].representative().requests.scalar) {
+        if (cluster::IsGpuResource(name)) {
+          slots.Set(name, amount);
+        }
+      }
+      if (slots.scalar.empty()) {
+        continue;
+      }
+      int64_t copies =
+          provision_internal::CopiesThatFit(free, slots, std::numeric_limits<int64_t>::max());
+      for (int64_t k = 0; k < copies; ++k) {
+        free -= slots;
+      }
+      filled.spare += static_cast<double>(copies) * weight_[i];
     }
     return filled;
   }
@@ -313,12 +327,16 @@ class Provisioner {
       // Ties on the price per pod served (the rule with small batches: one pending pod costs
       // a whole GPU's price on every node option) go to the option with the least price per pod
       // it can host, served and spare: a time-sliced GPU that can take the next pods of the
-      // same kinds beats a whole GPU that takes this one pod only. Remaining ties keep the
-      // earlier option (order of templates, types, zones, capacity types, configs), so the
-      // choice is deterministic.
+      // same kinds beats a whole GPU that takes this one pod only. Ties on that too go to a
+      // config without MIG (no reconfiguration, and replicas are at least as large as MIG
+      // instances of the same count), then to the earlier option (order of templates, types,
+      // zones, capacity types, configs), so the choice is deterministic.
       double hosting = price / (fill.value + fill.spare);
+      bool tied = best != nullptr && score <= best_score * (1 + kTie);
       bool better = score < best_score * (1 - kTie) ||
-                    (score <= best_score * (1 + kTie) && hosting < best_hosting * (1 - kTie));
+                    (tied && hosting < best_hosting * (1 - kTie)) ||
+                    (tied && hosting <= best_hosting * (1 + kTie) &&
+                     best->model->sharing.IsMig() && !option.model->sharing.IsMig());
       if (better) {
         best_score = score;
         best_hosting = hosting;

@@ -35,24 +35,6 @@ void TolerateMig(cluster::Pod& pod) {
   }
 }
 
-// The smallest base profile of `model` with at least `memory` bytes and, when `milli` > 0, at
-// least that compute share; nullptr when none is large enough.
-const gpu::MigProfile* SmallestProfile(const gpu::GpuModel& model, int64_t memory, int64_t milli) {
-  const gpu::MigProfile* best = nullptr;
-  for (const gpu::MigProfile& profile : model.mig_profiles) {
-    if (!profile.IsBase() || profile.memory_mib * kMib < memory ||
-        int64_t{profile.compute_slices} * 1000 < milli * model.mig_compute_slices) {
-      continue;
-    }
-    if (best == nullptr || profile.memory_slices < best->memory_slices ||
-        (profile.memory_slices == best->memory_slices &&
-         profile.compute_slices < best->compute_slices)) {
-      best = &profile;
-    }
-  }
-  return best;
-}
-
 }  // namespace
 
 std::span<const Strategy> AllStrategies() { return kAll; }
@@ -139,7 +121,10 @@ std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choic
       shared.labels[std::string(cluster::kLabelNodeTemplate)] = shared.name;
       shared.time_slicing.enabled = time_slice;
       shared.mig.enabled = mig;
-      shared.mig.strategy = cluster::MigStrategy::kMixed;
+      // Under auto, pods state their size and ask nvidia.com/gpu: the single strategy
+      // advertises MIG instances under that name; the others ask mig-<profile> (mixed).
+      shared.mig.strategy = choice.strategy == Strategy::kAuto ? cluster::MigStrategy::kSingle
+                                                               : cluster::MigStrategy::kMixed;
       shared.mig.dynamic = mig;
       templates.push_back(std::move(shared));
     };
@@ -201,9 +186,11 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
                                 const gpu::GpuModel* mig_model,
                                 std::span<const cluster::NodeTemplate> base) {
   cluster::Pod pod = original;
-  // Pinned to the shared copies through required node affinity (unless the pod pins a template
-  // itself), so a whole GPU bought for a whole-GPU pod is not taken by shared pods one at a time.
-  auto pin = [&]() {
+  // Pinned through required node affinity (unless the pod pins a template itself): shared pods
+  // to the shared copies, so a whole GPU bought for a whole-GPU pod is not taken by shared pods
+  // one at a time; under auto whole-GPU pods to the originals (sharing off), so they take no
+  // time-sliced replica and leave the copies' nodes to the shared pods.
+  auto pin = [&](bool shared) {
     if (pod.RequiredNodeTemplate()) {
       return;
     }
@@ -211,6 +198,10 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
     requirement.key = std::string(cluster::kLabelNodeTemplate);
     requirement.op = cluster::SelectorOperator::kIn;
     for (const cluster::NodeTemplate& node_template : base) {
+      if (!shared) {
+        requirement.values.push_back(node_template.name);
+        continue;
+      }
       for (std::string& name : SharedTemplateNames(choice, node_template.name)) {
         requirement.values.push_back(std::move(name));
       }
@@ -220,8 +211,13 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
     pod.required_affinity = cluster::NodeSelector{{std::move(term)}};
   };
   cluster::GpuDemand& demand = pod.gpu;
-  if (demand.kind == cluster::GpuDemandKind::kNone ||
-      demand.kind == cluster::GpuDemandKind::kWholeGpu) {
+  if (demand.kind == cluster::GpuDemandKind::kNone) {
+    return pod;
+  }
+  if (demand.kind == cluster::GpuDemandKind::kWholeGpu) {
+    if (choice.strategy == Strategy::kAuto) {
+      pin(false);
+    }
     return pod;
   }
   // The compute share and memory the pod needs, whatever form it asked in.
@@ -246,6 +242,9 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
     demand.form = cluster::GpuRequestForm::kGpuResource;
     demand.gpu_memory_bytes = memory;
     SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
+    if (choice.strategy == Strategy::kAuto) {
+      pin(false);
+    }
     return pod;
   }
   switch (choice.strategy) {
@@ -259,7 +258,10 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
       demand.milli_gpu = milli;
       demand.gpu_memory_bytes = memory;
       SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
-      pin();
+      if (choice.strategy == Strategy::kAuto) {
+        TolerateMig(pod);  // the planner may serve it from a MIG instance (single strategy)
+      }
+      pin(true);
       return pod;
     case Strategy::kMig:
     case Strategy::kMigTimeSlicing: {
@@ -271,10 +273,10 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
       // compute at most; a pod too large for that takes an instance of its own.
       bool sliced = choice.strategy == Strategy::kMigTimeSlicing;
       const gpu::MigProfile* profile =
-          sliced ? SmallestProfile(*mig_model, 2 * memory, 2 * milli) : nullptr;
+          sliced ? mig_model->SmallestProfileFor(2 * memory, 2 * milli) : nullptr;
       if (profile == nullptr) {
         sliced = false;
-        profile = SmallestProfile(*mig_model, memory, milli);
+        profile = mig_model->SmallestProfileFor(memory, milli);
       }
       if (profile == nullptr) {
         return InvalidArgumentError("pod " + original.Key() + ": no MIG profile of " +
@@ -290,7 +292,7 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
       demand.gpu_memory_bytes = memory;
       SetGpuRequest(pod, profile->ResourceName(), 1);
       TolerateMig(pod);
-      pin();
+      pin(true);
       return pod;
     }
   }
