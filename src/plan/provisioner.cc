@@ -335,8 +335,8 @@ class Provisioner {
       bool tied = best != nullptr && score <= best_score * (1 + kTie);
       bool better = score < best_score * (1 - kTie) ||
                     (tied && hosting < best_hosting * (1 - kTie)) ||
-                    (tied && hosting <= best_hosting * (1 + kTie) &&
-                     best->model->sharing.IsMig() && !option.model->sharing.IsMig());
+                    (tied && hosting <= best_hosting * (1 + kTie) && best->model->sharing.IsMig() &&
+                     !option.model->sharing.IsMig());
       if (better) {
         best_score = score;
         best_hosting = hosting;
