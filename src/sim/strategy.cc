@@ -188,8 +188,8 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
   cluster::Pod pod = original;
   // Pinned through required node affinity (unless the pod pins a template itself): shared pods
   // to the shared copies, so a whole GPU bought for a whole-GPU pod is not taken by shared pods
-  // one at a time; under auto whole-GPU pods to the originals (sharing off), so they take no
-  // time-sliced replica and leave the copies' nodes to the shared pods.
+  // one at a time; whole-GPU pods to the originals (sharing off), so they take no time-sliced
+  // replica and leave the copies' nodes to the shared pods.
   auto pin = [&](bool shared) {
     if (pod.RequiredNodeTemplate()) {
       return;
@@ -215,7 +215,7 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
     return pod;
   }
   if (demand.kind == cluster::GpuDemandKind::kWholeGpu) {
-    if (choice.strategy == Strategy::kAuto) {
+    if (choice.strategy != Strategy::kDedicated) {
       pin(false);
     }
     return pod;
@@ -242,7 +242,7 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
     demand.form = cluster::GpuRequestForm::kGpuResource;
     demand.gpu_memory_bytes = memory;
     SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
-    if (choice.strategy == Strategy::kAuto) {
+    if (choice.strategy != Strategy::kDedicated) {
       pin(false);
     }
     return pod;

@@ -18,9 +18,9 @@
 // strategy keeps the original templates with sharing off (for those pods, when the workload has
 // any) next to "<template>-<strategy>" copies with the strategy's sharing (auto: "-ts", "-mig",
 // "-mig-ts"). Shared pods are pinned to the copies (gpupack.io/node-template), so a whole GPU
-// bought for one pod is not taken by shared pods one at a time; under auto whole-GPU pods are
-// pinned to the originals, so they take no time-sliced replica. With `spot`, every template may
-// also buy Spot.
+// bought for one pod is not taken by shared pods one at a time, and whole-GPU pods to the
+// originals, so they take no time-sliced replica (a plain nvidia.com/gpu request would get one
+// on a time-sliced node). With `spot`, every template may also buy Spot.
 //
 // Thread safety: pure functions.
 #pragma once

@@ -99,12 +99,20 @@ TEST(StrategyTest, EveryStrategyKeepsAWholeGpuTemplate) {
   EXPECT_EQ(sliced[0].name, "gpu-time-slicing");
 }
 
-TEST(StrategyTest, SharedPodsArePinnedToTheSharedTemplates) {
+TEST(StrategyTest, SharedPodsArePinnedToTheSharedCopiesAndWholeOnesToTheOriginals) {
   cluster::NodeTemplate base;
   base.name = "gpu";
   auto pod = RewritePod({Strategy::kTimeSlicing, false}, SharedPod(250, kGi), nullptr, {&base, 1});
   ASSERT_TRUE(pod);
   EXPECT_EQ(pod->RequiredNodeTemplate(), "gpu-time-slicing");
+  cluster::Pod whole = SharedPod(0, 0);
+  whole.gpu.kind = cluster::GpuDemandKind::kWholeGpu;
+  auto kept = RewritePod({Strategy::kTimeSlicing, false}, whole, nullptr, {&base, 1});
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->RequiredNodeTemplate(), "gpu");  // no time-sliced replica for a whole-GPU pod
+  auto dedicated = RewritePod({Strategy::kDedicated, false}, whole, nullptr, {&base, 1});
+  ASSERT_TRUE(dedicated);
+  EXPECT_FALSE(dedicated->RequiredNodeTemplate());
 }
 
 // The values of the pod's required gpupack.io/node-template affinity, empty when it has none.
