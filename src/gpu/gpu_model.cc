@@ -246,6 +246,23 @@ Result<const MigProfile*> GpuModel::FindProfile(std::string_view profile_name) c
   return &mig_profiles[index];
 }
 
+const MigProfile* GpuModel::SmallestProfileFor(int64_t memory_bytes, int64_t milli_gpu) const {
+  constexpr int64_t kMib = int64_t{1} << 20;
+  const MigProfile* best = nullptr;
+  for (const MigProfile& profile : mig_profiles) {
+    if (!profile.IsBase() || profile.memory_mib * kMib < memory_bytes ||
+        int64_t{profile.compute_slices} * 1000 < milli_gpu * mig_compute_slices) {
+      continue;
+    }
+    if (best == nullptr || profile.memory_slices < best->memory_slices ||
+        (profile.memory_slices == best->memory_slices &&
+         profile.compute_slices < best->compute_slices)) {
+      best = &profile;
+    }
+  }
+  return best;
+}
+
 Result<size_t> GpuModel::FindProfileIndex(std::string_view profile_name) const {
   std::string wanted(profile_name);
   if (auto from_resource = ProfileNameFromResource(profile_name)) {

@@ -157,6 +157,11 @@ struct GpuModel {
   // Index of `profile_name` in mig_profiles, with FindProfile's matching and errors.
   [[nodiscard]] Result<size_t> FindProfileIndex(std::string_view profile_name) const;
 
+  // The smallest base profile (fewest memory slices, then compute slices) with at least
+  // `memory_bytes` of memory and, when `milli_gpu` > 0, at least that share of the GPU's compute
+  // (in thousandths); nullptr when none is large enough or the model has no MIG.
+  const MigProfile* SmallestProfileFor(int64_t memory_bytes, int64_t milli_gpu) const;
+
   bool operator==(const GpuModel& other) const = default;
 };
 

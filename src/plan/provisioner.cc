@@ -18,6 +18,9 @@ using provision_internal::Candidate;
 using provision_internal::Misfit;
 using provision_internal::PodClass;
 
+// Relative difference below which two scores are equal (rounding noise).
+constexpr double kTie = 1e-12;
+
 std::string Money(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "$%.2f", value);
@@ -213,22 +216,56 @@ class Provisioner {
                      [this](size_t a, size_t b) { return weight_[a] > weight_[b]; });
   }
 
-  // Pods per class one empty node of `option` takes (largest weight first).
-  std::vector<int64_t> Fill(const Option& option) const {
-    std::vector<int64_t> fill(classes_.size(), 0);
+  // What one empty node of `option` takes and could still take.
+  struct Filled {
+    std::vector<int64_t> pods;  // per class: the pods it takes now (largest weight first)
+    double value = 0;           // their summed weights
+    double spare = 0;  // the weights of the open GPU classes' pods its leftover room could host
+  };
+
+  Filled Fill(const Option& option) const {
+    Filled filled;
+    filled.pods.assign(classes_.size(), 0);
     cluster::Resources free = option.model->node.allocatable;
+    auto take = [&](size_t i, int64_t limit) {
+      const cluster::Resources& request = classes_[i].representative().requests;
+      int64_t copies = provision_internal::CopiesThatFit(free, request, limit);
+      for (int64_t k = 0; k < copies; ++k) {
+        free -= request;
+      }
+      return copies;
+    };
+    for (size_t i : fill_order_) {
+      if (option.eligible[i] && remaining_[i] > 0 && weight_[i] > 0) {
+        filled.pods[i] = take(i, remaining_[i]);
+        filled.value += static_cast<double>(filled.pods[i]) * weight_[i];
+      }
+    }
+    // More pods like the pending ones are the best guess of the demand to come: the GPU room
+    // left is worth the pods of those classes its free slots could still host. Only the GPU
+    // resources count: cpu or memory may bind first on this node, but slots are what a sharing
+    // config decides, and what later pods with smaller cpu requests can use.
     for (size_t i : fill_order_) {
       if (!option.eligible[i] || remaining_[i] <= 0 || weight_[i] <= 0) {
         continue;
       }
-      const cluster::Resources& request = classes_[i].representative().requests;
-      int64_t copies = provision_internal::CopiesThatFit(free, request, remaining_[i]);
-      for (int64_t k = 0; k < copies; ++k) {
-        free -= request;
+      cluster::Resources slots;
+      for (const auto& [name, amount] : classes_[i].representative().requests.scalar) {
+        if (cluster::IsGpuResource(name)) {
+          slots.Set(name, amount);
+        }
       }
-      fill[i] = copies;
+      if (slots.scalar.empty()) {
+        continue;
+      }
+      int64_t copies =
+          provision_internal::CopiesThatFit(free, slots, std::numeric_limits<int64_t>::max());
+      for (int64_t k = 0; k < copies; ++k) {
+        free -= slots;
+      }
+      filled.spare += static_cast<double>(copies) * weight_[i];
     }
-    return fill;
+    return filled;
   }
 
   // Whether the template's limits and Spot share let it buy one more node of `candidate`.
@@ -271,28 +308,38 @@ class Provisioner {
     }
     std::vector<Option> options = Options(open, /*record_misfits=*/false);
     const Option* best = nullptr;
-    std::vector<int64_t> best_fill;
+    Filled best_fill;
     double best_score = std::numeric_limits<double>::infinity();
+    double best_hosting = std::numeric_limits<double>::infinity();
     size_t fitting = 0;
     for (const Option& option : options) {
       const Candidate& candidate = candidates_[option.model->candidate];
       if (!Allowed(candidate)) {
         continue;
       }
-      std::vector<int64_t> fill = Fill(option);
-      double value = 0;
-      for (size_t i = 0; i < classes_.size(); ++i) {
-        value += static_cast<double>(fill[i]) * weight_[i];
-      }
-      if (value <= 0) {
+      Filled fill = Fill(option);
+      if (fill.value <= 0) {
         continue;
       }
       ++fitting;
-      double score = candidate.offering->price_per_hour / value;
-      // Strictly better by more than rounding noise; ties keep the earlier option (order of
-      // templates, types, zones, capacity types, configs), so the choice is deterministic.
-      if (score < best_score * (1 - 1e-12)) {
+      double price = candidate.offering->price_per_hour;
+      double score = price / fill.value;
+      // Ties on the price per pod served (the rule with small batches: one pending pod costs
+      // a whole GPU's price on every node option) go to the option with the least price per pod
+      // it can host, served and spare: a time-sliced GPU that can take the next pods of the
+      // same kinds beats a whole GPU that takes this one pod only. Ties on that too go to a
+      // config without MIG (no reconfiguration, and replicas are at least as large as MIG
+      // instances of the same count), then to the earlier option (order of templates, types,
+      // zones, capacity types, configs), so the choice is deterministic.
+      double hosting = price / (fill.value + fill.spare);
+      bool tied = best != nullptr && score <= best_score * (1 + kTie);
+      bool better = score < best_score * (1 - kTie) ||
+                    (tied && hosting < best_hosting * (1 - kTie)) ||
+                    (tied && hosting <= best_hosting * (1 + kTie) && best->model->sharing.IsMig() &&
+                     !option.model->sharing.IsMig());
+      if (better) {
         best_score = score;
+        best_hosting = hosting;
         best = &option;
         best_fill = std::move(fill);
       }
@@ -300,7 +347,7 @@ class Provisioner {
     if (best == nullptr) {
       return false;
     }
-    Commit(*best->model, best_fill, fitting);
+    Commit(*best->model, best_fill.pods, fitting);
     return true;
   }
 

@@ -16,6 +16,18 @@
 // placed or nothing more can be bought. "Auto" sharing falls out of this: a template that allows
 // time-slicing and MIG offers both kinds of configs, and the cheaper per pod wins per node.
 //
+// Ties: room for the demand to come. The control loop plans small batches, often one pod: then
+// every node option that can run it serves one pod at its price, and a whole GPU ties with a
+// time-sliced one. Options whose price per pod served ties (within rounding) are ranked by
+// their price per pod they can host: the pods served plus the pods of the same open classes
+// the node's free GPU slots could still take (GPU resources only; cpu or memory may bind first
+// on this node, but slots are what the sharing config decides). More pods like the pending
+// ones are the best guess of the demand to come, so the node that leaves usable slots wins over
+// one that wastes them, and a whole unshared GPU goes to a shared pod only when no sharing
+// config can serve it as cheaply. Ties on that too go to a config without MIG (no
+// reconfiguration, and N replicas are at least as large as N MIG instances), then to the
+// earlier option.
+//
 // Template constraints: instance types (include/exclude), GPU models, zones and capacity types
 // filter candidates; limits.gpus and limits.hourlyCost count the template's existing nodes plus
 // those bought in this pass. Spot share (spotPercent p, with both capacity types allowed): a

@@ -125,10 +125,11 @@ double HostedBound(const cluster::ClusterSnapshot& snapshot, const ProvisionRequ
   return bound.value_or(0);
 }
 
+// `recognize`: derive each pod's GPU demand from its requests (false: the test set it).
 Planned PlanPods(std::vector<cluster::Pod> pods, std::vector<cluster::NodeTemplate> templates,
-                 cluster::InstanceCatalog instances = TestInstances()) {
+                 cluster::InstanceCatalog instances = TestInstances(), bool recognize = true) {
   for (cluster::Pod& pod : pods) {
-    EXPECT_TRUE(cluster::RecognizeGpuDemand(pod).has_value());
+    EXPECT_TRUE(!recognize || cluster::RecognizeGpuDemand(pod).has_value());
   }
   std::vector<std::string> warnings;
   Result<cluster::ClusterSnapshot> snapshot = cluster::BuildSnapshot(
@@ -330,6 +331,73 @@ TEST(ProvisionerTest, PacksTenLightInferencePodsOntoOneTimeSlicedA100) {
   EXPECT_EQ(provision.gpus[0].sharing.mode, cluster::SharingMode::kTimeSlicing);
   EXPECT_EQ(provision.gpus[0].sharing.replicas, 10);  // 40Gi / 4Gi
   EXPECT_EQ(planned.result.placements.size(), 10u);
+}
+
+TEST(ProvisionerTest, GivesALoneSharedPodATimeSlicedGpuRatherThanAWholeOneAtTheSamePrice) {
+  // One pending pod costs one GPU on either template, so the price per pod served ties; the
+  // time-sliced GPU can host four more pods like it, the whole one none: it wins although the
+  // whole-GPU template comes first.
+  cluster::NodeTemplate whole = Template("gpu");
+  whole.gpu_models = {"A100-SXM4-40GB"};
+  cluster::NodeTemplate sliced = Template("gpu-ts");
+  sliced.gpu_models = {"A100-SXM4-40GB"};
+  sliced.time_slicing.enabled = true;
+  cluster::Pod pod = GpuPod("infer-0", "nvidia.com/gpu");
+  pod.annotations[std::string(cluster::kAnnotationGpuMemory)] = "8Gi";
+  Planned planned = PlanPods({pod}, {whole, sliced});
+  ASSERT_EQ(planned.result.provisions.size(), 1u);
+  const Provision& provision = planned.result.provisions[0];
+  EXPECT_EQ(provision.template_name, "gpu-ts");
+  EXPECT_EQ(provision.instance_type, "a100-1");
+  EXPECT_EQ(provision.gpus[0].sharing.mode, cluster::SharingMode::kTimeSlicing);
+  EXPECT_EQ(provision.gpus[0].sharing.replicas, 5);  // 40Gi / 8Gi
+}
+
+TEST(ProvisionerTest, KeepsAWholeGpuForAPodThatNeedsOne) {
+  // The tie-break only ranks options that serve the pod: a pod needing 30Gi cannot share a
+  // 40Gi GPU, so it gets a whole one.
+  cluster::NodeTemplate whole = Template("gpu");
+  whole.gpu_models = {"A100-SXM4-40GB"};
+  cluster::NodeTemplate sliced = Template("gpu-ts");
+  sliced.gpu_models = {"A100-SXM4-40GB"};
+  sliced.time_slicing.enabled = true;
+  cluster::Pod pod = GpuPod("train-0", "nvidia.com/gpu");
+  pod.annotations[std::string(cluster::kAnnotationGpuMemory)] = "30Gi";
+  Planned planned = PlanPods({pod}, {whole, sliced});
+  ASSERT_EQ(planned.result.provisions.size(), 1u);
+  EXPECT_EQ(planned.result.provisions[0].template_name, "gpu");
+  EXPECT_EQ(planned.result.provisions[0].gpus[0].sharing.mode, cluster::SharingMode::kWhole);
+}
+
+TEST(ProvisionerTest, CutsSingleStrategyMigInstancesForPodsThatStateTheirSize) {
+  // Shared pods (a tenth of a GPU, 4Gi of its memory) asking a plain nvidia.com/gpu fit a 1g.5gb
+  // instance, which the single strategy advertises as nvidia.com/gpu: seven share one A100
+  // instead of taking seven whole ones.
+  cluster::NodeTemplate node_template = Template("a100-mig");
+  node_template.gpu_models = {"A100-SXM4-40GB"};
+  node_template.mig.enabled = true;
+  node_template.mig.strategy = cluster::MigStrategy::kSingle;
+  std::vector<cluster::Pod> pods;
+  for (int i = 0; i < 7; ++i) {
+    cluster::Pod pod = GpuPod("small-" + std::to_string(i), "nvidia.com/gpu");
+    pod.gpu.kind = cluster::GpuDemandKind::kSharedGpu;
+    pod.gpu.form = cluster::GpuRequestForm::kGpuResource;
+    pod.gpu.count = 1;
+    pod.gpu.resource_name = "nvidia.com/gpu";
+    pod.gpu.milli_gpu = 100;
+    pod.gpu.gpu_memory_bytes = 4 * kGi;
+    TolerateMig(pod);
+    pods.push_back(pod);
+  }
+  Planned planned = PlanPods(pods, {node_template}, TestInstances(), /*recognize=*/false);
+  ASSERT_EQ(planned.result.provisions.size(), 1u);
+  const Provision& provision = planned.result.provisions[0];
+  EXPECT_EQ(provision.instance_type, "a100-1");
+  EXPECT_EQ(provision.count, 1);
+  EXPECT_EQ(provision.gpus[0].sharing.mode, cluster::SharingMode::kMig);
+  EXPECT_EQ(provision.gpus[0].geometry, std::vector<std::string>(7, "1g.5gb"));
+  EXPECT_EQ(planned.result.placements.size(), 7u);
+  EXPECT_LE(planned.bound, planned.Cost() + 1e-9);
 }
 
 TEST(ProvisionerTest, PacksTwentyEightPodsOnOneA100WithMigAndTimeSlicing) {

@@ -101,24 +101,8 @@ class World final : public control::ClusterView, public control::Actuator {
         faults_(scenario.faults, scenario.seed) {}
 
   Status Prepare() {
-    bool whole_gpu_pods = std::any_of(
-        scenario_.workload.arrivals.begin(), scenario_.workload.arrivals.end(),
-        [](const PodArrival& a) { return a.pod.gpu.kind == cluster::GpuDemandKind::kWholeGpu; });
-    templates_ =
-        StrategyTemplates(options_.strategy, scenario_.templates,
-                          whole_gpu_pods || options_.strategy.strategy == Strategy::kDedicated);
-    mig_model_ = MigReferenceModel(templates_, instances_, catalog_);
-    // The planner only ever buys what a template allows: the snapshots carry just those types,
-    // not a copy of the whole cloud catalog per control-loop pass.
-    std::vector<cluster::InstanceType> allowed;
-    for (const cluster::InstanceType& type : instances_.types()) {
-      if (std::any_of(templates_.begin(), templates_.end(),
-                      [&](const cluster::NodeTemplate& t) { return t.AllowsInstanceType(type); })) {
-        allowed.push_back(type);
-      }
-    }
-    GP_ASSIGN_OR_RETURN(planning_instances_,
-                        cluster::InstanceCatalog::Create(instances_.info(), std::move(allowed)));
+    // The copies allow the instance types their originals allow: the reference model is theirs.
+    mig_model_ = MigReferenceModel(scenario_.templates, instances_, catalog_);
     const gpu::GpuModel* reference = mig_model_;
     pods_.reserve(scenario_.workload.arrivals.size());
     for (const PodArrival& arrival : scenario_.workload.arrivals) {
@@ -134,6 +118,24 @@ class World final : public control::ClusterView, public control::Actuator {
           cluster::UnsatisfiableReason(pod.pod.gpu, catalog_, instances_);
       pods_.push_back(std::move(pod));
     }
+    // Whole-GPU pods as the strategy asks (a strategy may give a large shared pod a whole GPU).
+    bool whole_gpu_pods = std::any_of(pods_.begin(), pods_.end(), [](const SimPod& pod) {
+      return pod.pod.gpu.kind == cluster::GpuDemandKind::kWholeGpu;
+    });
+    templates_ =
+        StrategyTemplates(options_.strategy, scenario_.templates,
+                          whole_gpu_pods || options_.strategy.strategy == Strategy::kDedicated);
+    // The planner only ever buys what a template allows: the snapshots carry just those types,
+    // not a copy of the whole cloud catalog per control-loop pass.
+    std::vector<cluster::InstanceType> allowed;
+    for (const cluster::InstanceType& type : instances_.types()) {
+      if (std::any_of(templates_.begin(), templates_.end(),
+                      [&](const cluster::NodeTemplate& t) { return t.AllowsInstanceType(type); })) {
+        allowed.push_back(type);
+      }
+    }
+    GP_ASSIGN_OR_RETURN(planning_instances_,
+                        cluster::InstanceCatalog::Create(instances_.info(), std::move(allowed)));
     std::vector<uint32_t> order(pods_.size());
     for (uint32_t i = 0; i < order.size(); ++i) {
       order[i] = i;

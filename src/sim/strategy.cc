@@ -35,24 +35,6 @@ void TolerateMig(cluster::Pod& pod) {
   }
 }
 
-// The smallest base profile of `model` with at least `memory` bytes and, when `milli` > 0, at
-// least that compute share; nullptr when none is large enough.
-const gpu::MigProfile* SmallestProfile(const gpu::GpuModel& model, int64_t memory, int64_t milli) {
-  const gpu::MigProfile* best = nullptr;
-  for (const gpu::MigProfile& profile : model.mig_profiles) {
-    if (!profile.IsBase() || profile.memory_mib * kMib < memory ||
-        int64_t{profile.compute_slices} * 1000 < milli * model.mig_compute_slices) {
-      continue;
-    }
-    if (best == nullptr || profile.memory_slices < best->memory_slices ||
-        (profile.memory_slices == best->memory_slices &&
-         profile.compute_slices < best->compute_slices)) {
-      best = &profile;
-    }
-  }
-  return best;
-}
-
 }  // namespace
 
 std::span<const Strategy> AllStrategies() { return kAll; }
@@ -105,6 +87,21 @@ std::string SharedTemplateName(const StrategyChoice& choice, std::string_view ba
   return name;
 }
 
+std::vector<std::string> SharedTemplateNames(const StrategyChoice& choice, std::string_view base) {
+  std::string name = SharedTemplateName(choice, base);
+  switch (choice.strategy) {
+    case Strategy::kDedicated:
+      return {};
+    case Strategy::kTimeSlicing:
+    case Strategy::kMig:
+    case Strategy::kMigTimeSlicing:
+      return {name};
+    case Strategy::kAuto:
+      return {name + "-mig", name + "-mig-ts", name + "-ts"};
+  }
+  return {};
+}
+
 std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choice,
                                                      std::span<const cluster::NodeTemplate> base,
                                                      bool whole_gpu_pods) {
@@ -124,7 +121,10 @@ std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choic
       shared.labels[std::string(cluster::kLabelNodeTemplate)] = shared.name;
       shared.time_slicing.enabled = time_slice;
       shared.mig.enabled = mig;
-      shared.mig.strategy = cluster::MigStrategy::kMixed;
+      // Under auto, pods state their size and ask nvidia.com/gpu: the single strategy
+      // advertises MIG instances under that name; the others ask mig-<profile> (mixed).
+      shared.mig.strategy = choice.strategy == Strategy::kAuto ? cluster::MigStrategy::kSingle
+                                                               : cluster::MigStrategy::kMixed;
       shared.mig.dynamic = mig;
       templates.push_back(std::move(shared));
     };
@@ -186,32 +186,37 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
                                 const gpu::GpuModel* mig_model,
                                 std::span<const cluster::NodeTemplate> base) {
   cluster::Pod pod = original;
-  if (choice.strategy != Strategy::kDedicated && choice.strategy != Strategy::kAuto &&
-      (pod.gpu.kind == cluster::GpuDemandKind::kSharedGpu ||
-       pod.gpu.kind == cluster::GpuDemandKind::kMigProfile) &&
-      !pod.RequiredNodeTemplate()) {
-    // Pinned to the shared copies through required node affinity.
+  // Pinned through required node affinity (unless the pod pins a template itself): shared pods
+  // to the shared copies, so a whole GPU bought for a whole-GPU pod is not taken by shared pods
+  // one at a time; whole-GPU pods to the originals (sharing off), so they take no time-sliced
+  // replica and leave the copies' nodes to the shared pods.
+  auto pin = [&](bool shared) {
+    if (pod.RequiredNodeTemplate()) {
+      return;
+    }
     cluster::NodeSelectorRequirement requirement;
     requirement.key = std::string(cluster::kLabelNodeTemplate);
     requirement.op = cluster::SelectorOperator::kIn;
     for (const cluster::NodeTemplate& node_template : base) {
-      requirement.values.push_back(SharedTemplateName(choice, node_template.name));
+      if (!shared) {
+        requirement.values.push_back(node_template.name);
+        continue;
+      }
+      for (std::string& name : SharedTemplateNames(choice, node_template.name)) {
+        requirement.values.push_back(std::move(name));
+      }
     }
     cluster::NodeSelectorTerm term;
     term.match_expressions.push_back(std::move(requirement));
     pod.required_affinity = cluster::NodeSelector{{std::move(term)}};
-  }
+  };
   cluster::GpuDemand& demand = pod.gpu;
-  if (demand.kind == cluster::GpuDemandKind::kNone ||
-      demand.kind == cluster::GpuDemandKind::kWholeGpu) {
+  if (demand.kind == cluster::GpuDemandKind::kNone) {
     return pod;
   }
-  if (choice.strategy == Strategy::kAuto) {
-    // The planner chooses; a shared pod asks the plain resource every time-sliced GPU
-    // advertises (the templates' device plugin does not rename it).
-    if (demand.kind == cluster::GpuDemandKind::kSharedGpu) {
-      demand.form = cluster::GpuRequestForm::kGpuResource;
-      SetGpuRequest(pod, std::string(cluster::kResourceGpu), demand.count);
+  if (demand.kind == cluster::GpuDemandKind::kWholeGpu) {
+    if (choice.strategy != Strategy::kDedicated) {
+      pin(false);
     }
     return pod;
   }
@@ -226,21 +231,37 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
       memory = std::max(memory, (*profile)->memory_mib * kMib);
     }
   }
+  // Time-slicing gives every replica an equal share: a pod that needs more than half a GPU's
+  // compute can share it with nobody, and takes a whole GPU (with the whole-GPU pods).
+  bool whole = choice.strategy == Strategy::kDedicated ||
+               ((choice.strategy == Strategy::kTimeSlicing || choice.strategy == Strategy::kAuto) &&
+                milli * cluster::kMinReplicas > 1000);
+  if (whole) {
+    demand = cluster::GpuDemand{};
+    demand.kind = cluster::GpuDemandKind::kWholeGpu;
+    demand.form = cluster::GpuRequestForm::kGpuResource;
+    demand.gpu_memory_bytes = memory;
+    SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
+    if (choice.strategy != Strategy::kDedicated) {
+      pin(false);
+    }
+    return pod;
+  }
   switch (choice.strategy) {
     case Strategy::kDedicated:
-      demand = cluster::GpuDemand{};
-      demand.kind = cluster::GpuDemandKind::kWholeGpu;
-      demand.form = cluster::GpuRequestForm::kGpuResource;
-      demand.gpu_memory_bytes = memory;
-      SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
       return pod;
     case Strategy::kTimeSlicing:
+    case Strategy::kAuto:
       demand = cluster::GpuDemand{};
       demand.kind = cluster::GpuDemandKind::kSharedGpu;
       demand.form = cluster::GpuRequestForm::kGpuResource;
       demand.milli_gpu = milli;
       demand.gpu_memory_bytes = memory;
       SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
+      if (choice.strategy == Strategy::kAuto) {
+        TolerateMig(pod);  // the planner may serve it from a MIG instance (single strategy)
+      }
+      pin(true);
       return pod;
     case Strategy::kMig:
     case Strategy::kMigTimeSlicing: {
@@ -252,10 +273,10 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
       // compute at most; a pod too large for that takes an instance of its own.
       bool sliced = choice.strategy == Strategy::kMigTimeSlicing;
       const gpu::MigProfile* profile =
-          sliced ? SmallestProfile(*mig_model, 2 * memory, 2 * milli) : nullptr;
+          sliced ? mig_model->SmallestProfileFor(2 * memory, 2 * milli) : nullptr;
       if (profile == nullptr) {
         sliced = false;
-        profile = SmallestProfile(*mig_model, memory, milli);
+        profile = mig_model->SmallestProfileFor(memory, milli);
       }
       if (profile == nullptr) {
         return InvalidArgumentError("pod " + original.Key() + ": no MIG profile of " +
@@ -271,10 +292,9 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
       demand.gpu_memory_bytes = memory;
       SetGpuRequest(pod, profile->ResourceName(), 1);
       TolerateMig(pod);
+      pin(true);
       return pod;
     }
-    case Strategy::kAuto:
-      break;
   }
   return pod;
 }

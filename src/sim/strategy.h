@@ -8,15 +8,19 @@
 //                     memory; templates use MIG (mixed strategy, dynamic)
 //   mig+time-slicing  a shared pod asks a time-sliced replica of the smallest MIG profile with
 //                     enough memory; templates use MIG and time-slicing
-//   auto              pods keep what they asked; templates may time-slice, and the planner
-//                     chooses per node (whole GPUs or the replica count)
+//   auto              a shared or MIG pod states its size (compute share and memory, as under
+//                     time-slicing) and asks nvidia.com/gpu; templates may time-slice, cut MIG
+//                     (single strategy: instances advertised as nvidia.com/gpu) or both, and the
+//                     planner chooses per node (replica count, geometry, or neither)
 //
-// Whole-GPU pods stay whole under every strategy: a strategy keeps the original templates with
-// sharing off (for them, when the workload has any) next to a "<template>-<strategy>" copy with
-// the strategy's sharing. Under time-slicing, mig and mig+time-slicing a shared pod is pinned to
-// the copies (gpupack.io/node-template), so a whole GPU bought for one pod is not taken by
-// shared pods one at a time; under auto it may go anywhere. With `spot`, every template may
-// also buy Spot.
+// Whole-GPU pods stay whole under every strategy, and so does, under time-slicing and auto, a
+// shared pod that needs more than half a GPU's compute (no replica count can hold it). A
+// strategy keeps the original templates with sharing off (for those pods, when the workload has
+// any) next to "<template>-<strategy>" copies with the strategy's sharing (auto: "-ts", "-mig",
+// "-mig-ts"). Shared pods are pinned to the copies (gpupack.io/node-template), so a whole GPU
+// bought for one pod is not taken by shared pods one at a time, and whole-GPU pods to the
+// originals, so they take no time-sliced replica (a plain nvidia.com/gpu request would get one
+// on a time-sliced node). With `spot`, every template may also buy Spot.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -61,6 +65,10 @@ std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choic
 
 // The name of the copy of template `base` with the strategy's sharing.
 std::string SharedTemplateName(const StrategyChoice& choice, std::string_view base);
+
+// The names of every copy of template `base` with sharing (auto has three: "<name>-mig",
+// "<name>-mig-ts", "<name>-ts" for name = SharedTemplateName), sorted; none for dedicated.
+std::vector<std::string> SharedTemplateNames(const StrategyChoice& choice, std::string_view base);
 
 // The MIG-capable GPU model MIG strategies size profiles on: the one with the cheapest GPU-hour
 // among the instance types the templates allow; nullptr when no template can buy one.

@@ -1,5 +1,8 @@
 #include "sim/strategy.h"
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "catalog/gpu_catalog_loader.h"
@@ -96,15 +99,56 @@ TEST(StrategyTest, EveryStrategyKeepsAWholeGpuTemplate) {
   EXPECT_EQ(sliced[0].name, "gpu-time-slicing");
 }
 
-TEST(StrategyTest, SharedPodsArePinnedToTheSharedTemplates) {
+TEST(StrategyTest, SharedPodsArePinnedToTheSharedCopiesAndWholeOnesToTheOriginals) {
   cluster::NodeTemplate base;
   base.name = "gpu";
   auto pod = RewritePod({Strategy::kTimeSlicing, false}, SharedPod(250, kGi), nullptr, {&base, 1});
   ASSERT_TRUE(pod);
   EXPECT_EQ(pod->RequiredNodeTemplate(), "gpu-time-slicing");
-  auto free = RewritePod({Strategy::kAuto, false}, SharedPod(250, kGi), nullptr, {&base, 1});
-  ASSERT_TRUE(free);
-  EXPECT_FALSE(free->RequiredNodeTemplate());
+  cluster::Pod whole = SharedPod(0, 0);
+  whole.gpu.kind = cluster::GpuDemandKind::kWholeGpu;
+  auto kept = RewritePod({Strategy::kTimeSlicing, false}, whole, nullptr, {&base, 1});
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->RequiredNodeTemplate(), "gpu");  // no time-sliced replica for a whole-GPU pod
+  auto dedicated = RewritePod({Strategy::kDedicated, false}, whole, nullptr, {&base, 1});
+  ASSERT_TRUE(dedicated);
+  EXPECT_FALSE(dedicated->RequiredNodeTemplate());
+}
+
+// The values of the pod's required gpupack.io/node-template affinity, empty when it has none.
+std::vector<std::string> PinnedTemplates(const cluster::Pod& pod) {
+  if (!pod.required_affinity || pod.required_affinity->terms.empty()) {
+    return {};
+  }
+  for (const auto& requirement : pod.required_affinity->terms[0].match_expressions) {
+    if (requirement.key == cluster::kLabelNodeTemplate) {
+      return requirement.values;
+    }
+  }
+  return {};
+}
+
+TEST(StrategyTest, AutoSizesSharedPodsAndKeepsThemOffWholeGpuTemplates) {
+  cluster::NodeTemplate base;
+  base.name = "gpu";
+  StrategyChoice automatic{Strategy::kAuto, false};
+  auto shared = RewritePod(automatic, SharedPod(250, kGi), nullptr, {&base, 1});
+  ASSERT_TRUE(shared);
+  EXPECT_EQ(shared->gpu.kind, cluster::GpuDemandKind::kSharedGpu);
+  EXPECT_EQ(shared->gpu.milli_gpu, 250);
+  EXPECT_EQ(shared->requests.Get(cluster::kResourceGpu), 1);
+  EXPECT_EQ(PinnedTemplates(*shared),
+            (std::vector<std::string>{"gpu-auto-mig", "gpu-auto-mig-ts", "gpu-auto-ts"}));
+  // More than half a GPU shares it with nobody: a whole GPU, on the sharing-off original.
+  auto large = RewritePod(automatic, SharedPod(800, kGi), nullptr, {&base, 1});
+  ASSERT_TRUE(large);
+  EXPECT_EQ(large->gpu.kind, cluster::GpuDemandKind::kWholeGpu);
+  EXPECT_EQ(PinnedTemplates(*large), (std::vector<std::string>{"gpu"}));
+  // The auto copies cut MIG under the single strategy, which advertises nvidia.com/gpu.
+  auto templates = StrategyTemplates(automatic, {&base, 1}, true);
+  ASSERT_EQ(templates.size(), 4u);
+  EXPECT_EQ(templates[1].name, "gpu-auto-mig");
+  EXPECT_EQ(templates[1].mig.strategy, cluster::MigStrategy::kSingle);
 }
 
 }  // namespace

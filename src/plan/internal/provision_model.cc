@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -146,6 +147,24 @@ std::vector<int32_t> ReplicaChoices(const Candidate& candidate, std::span<const 
   return {choices.begin(), choices.end()};
 }
 
+// The MIG profile a pod that states its size (compute share, memory) and asks a plain
+// nvidia.com/gpu gets on a single-strategy MIG node of `node_template` (whose instances the device
+// plugin advertises as nvidia.com/gpu): the smallest instance holding it, or holding
+// kMinReplicas of it when the template time-slices the instances. nullptr for other pods.
+const gpu::MigProfile* SizedPodProfile(const cluster::Pod& pod,
+                                       const cluster::NodeTemplate& node_template,
+                                       const gpu::GpuModel& model) {
+  const cluster::GpuDemand& demand = pod.gpu;
+  if (demand.kind != cluster::GpuDemandKind::kSharedGpu ||
+      node_template.mig.strategy != cluster::MigStrategy::kSingle ||
+      GpuResourceOf(pod) != cluster::kResourceGpu ||
+      (demand.gpu_memory_bytes <= 0 && demand.milli_gpu <= 0)) {
+    return nullptr;
+  }
+  int64_t copies = node_template.time_slicing.enabled ? cluster::kMinReplicas : 1;
+  return model.SmallestProfileFor(copies * demand.gpu_memory_bytes, copies * demand.milli_gpu);
+}
+
 }  // namespace
 
 std::vector<PodClass> GroupPods(std::span<const cluster::Pod* const> pods) {
@@ -237,10 +256,17 @@ std::vector<cluster::SharingConfig> SharingConfigsFor(const Candidate& candidate
     gpu::ProfileCounts demand(engine.profile_count(), 0);
     for (size_t i = 0; i < classes.size(); ++i) {
       const cluster::Pod& pod = classes[i].representative();
-      if (weights[i] <= 0 || pod.gpu.kind != cluster::GpuDemandKind::kMigProfile) {
+      if (weights[i] <= 0) {
         continue;
       }
-      auto index = model.FindProfileIndex(pod.gpu.mig_profile);
+      std::optional<size_t> index;
+      if (pod.gpu.kind == cluster::GpuDemandKind::kMigProfile) {
+        if (auto found = model.FindProfileIndex(pod.gpu.mig_profile)) {
+          index = *found;
+        }
+      } else if (const gpu::MigProfile* profile = SizedPodProfile(pod, node_template, model)) {
+        index = static_cast<size_t>(profile - model.mig_profiles.data());
+      }
       if (index) {
         int64_t wanted = demand[*index] + weights[i] * pod.gpu.count;
         demand[*index] = static_cast<int>(std::min<int64_t>(wanted, 8));

@@ -71,6 +71,9 @@ int32_t MaxReplicasFor(const cluster::GpuDemand& demand, int64_t device_memory_b
 //     MaxReplicasFor of the classes;
 //   - MIG (MIG-capable models only): per demanded profile the geometry with the most instances
 //     of it, and under the mixed strategy also MigGeometryEngine::Best for the demanded mix;
+//     a pod that asks a plain nvidia.com/gpu and states its GPU memory or compute share demands,
+//     under the single strategy (which advertises instances as nvidia.com/gpu), the smallest
+//     profile holding it (holding two of it when the template time-slices);
 //     with time-slicing also each of these time-sliced (replicas as above). Whole GPUs too when
 //     time-slicing is off (MIG is allowed, not imposed).
 // Sorted and unique (by Describe), so the result is deterministic.
