@@ -11,21 +11,18 @@
 #include "catalog/gpu_catalog_loader.h"
 #include "sim/simulation.h"
 #include "sim/strategy.h"
-#include "sim/workload/fault_reader.h"
 #include "sim/workload/scenario_loader.h"
 
 namespace gpupack::sim {
 namespace {
 
 // The bundled scenarios but alibaba-openb, which replays the real trace from ../shared when it is
-// there (tens of minutes on one core; `gpupack simulate` covers it by hand), and the faults
-// files that sit beside them (faults-chaos.yaml, for --faults).
+// there (tens of minutes on one core; `gpupack simulate` covers it by hand).
 std::vector<std::string> Scenarios() {
   std::vector<std::string> paths;
   for (const auto& entry :
        std::filesystem::directory_iterator(std::string(GP_SOURCE_DIR) + "/examples/scenarios")) {
-    if (entry.path().extension() == ".yaml" && entry.path().stem() != "alibaba-openb" &&
-        !LoadFaultsFile(entry.path().string())) {
+    if (entry.path().extension() == ".yaml" && entry.path().stem() != "alibaba-openb") {
       paths.push_back(entry.path().string());
     }
   }
