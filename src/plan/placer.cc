@@ -207,19 +207,21 @@ Placer::Score Placer::ScoreOf(const cluster::Pod& pod, const cluster::Node& node
   return {0, 0, 0, 0};
 }
 
-std::optional<size_t> Placer::Choose(const cluster::Pod& pod, std::span<const cluster::Node> nodes,
-                                     std::vector<DeviceChoice>& devices,
-                                     std::span<const size_t> excluded) const {
+template <class NodeAt>
+std::optional<size_t> Placer::ChooseAmong(const cluster::Pod& pod, size_t count, NodeAt node_at,
+                                          std::vector<DeviceChoice>& devices,
+                                          std::span<const size_t> excluded) const {
   std::optional<size_t> best;
   Score best_score{};
   std::vector<DeviceChoice> candidate;
-  size_t limit = score_all_ ? nodes.size() : FeasibleNodesToScore(nodes.size());
+  size_t limit = score_all_ ? count : FeasibleNodesToScore(count);
   size_t feasible = 0;
-  for (size_t i = 0; i < nodes.size() && feasible < limit; ++i) {
+  for (size_t i = 0; i < count && feasible < limit; ++i) {
     if (!excluded.empty() && std::binary_search(excluded.begin(), excluded.end(), i)) {
       continue;
     }
-    if (!fit_->Fits(pod, nodes[i], &candidate)) {
+    const cluster::Node& node = node_at(i);
+    if (!fit_->Fits(pod, node, &candidate)) {
       continue;
     }
     if (policy_ == PlacementPolicy::kFirstFit) {
@@ -227,7 +229,7 @@ std::optional<size_t> Placer::Choose(const cluster::Pod& pod, std::span<const cl
       return i;
     }
     ++feasible;
-    Score score = ScoreOf(pod, nodes[i], candidate);
+    Score score = ScoreOf(pod, node, candidate);
     if (!best || score < best_score) {
       best = i;
       best_score = score;
@@ -237,18 +239,38 @@ std::optional<size_t> Placer::Choose(const cluster::Pod& pod, std::span<const cl
   return best;
 }
 
-std::vector<Placement> PlacePods(const Placer& placer, std::span<const cluster::Pod* const> pods,
-                                 std::vector<cluster::Node>& nodes,
+std::optional<size_t> Placer::Choose(const cluster::Pod& pod, std::span<const cluster::Node> nodes,
+                                     std::vector<DeviceChoice>& devices,
+                                     std::span<const size_t> excluded) const {
+  return ChooseAmong(
+      pod, nodes.size(), [&](size_t i) -> const cluster::Node& { return nodes[i]; }, devices,
+      excluded);
+}
+
+std::optional<size_t> Placer::Choose(const cluster::Pod& pod,
+                                     std::span<const cluster::Node* const> nodes,
+                                     std::vector<DeviceChoice>& devices) const {
+  return ChooseAmong(pod, nodes.size(), [&](size_t i) -> const cluster::Node& { return *nodes[i]; },
+                     devices, {});
+}
+
+namespace {
+
+// PlacePods' work; `Nodes` is a vector of nodes or a CopyOnWriteNodes, `choose` the placer's
+// search over it and `write(i)` node i for accounting a placement.
+template <class Choose, class Write>
+std::vector<Placement> PlaceEach(const Placer& placer, std::span<const cluster::Pod* const> pods,
+                                 Choose choose, Write write,
                                  std::vector<const cluster::Pod*>& unplaced) {
   std::vector<Placement> placements;
   std::vector<DeviceChoice> devices;
   for (const cluster::Pod* pod : pods) {
-    std::optional<size_t> chosen = placer.Choose(*pod, nodes, devices);
+    std::optional<size_t> chosen = choose(*pod, devices);
     if (!chosen) {
       unplaced.push_back(pod);
       continue;
     }
-    cluster::Node& node = nodes[*chosen];
+    cluster::Node& node = write(*chosen);
     Assign(node, *pod, devices);
     std::string where;
     if (!devices.empty()) {
@@ -268,6 +290,30 @@ std::vector<Placement> PlacePods(const Placer& placer, std::span<const cluster::
     });
   }
   return placements;
+}
+
+}  // namespace
+
+std::vector<Placement> PlacePods(const Placer& placer, std::span<const cluster::Pod* const> pods,
+                                 std::vector<cluster::Node>& nodes,
+                                 std::vector<const cluster::Pod*>& unplaced) {
+  return PlaceEach(
+      placer, pods,
+      [&](const cluster::Pod& pod, std::vector<DeviceChoice>& devices) {
+        return placer.Choose(pod, nodes, devices);
+      },
+      [&](size_t i) -> cluster::Node& { return nodes[i]; }, unplaced);
+}
+
+std::vector<Placement> PlacePods(const Placer& placer, std::span<const cluster::Pod* const> pods,
+                                 cluster::CopyOnWriteNodes& nodes,
+                                 std::vector<const cluster::Pod*>& unplaced) {
+  return PlaceEach(
+      placer, pods,
+      [&](const cluster::Pod& pod, std::vector<DeviceChoice>& devices) {
+        return placer.Choose(pod, nodes.pointers(), devices);
+      },
+      [&](size_t i) -> cluster::Node& { return nodes.Mutable(i); }, unplaced);
 }
 
 }  // namespace gpupack::plan
