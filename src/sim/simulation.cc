@@ -200,23 +200,26 @@ class World final : public control::ClusterView, public control::Actuator {
   }
 
   // ---- ClusterView ----
-  Result<cluster::ClusterSnapshot> Snapshot() override {
-    cluster::ClusterSnapshot snapshot;
-    snapshot.templates = templates_;
-    snapshot.instances = planning_instances_;
-    // Only what the loop may act on (the contract lets a view leave the rest out): the nodes the
-    // planner needs, and pending pods, not a copy of every running pod per pass.
-    snapshot.nodes.reserve(node_by_name_.size());
+  Result<cluster::ClusterSnapshot> Snapshot() override { return Lend()->Copy(); }
+
+  // What the loop may act on (the contract lets a view leave the rest out): the nodes the planner
+  // needs, and pending pods, not every running pod. Lent: nothing is copied per pass. Nodes and
+  // pods live in vectors that only Launch grows, and Retire leaves a node's object as it was.
+  std::optional<control::ClusterRefs> Lend() override {
+    control::ClusterRefs refs;
+    refs.templates = &templates_;
+    refs.instances = &planning_instances_;
+    refs.nodes.reserve(node_by_name_.size());
     for (const auto& [name, index] : node_by_name_) {
-      if (control::PlannerNeedsNode(nodes_[index].node, snapshot.templates)) {
-        snapshot.nodes.push_back(nodes_[index].node);
+      if (control::PlannerNeedsNode(nodes_[index].node, templates_)) {
+        refs.nodes.push_back(&nodes_[index].node);
       }
     }
-    snapshot.pods.reserve(pending_.size());
+    refs.pods.reserve(pending_.size());
     for (const auto& [rank, index] : pending_) {
-      snapshot.pods.push_back(pods_[index].pod);
+      refs.pods.push_back(&pods_[index].pod);
     }
-    return snapshot;
+    return refs;
   }
 
   // ---- Actuator ----
