@@ -258,20 +258,24 @@ namespace {
 
 // PlacePods' work; `Nodes` is a vector of nodes or a CopyOnWriteNodes, `choose` the placer's
 // search over it and `write(i)` node i for accounting a placement.
-template <class Choose, class Write>
+// `account_last`: whether the last pod is accounted on its node too.
+template <class Choose, class Read, class Write>
 std::vector<Placement> PlaceEach(const Placer& placer, std::span<const cluster::Pod* const> pods,
-                                 Choose choose, Write write,
+                                 Choose choose, Read read, Write write, bool account_last,
                                  std::vector<const cluster::Pod*>& unplaced) {
   std::vector<Placement> placements;
   std::vector<DeviceChoice> devices;
-  for (const cluster::Pod* pod : pods) {
+  for (size_t p = 0; p < pods.size(); ++p) {
+    const cluster::Pod* pod = pods[p];
     std::optional<size_t> chosen = choose(*pod, devices);
     if (!chosen) {
       unplaced.push_back(pod);
       continue;
     }
-    cluster::Node& node = write(*chosen);
-    Assign(node, *pod, devices);
+    if (account_last || p + 1 < pods.size()) {
+      Assign(write(*chosen), *pod, devices);
+    }
+    const cluster::Node& node = read(*chosen);
     std::string where;
     if (!devices.empty()) {
       const DeviceChoice& first = devices.front();
@@ -302,7 +306,8 @@ std::vector<Placement> PlacePods(const Placer& placer, std::span<const cluster::
       [&](const cluster::Pod& pod, std::vector<DeviceChoice>& devices) {
         return placer.Choose(pod, nodes, devices);
       },
-      [&](size_t i) -> cluster::Node& { return nodes[i]; }, unplaced);
+      [&](size_t i) -> const cluster::Node& { return nodes[i]; },
+      [&](size_t i) -> cluster::Node& { return nodes[i]; }, true, unplaced);
 }
 
 std::vector<Placement> PlacePods(const Placer& placer, std::span<const cluster::Pod* const> pods,
@@ -313,7 +318,8 @@ std::vector<Placement> PlacePods(const Placer& placer, std::span<const cluster::
       [&](const cluster::Pod& pod, std::vector<DeviceChoice>& devices) {
         return placer.Choose(pod, nodes.pointers(), devices);
       },
-      [&](size_t i) -> cluster::Node& { return nodes.Mutable(i); }, unplaced);
+      [&](size_t i) -> const cluster::Node& { return nodes[i]; },
+      [&](size_t i) -> cluster::Node& { return nodes.Mutable(i); }, false, unplaced);
 }
 
 }  // namespace gpupack::plan

@@ -120,7 +120,9 @@ std::vector<Placement> PlacePods(const Placer& placer, std::span<const cluster::
                                  std::vector<cluster::Node>& nodes,
                                  std::vector<const cluster::Pod*>& unplaced);
 
-// The same on a copy-on-write cluster: only the nodes that take a pod are copied.
+// The same on a copy-on-write cluster, for a caller that reads the placements only: every pod
+// but the last is accounted on its node, so only the nodes that take a pod before the last are
+// copied (none for a batch of one pod, the common case in a control loop).
 std::vector<Placement> PlacePods(const Placer& placer, std::span<const cluster::Pod* const> pods,
                                  cluster::CopyOnWriteNodes& nodes,
                                  std::vector<const cluster::Pod*>& unplaced);

@@ -40,10 +40,10 @@ namespace gpupack::plan {
 // capacity (the common case: a real cluster's scheduler places such pods, and the rest of the
 // planner only matters for pods that fit nowhere). Places `pending` (pods as
 // ClusterSnapshot::PendingPods gives them, any order) on `nodes` (a snapshot's, sorted by name)
-// as MakePlan would, accounting each placement on its (copied) node, and returns the placements
-// sorted as in a Plan. nullopt when some pod fits no node: MakePlan would go on to repartition
-// or buy nodes, so the caller plans in full (`nodes` then holds a partial placement). The same
-// errors as MakePlan for bad options (`templates`: the snapshot's).
+// as MakePlan would and returns the placements sorted as in a Plan; `nodes` is scratch (it holds
+// the placements but the last, copied). nullopt when some pod fits no node: MakePlan would go on
+// to repartition or buy nodes, so the caller plans in full. The same errors as MakePlan for bad
+// options (`templates`: the snapshot's).
 [[nodiscard]] Result<std::optional<std::vector<Placement>>> PlaceOnExistingNodes(
     std::vector<const cluster::Pod*> pending, cluster::CopyOnWriteNodes& nodes,
     const FitChecker& fit, const std::vector<cluster::NodeTemplate>& templates,
