@@ -120,6 +120,7 @@ class World final : public control::ClusterView, public control::Actuator {
     GP_ASSIGN_OR_RETURN(planning_instances_,
                         cluster::InstanceCatalog::Create(instances_.info(), std::move(allowed)));
     const gpu::GpuModel* reference = mig_model_;
+    std::vector<std::pair<cluster::GpuDemand, std::string>> reasons;
     pods_.reserve(scenario_.workload.arrivals.size());
     for (const PodArrival& arrival : scenario_.workload.arrivals) {
       SimPod pod;
@@ -130,8 +131,7 @@ class World final : public control::ClusterView, public control::Actuator {
       pod.pod.created = Timestamp{arrival.at};
       pod.gpus_needed = GpusNeeded(arrival.pod, reference);
       pod.remaining = arrival.run_for;
-      pod.pod.unsatisfiable_reason =
-          cluster::UnsatisfiableReason(pod.pod.gpu, catalog_, instances_);
+      pod.pod.unsatisfiable_reason = UnsatisfiableReason(pod.pod.gpu, reasons);
       pods_.push_back(std::move(pod));
     }
     std::vector<uint32_t> order(pods_.size());
@@ -152,6 +152,23 @@ class World final : public control::ClusterView, public control::Actuator {
       index_by_key_.emplace(std::move(keys[i]), static_cast<uint32_t>(i));
     }
     return OkStatus();
+  }
+
+  // cluster::UnsatisfiableReason, remembered for the last few demands: a workload has thousands
+  // of pods and a handful of demands, and the answer walks the catalogs.
+  std::string UnsatisfiableReason(const cluster::GpuDemand& demand,
+                                  std::vector<std::pair<cluster::GpuDemand, std::string>>& known) {
+    constexpr size_t kRemembered = 16;
+    for (const auto& [seen, reason] : known) {
+      if (seen == demand) {
+        return reason;
+      }
+    }
+    std::string reason = cluster::UnsatisfiableReason(demand, catalog_, instances_);
+    if (known.size() < kRemembered) {
+      known.emplace_back(demand, reason);
+    }
+    return reason;
   }
 
   Result<StrategyResult> Run() {
