@@ -69,6 +69,9 @@ struct SimNode {
   Timestamp launched;
   uint64_t generation = 0;
   bool alive = true;
+  // control::PlannerNeedsNode, kept up to date (World::Refresh) whenever the node changes: the
+  // view lends only such nodes, and computing it for every node at every pass was most of a pass.
+  bool planner_needs = true;
   bool failing_reconfiguration = false;
   bool reconfiguring = false;                    // a reconfiguration round is in flight
   std::vector<cluster::SharingConfig> previous;  // sharing before the round
@@ -228,7 +231,7 @@ class World final : public control::ClusterView, public control::Actuator {
     refs.instances = &planning_instances_;
     refs.nodes.reserve(node_by_name_.size());
     for (const auto& [name, index] : node_by_name_) {
-      if (control::PlannerNeedsNode(nodes_[index].node, templates_)) {
+      if (nodes_[index].planner_needs) {
         refs.nodes.push_back(&nodes_[index].node);
       }
     }
@@ -253,6 +256,7 @@ class World final : public control::ClusterView, public control::Actuator {
       return FailedPreconditionError("bind " + key + ": already bound");
     }
     plan::Assign(node.node, pod.pod, devices);
+    Refresh(node);
     pod.pod.node_name = node_name;
     pod.pod.phase = cluster::PodPhase::kRunning;
     pod.node = static_cast<int32_t>(node_it->second);
@@ -311,6 +315,7 @@ class World final : public control::ClusterView, public control::Actuator {
                                                 cluster::TaintEffect::kNoSchedule});
       node.node.ready = false;
       node.launched = clock_.Now();
+      Refresh(node);
       uint32_t index = static_cast<uint32_t>(nodes_.size());
       node_by_name_.emplace(name, index);
       bool spot = provision.capacity_type == cluster::CapacityType::kSpot;
@@ -366,6 +371,7 @@ class World final : public control::ClusterView, public control::Actuator {
                                               cluster::TaintEffect::kNoSchedule});
     node.failing_reconfiguration =
         faults_.ReconfigurationFails(clock_.Now().since_epoch) || node.failing_reconfiguration;
+    Refresh(node);
     ++node.generation;
     ++result_.reconfigurations;
     Push(Now() + scenario_.cloud.mig_reconfigure_time.count(), EventKind::kSharingReady, it->second,
@@ -387,6 +393,11 @@ class World final : public control::ClusterView, public control::Actuator {
 
  private:
   int64_t Now() const { return clock_.Now().since_epoch.count(); }
+
+  // After any change to a node.
+  void Refresh(SimNode& node) {
+    node.planner_needs = control::PlannerNeedsNode(node.node, templates_);
+  }
 
   void Push(int64_t at, EventKind kind, uint32_t index, uint64_t generation) {
     queue_.push(Event{at, seq_++, kind, index, generation});
@@ -434,6 +445,7 @@ class World final : public control::ClusterView, public control::Actuator {
     SimPod& pod = pods_[index];
     SimNode& node = nodes_[static_cast<size_t>(pod.node)];
     cluster::ReleasePod(node.node, pod.pod);
+    Refresh(node);
     if (pod.remaining) {
       *pod.remaining -= clock_.Now() - pod.started;
       *pod.remaining = std::max(*pod.remaining, Duration{1});
@@ -487,6 +499,7 @@ class World final : public control::ClusterView, public control::Actuator {
         }
         SimNode& node = nodes_[static_cast<size_t>(pod.node)];
         cluster::ReleasePod(node.node, pod.pod);
+        Refresh(node);
         used_gpus_ -= pod.gpus_needed;
         pod.pod.phase = cluster::PodPhase::kSucceeded;
         pod.done = true;
@@ -501,6 +514,7 @@ class World final : public control::ClusterView, public control::Actuator {
           return OkStatus();
         }
         node.node.ready = true;
+        Refresh(node);
         bool mig = std::any_of(node.node.gpus.begin(), node.node.gpus.end(),
                                [](const cluster::NodeGpu& gpu) { return gpu.sharing.IsMig(); });
         int64_t delay = scenario_.cloud.device_plugin_delay.count() +
@@ -534,6 +548,7 @@ class World final : public control::ClusterView, public control::Actuator {
             }) > 0) {
           faults_.ApplyShortfall(clock_.Now().since_epoch, node.node.allocatable);
         }
+        Refresh(node);
         loop_->NoteNodeChanged();
         return OkStatus();
       }
@@ -548,6 +563,7 @@ class World final : public control::ClusterView, public control::Actuator {
         for (const std::string& key : keys) {
           Evict(index_by_key_.at(key));
         }
+        Refresh(node);
         Push(Now() + kSpotNoticeLead.count(), EventKind::kSpotGone, event.index, 0);
         return OkStatus();
       }
