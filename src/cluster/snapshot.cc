@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <memory>
 #include <string_view>
 #include <utility>
 
@@ -59,7 +60,7 @@ CopyOnWriteNodes::CopyOnWriteNodes(std::vector<const Node*> nodes)
 
 Node& CopyOnWriteNodes::Mutable(size_t i) {
   if (copy_of_[i] == nullptr) {
-    copy_of_[i] = &copies_.emplace_back(*nodes_[i]);
+    copy_of_[i] = copies_.emplace_back(std::make_unique<Node>(*nodes_[i])).get();
     nodes_[i] = copy_of_[i];
   }
   return *copy_of_[i];

@@ -11,7 +11,7 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -72,15 +72,18 @@ class CopyOnWriteNodes {
   // Node i for writing: copied on the first call for it; other nodes' references stay valid.
   Node& Mutable(size_t i);
 
+  // Whether node i was copied (written).
+  bool Copied(size_t i) const { return copy_of_[i] != nullptr; }
+
   // The index of node `name` (binary search); nullopt when absent.
   std::optional<size_t> Find(std::string_view name) const;
 
-  // Leaves out the nodes `drop` is true for (their copies live on until destruction).
+  // Leaves out the nodes `drop(i, node)` is true for (their copies live on until destruction).
   template <class Predicate>
   void EraseIf(Predicate drop) {
     size_t kept = 0;
     for (size_t i = 0; i < nodes_.size(); ++i) {
-      if (!drop(*nodes_[i])) {
+      if (!drop(i, *nodes_[i])) {
         nodes_[kept] = nodes_[i];
         copy_of_[kept] = copy_of_[i];
         ++kept;
@@ -93,7 +96,8 @@ class CopyOnWriteNodes {
  private:
   std::vector<const Node*> nodes_;
   std::vector<Node*> copy_of_;  // the writable copy of each node, nullptr until written
-  std::deque<Node> copies_;     // a deque: copies never move
+  // Owned one by one, so copies never move (and nothing is allocated while none is made).
+  std::vector<std::unique_ptr<Node>> copies_;
 };
 
 // Why no GPU model of `catalog` (and, when `instances` has types, no instance type) can ever run

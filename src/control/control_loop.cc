@@ -288,8 +288,11 @@ Result<bool> ControlLoop::PlanOnExisting(const ClusterRefs& refs, ReconcileRepor
     }
   }
   std::sort(accounted.begin(), accounted.end());
-  nodes.EraseIf(
-      [&](const cluster::Node& node) { return !PlannerNeedsNode(node, *refs.templates); });
+  // Accounting nominated pods may fill a node; the view vouches for the others when it can.
+  nodes.EraseIf([&](size_t i, const cluster::Node& node) {
+    return (!refs.planner_nodes_only || nodes.Copied(i)) &&
+           !PlannerNeedsNode(node, *refs.templates);
+  });
   std::vector<const cluster::Pod*> pending;
   for (const cluster::Pod* pod : refs.pods) {
     if (!pod->IsBound() && !pod->IsTerminal() && pod->IsSatisfiable() &&

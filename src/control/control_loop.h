@@ -63,6 +63,9 @@ struct ClusterRefs {
   std::vector<const cluster::Pod*> pods;                          // sorted by key
   const std::vector<cluster::NodeTemplate>* templates = nullptr;  // sorted by name
   const cluster::InstanceCatalog* instances = nullptr;
+  // Whether `nodes` holds only nodes PlannerNeedsNode is true for (a view that lends may say so,
+  // and spare the loop asking again of every node).
+  bool planner_nodes_only = false;
 
   // Lookups by name / key (binary search); nullptr when absent.
   const cluster::Node* FindNode(std::string_view name) const;

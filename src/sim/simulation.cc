@@ -6,6 +6,7 @@
 #include <optional>
 #include <queue>
 #include <set>
+#include <unordered_map>
 #include <utility>
 
 #include "cluster/node.h"
@@ -126,7 +127,7 @@ class World final : public control::ClusterView, public control::Actuator {
     std::vector<std::pair<cluster::GpuDemand, std::string>> reasons;
     pods_.reserve(scenario_.workload.arrivals.size());
     for (const PodArrival& arrival : scenario_.workload.arrivals) {
-      SimPod pod;
+      SimPod& pod = pods_.emplace_back();  // built in place: a pod is costly to move
       GP_ASSIGN_OR_RETURN(
           pod.pod, RewritePod(options_.strategy, arrival.pod, mig_model_, scenario_.templates));
       pod.pod.node_name.clear();
@@ -135,7 +136,6 @@ class World final : public control::ClusterView, public control::Actuator {
       pod.gpus_needed = GpusNeeded(arrival.pod, reference);
       pod.remaining = arrival.run_for;
       pod.pod.unsatisfiable_reason = UnsatisfiableReason(pod.pod.gpu, reasons);
-      pods_.push_back(std::move(pod));
     }
     std::vector<uint32_t> order(pods_.size());
     for (uint32_t i = 0; i < order.size(); ++i) {
@@ -151,6 +151,7 @@ class World final : public control::ClusterView, public control::Actuator {
     for (uint32_t r = 0; r < order.size(); ++r) {
       rank_[order[r]] = r;
     }
+    index_by_key_.reserve(pods_.size());
     for (size_t i = 0; i < pods_.size(); ++i) {
       index_by_key_.emplace(std::move(keys[i]), static_cast<uint32_t>(i));
     }
@@ -227,6 +228,7 @@ class World final : public control::ClusterView, public control::Actuator {
   // pods live in vectors that only Launch grows, and Retire leaves a node's object as it was.
   std::optional<control::ClusterRefs> Lend() override {
     control::ClusterRefs refs;
+    refs.planner_nodes_only = true;
     refs.templates = &templates_;
     refs.instances = &planning_instances_;
     refs.nodes.reserve(node_by_name_.size());
@@ -763,7 +765,8 @@ class World final : public control::ClusterView, public control::Actuator {
 
   std::vector<SimPod> pods_;
   std::vector<uint32_t> rank_;  // pod index -> rank by key
-  std::map<std::string, uint32_t, std::less<>> index_by_key_;
+  // Looked up only, never walked: hashing is the cheaper lookup at every bind.
+  std::unordered_map<std::string, uint32_t> index_by_key_;
   std::map<uint32_t, uint32_t> pending_;  // rank -> pod index, arrived and waiting for a node
   std::vector<SimNode> nodes_;
   std::map<std::string, uint32_t, std::less<>> node_by_name_;  // alive nodes
