@@ -276,21 +276,28 @@ std::vector<Placement> PlaceEach(const Placer& placer, std::span<const cluster::
       Assign(write(*chosen), *pod, devices);
     }
     const cluster::Node& node = read(*chosen);
-    std::string where;
+    // Built in one buffer: a simulated run makes thousands of these.
+    std::string reason = "fits on existing node ";
+    reason.reserve(64);
+    reason += node.name;
     if (!devices.empty()) {
       const DeviceChoice& first = devices.front();
-      where = " GPU " + std::to_string(first.gpu);
+      reason += " GPU ";
+      reason += std::to_string(first.gpu);
       if (first.instance >= 0) {
-        where += " instance " + std::to_string(first.instance);
+        reason += " instance ";
+        reason += std::to_string(first.instance);
       }
     }
+    reason += " (";
+    reason += PlacementPolicyName(placer.policy());
+    reason += ")";
     placements.push_back(Placement{
         .pod = pod->Key(),
         .node = node.name,
         .devices = devices,
         .moved = false,
-        .reason = "fits on existing node " + node.name + where + " (" +
-                  std::string(PlacementPolicyName(placer.policy())) + ")",
+        .reason = std::move(reason),
     });
   }
   return placements;
