@@ -145,8 +145,11 @@ class World final : public control::ClusterView, public control::Actuator {
     for (size_t i = 0; i < pods_.size(); ++i) {
       keys[i] = pods_[i].pod.Key();
     }
-    std::sort(order.begin(), order.end(),
-              [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
+    auto by_key = [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; };
+    // Generated workloads name their pods in arrival order: one pass then spares the sort.
+    if (!std::is_sorted(order.begin(), order.end(), by_key)) {
+      std::sort(order.begin(), order.end(), by_key);
+    }
     rank_.resize(pods_.size());
     for (uint32_t r = 0; r < order.size(); ++r) {
       rank_[order[r]] = r;
