@@ -89,6 +89,9 @@ int64_t DemandMilliGpu(const cluster::GpuDemand& demand) {
 }
 
 void SortForPlacement(std::vector<const cluster::Pod*>& pods) {
+  if (pods.size() < 2) {
+    return;  // most control-loop batches are one pod
+  }
   std::vector<std::pair<int64_t, const cluster::Pod*>> keyed;
   keyed.reserve(pods.size());
   for (const cluster::Pod* pod : pods) {
