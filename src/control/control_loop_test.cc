@@ -135,7 +135,9 @@ class FakeCluster final : public ClusterView, public Actuator {
   int failed_launches = 0;
 };
 
-class ControlLoopTest : public ::testing::Test {
+// Every test runs twice: with the plan's reference costs (the loop always makes a full plan) and
+// without (a batch that fits existing nodes takes the placement-only path).
+class ControlLoopTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     auto gpus = catalog::LoadBuiltInGpuCatalog();
@@ -151,6 +153,7 @@ class ControlLoopTest : public ::testing::Test {
     cluster_->templates = {node_template};
     ControlOptions options;
     options.plan.disruption_budget = 0;
+    options.plan.reference_costs = GetParam();
     loop_ = std::make_unique<ControlLoop>(*cluster_, *cluster_, clock_, *gpus_, options);
   }
 
@@ -171,7 +174,7 @@ class ControlLoopTest : public ::testing::Test {
   std::unique_ptr<ControlLoop> loop_;
 };
 
-TEST_F(ControlLoopTest, PodsPendingWithinTheIdleWindowArePlannedTogether) {
+TEST_P(ControlLoopTest, PodsPendingWithinTheIdleWindowArePlannedTogether) {
   Pending("a");
   clock_.Advance(std::chrono::milliseconds(600));
   Pending("b");
@@ -185,7 +188,7 @@ TEST_F(ControlLoopTest, PodsPendingWithinTheIdleWindowArePlannedTogether) {
   EXPECT_EQ(cluster_->binds, 0);  // the nodes are not ready
 }
 
-TEST_F(ControlLoopTest, TheMaxWindowEndsABatchThatKeepsGrowing) {
+TEST_P(ControlLoopTest, TheMaxWindowEndsABatchThatKeepsGrowing) {
   for (int i = 0; i < 12; ++i) {
     Pending("p" + std::to_string(i));
     clock_.Advance(std::chrono::milliseconds(900));
@@ -194,7 +197,7 @@ TEST_F(ControlLoopTest, TheMaxWindowEndsABatchThatKeepsGrowing) {
   EXPECT_LE(*loop_->NextWakeup(), Timestamp{} + seconds(10));
 }
 
-TEST_F(ControlLoopTest, AFullNodeStillCountsAgainstItsTemplatesGpuLimit) {
+TEST_P(ControlLoopTest, AFullNodeStillCountsAgainstItsTemplatesGpuLimit) {
   cluster_->templates[0].max_gpus = 1;
   Pending("a");
   clock_.Advance(seconds(2));
@@ -218,7 +221,7 @@ TEST_F(ControlLoopTest, AFullNodeStillCountsAgainstItsTemplatesGpuLimit) {
   EXPECT_FALSE(PlannerNeedsNode(cluster_->nodes[0], cluster_->templates));
 }
 
-TEST_F(ControlLoopTest, CapacityInFlightIsNotBoughtTwice) {
+TEST_P(ControlLoopTest, CapacityInFlightIsNotBoughtTwice) {
   Pending("a");
   clock_.Advance(seconds(2));
   EXPECT_EQ(Reconcile().launched_nodes, 1);
@@ -237,7 +240,7 @@ TEST_F(ControlLoopTest, CapacityInFlightIsNotBoughtTwice) {
   EXPECT_EQ(cluster_->FindPod("ns/a")->node_name, cluster_->nodes[0].name);
 }
 
-TEST_F(ControlLoopTest, AnOfferingWithoutCapacityIsSkippedUntilItsTtl) {
+TEST_P(ControlLoopTest, AnOfferingWithoutCapacityIsSkippedUntilItsTtl) {
   // g4dn.xlarge has no capacity in any zone: each failed offering (type, zone, capacity type)
   // is skipped on the next batch, until the planner falls back on g5.xlarge.
   cluster_->no_capacity = {"g4dn.xlarge"};
@@ -254,7 +257,7 @@ TEST_F(ControlLoopTest, AnOfferingWithoutCapacityIsSkippedUntilItsTtl) {
   EXPECT_EQ(cluster_->launched, std::vector<std::string>{"g5.xlarge"});
 }
 
-TEST_F(ControlLoopTest, AnEmptyNodeIsRemovedAfterItsTtl) {
+TEST_P(ControlLoopTest, AnEmptyNodeIsRemovedAfterItsTtl) {
   Pending("a");
   clock_.Advance(seconds(2));
   (void)Reconcile();
@@ -271,7 +274,7 @@ TEST_F(ControlLoopTest, AnEmptyNodeIsRemovedAfterItsTtl) {
   EXPECT_TRUE(cluster_->nodes.empty());
 }
 
-TEST_F(ControlLoopTest, ANodeThatNeverBecomesReadyIsGivenBackAndItsPodPlannedAgain) {
+TEST_P(ControlLoopTest, ANodeThatNeverBecomesReadyIsGivenBackAndItsPodPlannedAgain) {
   // Found writing the chaos suite (launch-never-ready): without a timeout the pod stayed
   // nominated to a machine that never booted, pending to the end of the run.
   Pending("a");
@@ -292,7 +295,7 @@ TEST_F(ControlLoopTest, ANodeThatNeverBecomesReadyIsGivenBackAndItsPodPlannedAga
   EXPECT_EQ(loop_->nominations().size(), 1u);
 }
 
-TEST_F(ControlLoopTest, ANodeThatBecomesReadyInTimeIsKept) {
+TEST_P(ControlLoopTest, ANodeThatBecomesReadyInTimeIsKept) {
   Pending("a");
   clock_.Advance(seconds(2));
   EXPECT_EQ(Reconcile().launched_nodes, 1);
@@ -304,6 +307,30 @@ TEST_F(ControlLoopTest, ANodeThatBecomesReadyInTimeIsKept) {
   EXPECT_EQ(Reconcile().launches_expired, 0);
   EXPECT_TRUE(cluster_->removed.empty());
 }
+
+TEST_P(ControlLoopTest, APodThatFitsANodeAlreadyThereIsBoundToItAndNothingIsBought) {
+  Pending("a");
+  clock_.Advance(seconds(2));
+  EXPECT_EQ(Reconcile().launched_nodes, 1);
+  cluster_->ReadyAll();
+  loop_->NoteNodeChanged();
+  EXPECT_EQ(Reconcile().bound, 1);
+  cluster_->FinishAll();  // the node's GPU is free again
+
+  Pending("b");
+  clock_.Advance(seconds(2));
+  ReconcileReport report = Reconcile();
+  EXPECT_TRUE(report.planned);
+  EXPECT_EQ(report.bound, 1);
+  EXPECT_EQ(report.launched_nodes, 0);
+  EXPECT_EQ(cluster_->launched.size(), 1u);
+  EXPECT_EQ(cluster_->FindPod("ns/b")->node_name, cluster_->nodes[0].name);
+}
+
+INSTANTIATE_TEST_SUITE_P(FullPlanOrPlacementOnly, ControlLoopTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                           return param.param ? "FullPlan" : "PlacementOnlyWhenEveryPodFits";
+                         });
 
 }  // namespace
 }  // namespace gpupack::control
