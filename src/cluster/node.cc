@@ -119,8 +119,11 @@ void ReleasePod(Node& node, const Pod& pod) {
   }
   node.pods.erase(pos);
   node.requested -= pod.requests;
+  // Keys of one namespace share their start: the last byte settles most comparisons.
   for (NodeGpu& device : node.gpus) {
-    std::erase_if(device.allocations, [&](const GpuAllocation& a) { return a.pod == key; });
+    std::erase_if(device.allocations, [&](const GpuAllocation& a) {
+      return !a.pod.empty() && a.pod.back() == key.back() && a.pod == key;
+    });
   }
 }
 

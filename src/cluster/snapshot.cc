@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <memory>
 #include <string_view>
+#include <utility>
 
 #include "common/quantity.h"
 
@@ -36,8 +38,8 @@ int64_t LargestDeviceMemoryMib(const GpuDemand& demand, const gpu::GpuModel& mod
   return 0;
 }
 
-// Pod::Key() (namespace/name) compared with `key` like std::string's compare, without building
-// the key: the planner and the control loop look pods up by key in every pass.
+}  // namespace
+
 int CompareKey(const Pod& pod, std::string_view key) {
   for (std::string_view part :
        {std::string_view(pod.namespace_name), std::string_view("/"), std::string_view(pod.name)}) {
@@ -53,7 +55,26 @@ int CompareKey(const Pod& pod, std::string_view key) {
   return key.empty() ? 0 : -1;
 }
 
-}  // namespace
+CopyOnWriteNodes::CopyOnWriteNodes(std::vector<const Node*> nodes)
+    : nodes_(std::move(nodes)), copy_of_(nodes_.size(), nullptr) {}
+
+Node& CopyOnWriteNodes::Mutable(size_t i) {
+  if (copy_of_[i] == nullptr) {
+    copy_of_[i] = copies_.emplace_back(std::make_unique<Node>(*nodes_[i])).get();
+    nodes_[i] = copy_of_[i];
+  }
+  return *copy_of_[i];
+}
+
+std::optional<size_t> CopyOnWriteNodes::Find(std::string_view name) const {
+  auto it =
+      std::lower_bound(nodes_.begin(), nodes_.end(), name,
+                       [](const Node* n, std::string_view wanted) { return n->name < wanted; });
+  if (it == nodes_.end() || (*it)->name != name) {
+    return std::nullopt;
+  }
+  return static_cast<size_t>(it - nodes_.begin());
+}
 
 const Node* ClusterSnapshot::FindNode(std::string_view name) const {
   return FindSorted(nodes, name, [](const Node& n) -> const std::string& { return n.name; });

@@ -10,6 +10,10 @@
 // Thread safety: values; const methods are safe from several threads.
 #pragma once
 
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +49,55 @@ struct ClusterSnapshot {
   // Bound, non-terminal pods on node `name`, by key. Linear in the pods; hot paths use
   // Node::pods with FindPod.
   std::vector<const Pod*> PodsOn(std::string_view name) const;
+};
+
+// Pod::Key() (namespace/name) compared with `key` like std::string::compare (<0, 0, >0),
+// without building the key: the planner and the control loop look pods up by key in every pass.
+int CompareKey(const Pod& pod, std::string_view key);
+
+// Nodes read where they are and copied on first write: a control-loop pass plans on the nodes a
+// view lends (ClusterView::Lend) and copies only the few it changes, not a large cluster.
+class CopyOnWriteNodes {
+ public:
+  // `nodes` sorted by name, unique; they must outlive this and not change while it reads them.
+  explicit CopyOnWriteNodes(std::vector<const Node*> nodes);
+
+  size_t size() const { return nodes_.size(); }
+
+  const Node& operator[](size_t i) const { return *nodes_[i]; }
+
+  // Every node, by index; an entry points at the copy once the node was written.
+  std::span<const Node* const> pointers() const { return nodes_; }
+
+  // Node i for writing: copied on the first call for it; other nodes' references stay valid.
+  Node& Mutable(size_t i);
+
+  // Whether node i was copied (written).
+  bool Copied(size_t i) const { return copy_of_[i] != nullptr; }
+
+  // The index of node `name` (binary search); nullopt when absent.
+  std::optional<size_t> Find(std::string_view name) const;
+
+  // Leaves out the nodes `drop(i, node)` is true for (their copies live on until destruction).
+  template <class Predicate>
+  void EraseIf(Predicate drop) {
+    size_t kept = 0;
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      if (!drop(i, *nodes_[i])) {
+        nodes_[kept] = nodes_[i];
+        copy_of_[kept] = copy_of_[i];
+        ++kept;
+      }
+    }
+    nodes_.resize(kept);
+    copy_of_.resize(kept);
+  }
+
+ private:
+  std::vector<const Node*> nodes_;
+  std::vector<Node*> copy_of_;  // the writable copy of each node, nullptr until written
+  // Owned one by one, so copies never move (and nothing is allocated while none is made).
+  std::vector<std::unique_ptr<Node>> copies_;
 };
 
 // Why no GPU model of `catalog` (and, when `instances` has types, no instance type) can ever run

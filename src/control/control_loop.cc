@@ -1,7 +1,12 @@
 #include "control/control_loop.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "plan/fit.h"
 #include "plan/planner.h"
@@ -41,6 +46,50 @@ bool PlannerNeedsNode(const cluster::Node& node,
       [](const cluster::NodeTemplate& t, const std::string& name) { return t.name < name; });
   return it != templates.end() && it->name == node.template_name &&
          (it->max_gpus || it->max_hourly_cost || it->spot_percent);
+}
+
+const cluster::Node* ClusterRefs::FindNode(std::string_view name) const {
+  auto it = std::lower_bound(
+      nodes.begin(), nodes.end(), name,
+      [](const cluster::Node* n, std::string_view wanted) { return n->name < wanted; });
+  return it != nodes.end() && (*it)->name == name ? *it : nullptr;
+}
+
+const cluster::Pod* ClusterRefs::FindPod(std::string_view key) const {
+  auto it = std::lower_bound(
+      pods.begin(), pods.end(), key,
+      [](const cluster::Pod* p, std::string_view k) { return cluster::CompareKey(*p, k) < 0; });
+  return it != pods.end() && cluster::CompareKey(**it, key) == 0 ? *it : nullptr;
+}
+
+cluster::ClusterSnapshot ClusterRefs::Copy() const {
+  cluster::ClusterSnapshot snapshot;
+  snapshot.nodes.reserve(nodes.size());
+  for (const cluster::Node* node : nodes) {
+    snapshot.nodes.push_back(*node);
+  }
+  snapshot.pods.reserve(pods.size());
+  for (const cluster::Pod* pod : pods) {
+    snapshot.pods.push_back(*pod);
+  }
+  snapshot.templates = *templates;
+  snapshot.instances = *instances;
+  return snapshot;
+}
+
+ClusterRefs RefsTo(const cluster::ClusterSnapshot& snapshot) {
+  ClusterRefs refs;
+  refs.nodes.reserve(snapshot.nodes.size());
+  for (const cluster::Node& node : snapshot.nodes) {
+    refs.nodes.push_back(&node);
+  }
+  refs.pods.reserve(snapshot.pods.size());
+  for (const cluster::Pod& pod : snapshot.pods) {
+    refs.pods.push_back(&pod);
+  }
+  refs.templates = &snapshot.templates;
+  refs.instances = &snapshot.instances;
+  return refs;
 }
 
 ControlLoop::ControlLoop(ClusterView& view, Actuator& actuator, const Clock& clock,
@@ -88,38 +137,60 @@ std::optional<Timestamp> ControlLoop::NextWakeup() const {
   return next;
 }
 
+Result<ControlLoop::Pass> ControlLoop::Read() {
+  Pass pass;
+  if (std::optional<ClusterRefs> lent = view_->Lend()) {
+    pass.refs = *std::move(lent);
+    return pass;
+  }
+  GP_ASSIGN_OR_RETURN(cluster::ClusterSnapshot snapshot, view_->Snapshot());
+  pass.owned = std::make_unique<cluster::ClusterSnapshot>(std::move(snapshot));
+  pass.refs = RefsTo(*pass.owned);
+  return pass;
+}
+
 Result<ReconcileReport> ControlLoop::Reconcile() {
   ReconcileReport report;
-  GP_ASSIGN_OR_RETURN(cluster::ClusterSnapshot snapshot, view_->Snapshot());
+  GP_ASSIGN_OR_RETURN(Pass pass, Read());
   node_changed_ = false;
   GP_TRY(HandleLaunchFailures(report));
-  GP_TRY(ExpireLaunches(snapshot, report));
+  GP_TRY(ExpireLaunches(pass.refs, report));
   if (report.launches_expired > 0) {
-    GP_ASSIGN_OR_RETURN(snapshot, view_->Snapshot());
+    GP_ASSIGN_OR_RETURN(pass, Read());
   }
-  GP_TRY(BindNominated(snapshot, report));
+  GP_TRY(BindNominated(pass.refs, report));
   Timestamp now = clock_->Now();
   if (batch_first_ &&
       now >= std::min(*batch_first_ + options_.batch_max, *batch_last_ + options_.batch_idle)) {
     batch_first_.reset();
     batch_last_.reset();
     if (report.bound > 0) {
-      GP_ASSIGN_OR_RETURN(snapshot, view_->Snapshot());
+      GP_ASSIGN_OR_RETURN(pass, Read());
     }
-    GP_TRY(RemoveEmpty(snapshot, report));
-    GP_TRY(PlanPending(std::move(snapshot), report));
+    // What RemoveEmpty removes stays in the pass (a removed empty node is still readable): the
+    // plan sees the cluster as read.
+    GP_TRY(RemoveEmpty(pass.refs, report));
+    GP_TRY(PlanPending(std::move(pass), report));
   } else {
-    GP_TRY(RemoveEmpty(snapshot, report));
+    GP_TRY(RemoveEmpty(pass.refs, report));
   }
   return report;
 }
 
-Status ControlLoop::BindNominated(const cluster::ClusterSnapshot& snapshot,
-                                  ReconcileReport& report) {
+Status ControlLoop::BindNominated(const ClusterRefs& refs, ReconcileReport& report) {
+  // Every check is against the cluster as read (a lent node changes with each bind), then the
+  // binds go out in order.
+  struct Bind {
+    std::string pod;
+    std::string node;
+    std::vector<plan::DeviceChoice> devices;
+  };
+
+  std::vector<Bind> binds;
   std::vector<plan::DeviceChoice> devices;
   for (auto it = nominations_.begin(); it != nominations_.end();) {
-    const cluster::Pod* pod = snapshot.FindPod(it->first);
-    const cluster::Node* node = snapshot.FindNode(it->second);
+    const cluster::Pod* pod = refs.FindPod(it->first);
+    const cluster::Node* node = refs.FindNode(it->second);
     if (pod == nullptr || pod->IsBound() || pod->IsTerminal()) {
       it = nominations_.erase(it);
       continue;
@@ -135,21 +206,23 @@ Status ControlLoop::BindNominated(const cluster::ClusterSnapshot& snapshot,
     }
     // The node is ready; the bind goes through the scheduler's checks against its real state.
     if (fit_.Fits(*pod, *node, &devices)) {
-      GP_TRY(actuator_->Bind(it->first, it->second, devices));
-      ++report.bound;
+      binds.push_back(Bind{it->first, std::move(it->second), devices});
     } else {
       NotePending();
     }
     it = nominations_.erase(it);
   }
+  for (const Bind& bind : binds) {
+    GP_TRY(actuator_->Bind(bind.pod, bind.node, bind.devices));
+    ++report.bound;
+  }
   return OkStatus();
 }
 
-Status ControlLoop::ExpireLaunches(const cluster::ClusterSnapshot& snapshot,
-                                   ReconcileReport& report) {
+Status ControlLoop::ExpireLaunches(const ClusterRefs& refs, ReconcileReport& report) {
   Timestamp now = clock_->Now();
   for (auto it = launched_at_.begin(); it != launched_at_.end();) {
-    const cluster::Node* node = snapshot.FindNode(it->first);
+    const cluster::Node* node = refs.FindNode(it->first);
     if (node == nullptr || (node->ready && !IsComing(*node))) {
       it = launched_at_.erase(it);  // gone, or ready: no longer ours to watch
       continue;
@@ -199,8 +272,6 @@ Status ControlLoop::HandleLaunchFailures(ReconcileReport& report) {
 }
 
 Status ControlLoop::FilterCapacityErrors(cluster::ClusterSnapshot& snapshot) {
-  Timestamp now = clock_->Now();
-  std::erase_if(capacity_errors_, [now](const CapacityError& error) { return error.until <= now; });
   if (capacity_errors_.empty()) {
     return OkStatus();
   }
@@ -222,7 +293,85 @@ Status ControlLoop::FilterCapacityErrors(cluster::ClusterSnapshot& snapshot) {
   return OkStatus();
 }
 
-Status ControlLoop::PlanPending(cluster::ClusterSnapshot snapshot, ReconcileReport& report) {
+Result<bool> ControlLoop::PlanOnExisting(const ClusterRefs& refs, ReconcileReport& report) {
+  // The same view of the cluster as PlanPending's full path below, built on the lent nodes.
+  cluster::CopyOnWriteNodes nodes(refs.nodes);
+  std::set<std::string, std::less<>> coming;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (IsComing(nodes[i])) {
+      cluster::Node& node = nodes.Mutable(i);
+      coming.insert(node.name);
+      std::erase_if(node.taints,
+                    [](const cluster::Taint& taint) { return taint.key == kTaintSharingPending; });
+      node.ready = true;
+    }
+  }
+  std::vector<const cluster::Pod*> accounted;  // nominated pods accounted on their node
+  std::vector<plan::DeviceChoice> devices;
+  for (const auto& [key, node_name] : nominations_) {
+    const cluster::Pod* pod = refs.FindPod(key);
+    if (pod == nullptr || pod->IsBound()) {
+      continue;
+    }
+    std::optional<size_t> node = nodes.Find(node_name);
+    if (node && fit_.Fits(*pod, nodes[*node], &devices)) {
+      plan::Assign(nodes.Mutable(*node), *pod, devices);
+      accounted.push_back(pod);
+    }
+  }
+  std::sort(accounted.begin(), accounted.end());
+  // Accounting nominated pods may fill a node; the view vouches for the others when it can.
+  nodes.EraseIf([&](size_t i, const cluster::Node& node) {
+    return (!refs.planner_nodes_only || nodes.Copied(i)) &&
+           !PlannerNeedsNode(node, *refs.templates);
+  });
+  std::vector<const cluster::Pod*> pending;
+  for (const cluster::Pod* pod : refs.pods) {
+    if (!pod->IsBound() && !pod->IsTerminal() && pod->IsSatisfiable() &&
+        !std::binary_search(accounted.begin(), accounted.end(), pod)) {
+      pending.push_back(pod);
+    }
+  }
+  if (pending.empty()) {
+    return true;
+  }
+  GP_ASSIGN_OR_RETURN(
+      std::optional<std::vector<plan::Placement>> placements,
+      plan::PlaceOnExistingNodes(std::move(pending), nodes, fit_, *refs.templates, options_.plan));
+  if (!placements) {
+    return false;
+  }
+  ++launches_;  // as a full plan counts (it names the nodes it buys after it)
+  report.planned = true;
+  for (const plan::Placement& placement : *placements) {
+    if (coming.contains(placement.node)) {
+      nominations_[placement.pod] = placement.node;
+      ++report.nominated;
+    } else {
+      GP_TRY(actuator_->Bind(placement.pod, placement.node, placement.devices));
+      ++report.bound;
+    }
+  }
+  // What a full plan reports unschedulable when it places every pending pod.
+  for (const cluster::Pod* pod : refs.pods) {
+    if (!pod->IsSatisfiable() && !pod->IsBound() && !pod->IsTerminal()) {
+      report.unschedulable.push_back(plan::Unschedulable{pod->Key(), pod->unsatisfiable_reason});
+    }
+  }
+  return true;
+}
+
+Status ControlLoop::PlanPending(Pass pass, ReconcileReport& report) {
+  Timestamp now = clock_->Now();
+  std::erase_if(capacity_errors_, [now](const CapacityError& error) { return error.until <= now; });
+  // The fast path does not compute the reference costs a full plan reports.
+  if (!options_.plan.reference_costs) {
+    GP_ASSIGN_OR_RETURN(bool done, PlanOnExisting(pass.refs, report));
+    if (done) {
+      return OkStatus();
+    }
+  }
+  cluster::ClusterSnapshot snapshot = pass.owned ? std::move(*pass.owned) : pass.refs.Copy();
   // The planner sees: nodes that can take a pod (coming ones as if ready, with the pods
   // nominated to them accounted), and the pods that are pending and not nominated.
   std::set<std::string, std::less<>> coming;
@@ -308,7 +457,7 @@ Status ControlLoop::PlanPending(cluster::ClusterSnapshot snapshot, ReconcileRepo
   return OkStatus();
 }
 
-Status ControlLoop::RemoveEmpty(const cluster::ClusterSnapshot& snapshot, ReconcileReport& report) {
+Status ControlLoop::RemoveEmpty(const ClusterRefs& refs, ReconcileReport& report) {
   Timestamp now = clock_->Now();
   if (now - disruption_window_start_ >= options_.disruption_interval) {
     disruption_window_start_ = now;
@@ -319,7 +468,8 @@ Status ControlLoop::RemoveEmpty(const cluster::ClusterSnapshot& snapshot, Reconc
     nominated_nodes.insert(node);
   }
   std::map<std::string, Timestamp, std::less<>> still_empty;
-  for (const cluster::Node& node : snapshot.nodes) {
+  for (const cluster::Node* listed : refs.nodes) {
+    const cluster::Node& node = *listed;
     if (!node.pods.empty() || IsComing(node) || nominated_nodes.contains(node.name) ||
         node.template_name.empty()) {
       continue;

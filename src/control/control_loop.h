@@ -29,9 +29,11 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cluster/snapshot.h"
@@ -70,6 +72,27 @@ struct LaunchFailure {
   bool exists = false;
 };
 
+// What ClusterView::Snapshot() holds, by reference instead of by copy.
+struct ClusterRefs {
+  std::vector<const cluster::Node*> nodes;                        // sorted by name
+  std::vector<const cluster::Pod*> pods;                          // sorted by key
+  const std::vector<cluster::NodeTemplate>* templates = nullptr;  // sorted by name
+  const cluster::InstanceCatalog* instances = nullptr;
+  // Whether `nodes` holds only nodes PlannerNeedsNode is true for (a view that lends may say so,
+  // and spare the loop asking again of every node).
+  bool planner_nodes_only = false;
+
+  // Lookups by name / key (binary search); nullptr when absent.
+  const cluster::Node* FindNode(std::string_view name) const;
+  const cluster::Pod* FindPod(std::string_view key) const;
+
+  // A snapshot of copies of what these refer to.
+  cluster::ClusterSnapshot Copy() const;
+};
+
+// Refs to the parts of `snapshot`, which must outlive them.
+ClusterRefs RefsTo(const cluster::ClusterSnapshot& snapshot);
+
 // What the loop reads: the cluster as it is now.
 class ClusterView {
  public:
@@ -87,6 +110,13 @@ class ClusterView {
   // The launches found failed since the last call, each once. A view whose actuator reports
   // every failure from Launch itself (ResourceExhausted; the simulator) has none.
   virtual std::vector<LaunchFailure> TakeLaunchFailures() { return {}; }
+
+  // For a view that holds its cluster in memory (the simulator): what Snapshot() would return,
+  // lent instead of copied, so that a pass over a large cluster copies only what it changes.
+  // What is lent stays valid until the next call to the view or the actuator, except that a
+  // Remove (of an empty node) leaves it valid and unchanged. nullopt, the default: the view does
+  // not lend, the loop takes a Snapshot().
+  virtual std::optional<ClusterRefs> Lend() { return std::nullopt; }
 };
 
 // What the loop does to the cluster.
@@ -169,17 +199,27 @@ class ControlLoop {
     Timestamp until;
   };
 
-  [[nodiscard]] Status BindNominated(const cluster::ClusterSnapshot& snapshot,
-                                     ReconcileReport& report);
-  [[nodiscard]] Status PlanPending(cluster::ClusterSnapshot snapshot, ReconcileReport& report);
-  [[nodiscard]] Status RemoveEmpty(const cluster::ClusterSnapshot& snapshot,
-                                   ReconcileReport& report);
+  // What one pass reads: the view's lent cluster, or a snapshot of the pass's own that `refs`
+  // point into.
+  struct Pass {
+    std::unique_ptr<cluster::ClusterSnapshot> owned;
+    ClusterRefs refs;
+  };
+
+  [[nodiscard]] Result<Pass> Read();
+  [[nodiscard]] Status BindNominated(const ClusterRefs& refs, ReconcileReport& report);
+  [[nodiscard]] Status PlanPending(Pass pass, ReconcileReport& report);
+  // The fast path of PlanPending when every pending pod fits existing capacity: binds and
+  // nominates as the full plan would, copying only the nodes it changes. False when some pod
+  // fits nowhere (nothing was done; the caller plans in full).
+  [[nodiscard]] Result<bool> PlanOnExisting(const ClusterRefs& refs, ReconcileReport& report);
+  [[nodiscard]] Status RemoveEmpty(const ClusterRefs& refs, ReconcileReport& report);
   [[nodiscard]] Status FilterCapacityErrors(cluster::ClusterSnapshot& snapshot);
   [[nodiscard]] Status HandleLaunchFailures(ReconcileReport& report);
   void AddCapacityError(std::string instance_type, cluster::CapacityType capacity_type,
                         std::string zone);
-  [[nodiscard]] Status ExpireLaunches(const cluster::ClusterSnapshot& snapshot,
-                                      ReconcileReport& report);
+
+  [[nodiscard]] Status ExpireLaunches(const ClusterRefs& refs, ReconcileReport& report);
 
   ClusterView* view_;
   Actuator* actuator_;

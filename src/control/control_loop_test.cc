@@ -143,7 +143,9 @@ class FakeCluster final : public ClusterView, public Actuator {
   int failed_launches = 0;
 };
 
-class ControlLoopTest : public ::testing::Test {
+// Every test runs twice: with the plan's reference costs (the loop always makes a full plan) and
+// without (a batch that fits existing nodes takes the placement-only path).
+class ControlLoopTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     auto gpus = catalog::LoadBuiltInGpuCatalog();
@@ -159,6 +161,7 @@ class ControlLoopTest : public ::testing::Test {
     cluster_->templates = {node_template};
     ControlOptions options;
     options.plan.disruption_budget = 0;
+    options.plan.reference_costs = GetParam();
     loop_ = std::make_unique<ControlLoop>(*cluster_, *cluster_, clock_, *gpus_, options);
   }
 
@@ -179,7 +182,7 @@ class ControlLoopTest : public ::testing::Test {
   std::unique_ptr<ControlLoop> loop_;
 };
 
-TEST_F(ControlLoopTest, PodsPendingWithinTheIdleWindowArePlannedTogether) {
+TEST_P(ControlLoopTest, PodsPendingWithinTheIdleWindowArePlannedTogether) {
   Pending("a");
   clock_.Advance(std::chrono::milliseconds(600));
   Pending("b");
@@ -193,7 +196,7 @@ TEST_F(ControlLoopTest, PodsPendingWithinTheIdleWindowArePlannedTogether) {
   EXPECT_EQ(cluster_->binds, 0);  // the nodes are not ready
 }
 
-TEST_F(ControlLoopTest, TheMaxWindowEndsABatchThatKeepsGrowing) {
+TEST_P(ControlLoopTest, TheMaxWindowEndsABatchThatKeepsGrowing) {
   for (int i = 0; i < 12; ++i) {
     Pending("p" + std::to_string(i));
     clock_.Advance(std::chrono::milliseconds(900));
@@ -202,7 +205,7 @@ TEST_F(ControlLoopTest, TheMaxWindowEndsABatchThatKeepsGrowing) {
   EXPECT_LE(*loop_->NextWakeup(), Timestamp{} + seconds(10));
 }
 
-TEST_F(ControlLoopTest, AFullNodeStillCountsAgainstItsTemplatesGpuLimit) {
+TEST_P(ControlLoopTest, AFullNodeStillCountsAgainstItsTemplatesGpuLimit) {
   cluster_->templates[0].max_gpus = 1;
   Pending("a");
   clock_.Advance(seconds(2));
@@ -226,7 +229,7 @@ TEST_F(ControlLoopTest, AFullNodeStillCountsAgainstItsTemplatesGpuLimit) {
   EXPECT_FALSE(PlannerNeedsNode(cluster_->nodes[0], cluster_->templates));
 }
 
-TEST_F(ControlLoopTest, CapacityInFlightIsNotBoughtTwice) {
+TEST_P(ControlLoopTest, CapacityInFlightIsNotBoughtTwice) {
   Pending("a");
   clock_.Advance(seconds(2));
   EXPECT_EQ(Reconcile().launched_nodes, 1);
@@ -245,7 +248,7 @@ TEST_F(ControlLoopTest, CapacityInFlightIsNotBoughtTwice) {
   EXPECT_EQ(cluster_->FindPod("ns/a")->node_name, cluster_->nodes[0].name);
 }
 
-TEST_F(ControlLoopTest, AnOfferingWithoutCapacityIsSkippedUntilItsTtl) {
+TEST_P(ControlLoopTest, AnOfferingWithoutCapacityIsSkippedUntilItsTtl) {
   // g4dn.xlarge has no capacity in any zone: each failed offering (type, zone, capacity type)
   // is skipped on the next batch, until the planner falls back on g5.xlarge.
   cluster_->no_capacity = {"g4dn.xlarge"};
@@ -262,7 +265,7 @@ TEST_F(ControlLoopTest, AnOfferingWithoutCapacityIsSkippedUntilItsTtl) {
   EXPECT_EQ(cluster_->launched, std::vector<std::string>{"g5.xlarge"});
 }
 
-TEST_F(ControlLoopTest, ALaunchThatFailsLaterIsGivenBackAndItsOfferingSkippedUntilItsTtl) {
+TEST_P(ControlLoopTest, ALaunchThatFailsLaterIsGivenBackAndItsOfferingSkippedUntilItsTtl) {
   // Karpenter reports insufficient capacity after the NodeClaim was created: the view says so on
   // the next pass. The node is given back, its pod planned again elsewhere, and the offering is
   // skipped for capacity_error_ttl.
@@ -296,7 +299,7 @@ TEST_F(ControlLoopTest, ALaunchThatFailsLaterIsGivenBackAndItsOfferingSkippedUnt
   EXPECT_EQ(cluster_->launched.back(), "g4dn.xlarge");
 }
 
-TEST_F(ControlLoopTest, AFailedLaunchWhoseRemovalFailsIsGivenBackAtTheNextReconcile) {
+TEST_P(ControlLoopTest, AFailedLaunchWhoseRemovalFailsIsGivenBackAtTheNextReconcile) {
   Pending("a");
   clock_.Advance(seconds(2));
   EXPECT_EQ(Reconcile().launched_nodes, 1);
@@ -311,7 +314,7 @@ TEST_F(ControlLoopTest, AFailedLaunchWhoseRemovalFailsIsGivenBackAtTheNextReconc
   EXPECT_EQ(cluster_->removed, std::vector<std::string>{failed.name});
 }
 
-TEST_F(ControlLoopTest, AnEmptyNodeIsRemovedAfterItsTtl) {
+TEST_P(ControlLoopTest, AnEmptyNodeIsRemovedAfterItsTtl) {
   Pending("a");
   clock_.Advance(seconds(2));
   (void)Reconcile();
@@ -328,7 +331,7 @@ TEST_F(ControlLoopTest, AnEmptyNodeIsRemovedAfterItsTtl) {
   EXPECT_TRUE(cluster_->nodes.empty());
 }
 
-TEST_F(ControlLoopTest, ANodeThatNeverBecomesReadyIsGivenBackAndItsPodPlannedAgain) {
+TEST_P(ControlLoopTest, ANodeThatNeverBecomesReadyIsGivenBackAndItsPodPlannedAgain) {
   // Found writing the chaos suite (launch-never-ready): without a timeout the pod stayed
   // nominated to a machine that never booted, pending to the end of the run.
   Pending("a");
@@ -349,7 +352,7 @@ TEST_F(ControlLoopTest, ANodeThatNeverBecomesReadyIsGivenBackAndItsPodPlannedAga
   EXPECT_EQ(loop_->nominations().size(), 1u);
 }
 
-TEST_F(ControlLoopTest, ANodeThatBecomesReadyInTimeIsKept) {
+TEST_P(ControlLoopTest, ANodeThatBecomesReadyInTimeIsKept) {
   Pending("a");
   clock_.Advance(seconds(2));
   EXPECT_EQ(Reconcile().launched_nodes, 1);
@@ -361,6 +364,30 @@ TEST_F(ControlLoopTest, ANodeThatBecomesReadyInTimeIsKept) {
   EXPECT_EQ(Reconcile().launches_expired, 0);
   EXPECT_TRUE(cluster_->removed.empty());
 }
+
+TEST_P(ControlLoopTest, APodThatFitsANodeAlreadyThereIsBoundToItAndNothingIsBought) {
+  Pending("a");
+  clock_.Advance(seconds(2));
+  EXPECT_EQ(Reconcile().launched_nodes, 1);
+  cluster_->ReadyAll();
+  loop_->NoteNodeChanged();
+  EXPECT_EQ(Reconcile().bound, 1);
+  cluster_->FinishAll();  // the node's GPU is free again
+
+  Pending("b");
+  clock_.Advance(seconds(2));
+  ReconcileReport report = Reconcile();
+  EXPECT_TRUE(report.planned);
+  EXPECT_EQ(report.bound, 1);
+  EXPECT_EQ(report.launched_nodes, 0);
+  EXPECT_EQ(cluster_->launched.size(), 1u);
+  EXPECT_EQ(cluster_->FindPod("ns/b")->node_name, cluster_->nodes[0].name);
+}
+
+INSTANTIATE_TEST_SUITE_P(FullPlanOrPlacementOnly, ControlLoopTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                           return param.param ? "FullPlan" : "PlacementOnlyWhenEveryPodFits";
+                         });
 
 }  // namespace
 }  // namespace gpupack::control

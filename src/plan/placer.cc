@@ -89,6 +89,9 @@ int64_t DemandMilliGpu(const cluster::GpuDemand& demand) {
 }
 
 void SortForPlacement(std::vector<const cluster::Pod*>& pods) {
+  if (pods.size() < 2) {
+    return;  // most control-loop batches are one pod
+  }
   std::vector<std::pair<int64_t, const cluster::Pod*>> keyed;
   keyed.reserve(pods.size());
   for (const cluster::Pod* pod : pods) {
@@ -207,19 +210,21 @@ Placer::Score Placer::ScoreOf(const cluster::Pod& pod, const cluster::Node& node
   return {0, 0, 0, 0};
 }
 
-std::optional<size_t> Placer::Choose(const cluster::Pod& pod, std::span<const cluster::Node> nodes,
-                                     std::vector<DeviceChoice>& devices,
-                                     std::span<const size_t> excluded) const {
+template <class NodeAt>
+std::optional<size_t> Placer::ChooseAmong(const cluster::Pod& pod, size_t count, NodeAt node_at,
+                                          std::vector<DeviceChoice>& devices,
+                                          std::span<const size_t> excluded) const {
   std::optional<size_t> best;
   Score best_score{};
   std::vector<DeviceChoice> candidate;
-  size_t limit = score_all_ ? nodes.size() : FeasibleNodesToScore(nodes.size());
+  size_t limit = score_all_ ? count : FeasibleNodesToScore(count);
   size_t feasible = 0;
-  for (size_t i = 0; i < nodes.size() && feasible < limit; ++i) {
+  for (size_t i = 0; i < count && feasible < limit; ++i) {
     if (!excluded.empty() && std::binary_search(excluded.begin(), excluded.end(), i)) {
       continue;
     }
-    if (!fit_->Fits(pod, nodes[i], &candidate)) {
+    const cluster::Node& node = node_at(i);
+    if (!fit_->Fits(pod, node, &candidate)) {
       continue;
     }
     if (policy_ == PlacementPolicy::kFirstFit) {
@@ -227,7 +232,7 @@ std::optional<size_t> Placer::Choose(const cluster::Pod& pod, std::span<const cl
       return i;
     }
     ++feasible;
-    Score score = ScoreOf(pod, nodes[i], candidate);
+    Score score = ScoreOf(pod, node, candidate);
     if (!best || score < best_score) {
       best = i;
       best_score = score;
@@ -237,37 +242,94 @@ std::optional<size_t> Placer::Choose(const cluster::Pod& pod, std::span<const cl
   return best;
 }
 
-std::vector<Placement> PlacePods(const Placer& placer, std::span<const cluster::Pod* const> pods,
-                                 std::vector<cluster::Node>& nodes,
+std::optional<size_t> Placer::Choose(const cluster::Pod& pod, std::span<const cluster::Node> nodes,
+                                     std::vector<DeviceChoice>& devices,
+                                     std::span<const size_t> excluded) const {
+  return ChooseAmong(
+      pod, nodes.size(), [&](size_t i) -> const cluster::Node& { return nodes[i]; }, devices,
+      excluded);
+}
+
+std::optional<size_t> Placer::Choose(const cluster::Pod& pod,
+                                     std::span<const cluster::Node* const> nodes,
+                                     std::vector<DeviceChoice>& devices) const {
+  return ChooseAmong(pod, nodes.size(), [&](size_t i) -> const cluster::Node& { return *nodes[i]; },
+                     devices, {});
+}
+
+namespace {
+
+// PlacePods' work; `Nodes` is a vector of nodes or a CopyOnWriteNodes, `choose` the placer's
+// search over it and `write(i)` node i for accounting a placement.
+// `account_last`: whether the last pod is accounted on its node too.
+template <class Choose, class Read, class Write>
+std::vector<Placement> PlaceEach(const Placer& placer, std::span<const cluster::Pod* const> pods,
+                                 Choose choose, Read read, Write write, bool account_last,
                                  std::vector<const cluster::Pod*>& unplaced) {
   std::vector<Placement> placements;
   std::vector<DeviceChoice> devices;
-  for (const cluster::Pod* pod : pods) {
-    std::optional<size_t> chosen = placer.Choose(*pod, nodes, devices);
+  for (size_t p = 0; p < pods.size(); ++p) {
+    const cluster::Pod* pod = pods[p];
+    std::optional<size_t> chosen = choose(*pod, devices);
     if (!chosen) {
       unplaced.push_back(pod);
       continue;
     }
-    cluster::Node& node = nodes[*chosen];
-    Assign(node, *pod, devices);
-    std::string where;
+    if (account_last || p + 1 < pods.size()) {
+      Assign(write(*chosen), *pod, devices);
+    }
+    const cluster::Node& node = read(*chosen);
+    // Built in one buffer: a simulated run makes thousands of these.
+    std::string reason = "fits on existing node ";
+    reason.reserve(64);
+    reason += node.name;
     if (!devices.empty()) {
       const DeviceChoice& first = devices.front();
-      where = " GPU " + std::to_string(first.gpu);
+      reason += " GPU ";
+      reason += std::to_string(first.gpu);
       if (first.instance >= 0) {
-        where += " instance " + std::to_string(first.instance);
+        reason += " instance ";
+        reason += std::to_string(first.instance);
       }
     }
+    reason += " (";
+    reason += PlacementPolicyName(placer.policy());
+    reason += ")";
     placements.push_back(Placement{
         .pod = pod->Key(),
         .node = node.name,
         .devices = devices,
         .moved = false,
-        .reason = "fits on existing node " + node.name + where + " (" +
-                  std::string(PlacementPolicyName(placer.policy())) + ")",
+        .reason = std::move(reason),
     });
   }
   return placements;
+}
+
+}  // namespace
+
+std::vector<Placement> PlacePods(const Placer& placer, std::span<const cluster::Pod* const> pods,
+                                 std::vector<cluster::Node>& nodes,
+                                 std::vector<const cluster::Pod*>& unplaced) {
+  return PlaceEach(
+      placer, pods,
+      [&](const cluster::Pod& pod, std::vector<DeviceChoice>& devices) {
+        return placer.Choose(pod, nodes, devices);
+      },
+      [&](size_t i) -> const cluster::Node& { return nodes[i]; },
+      [&](size_t i) -> cluster::Node& { return nodes[i]; }, true, unplaced);
+}
+
+std::vector<Placement> PlacePods(const Placer& placer, std::span<const cluster::Pod* const> pods,
+                                 cluster::CopyOnWriteNodes& nodes,
+                                 std::vector<const cluster::Pod*>& unplaced) {
+  return PlaceEach(
+      placer, pods,
+      [&](const cluster::Pod& pod, std::vector<DeviceChoice>& devices) {
+        return placer.Choose(pod, nodes.pointers(), devices);
+      },
+      [&](size_t i) -> const cluster::Node& { return nodes[i]; },
+      [&](size_t i) -> cluster::Node& { return nodes.Mutable(i); }, false, unplaced);
 }
 
 }  // namespace gpupack::plan

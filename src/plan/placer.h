@@ -36,6 +36,7 @@
 
 #include "cluster/node.h"
 #include "cluster/pod.h"
+#include "cluster/snapshot.h"
 #include "common/error.h"
 #include "plan/fit.h"
 #include "plan/plan.h"
@@ -75,6 +76,10 @@ class Placer {
                                std::vector<DeviceChoice>& devices,
                                std::span<const size_t> excluded = {}) const;
 
+  // The same over nodes by pointer (a copy-on-write cluster, cluster::CopyOnWriteNodes).
+  std::optional<size_t> Choose(const cluster::Pod& pod, std::span<const cluster::Node* const> nodes,
+                               std::vector<DeviceChoice>& devices) const;
+
   PlacementPolicy policy() const { return policy_; }
 
   const FitChecker& fit() const { return *fit_; }
@@ -82,6 +87,12 @@ class Placer {
  private:
   // Compared lexicographically, lower is better.
   using Score = std::array<double, 4>;
+
+  // Choose's search over `count` nodes, node i being `node_at(i)`.
+  template <class NodeAt>
+  std::optional<size_t> ChooseAmong(const cluster::Pod& pod, size_t count, NodeAt node_at,
+                                    std::vector<DeviceChoice>& devices,
+                                    std::span<const size_t> excluded) const;
 
   // Only called for nodes where the pod fits, with Fit's device choice.
   Score ScoreOf(const cluster::Pod& pod, const cluster::Node& node,
@@ -107,6 +118,13 @@ class Placer {
 // placement on its node. Returns the placements; pods that fit nowhere go to `unplaced` in order.
 std::vector<Placement> PlacePods(const Placer& placer, std::span<const cluster::Pod* const> pods,
                                  std::vector<cluster::Node>& nodes,
+                                 std::vector<const cluster::Pod*>& unplaced);
+
+// The same on a copy-on-write cluster, for a caller that reads the placements only: every pod
+// but the last is accounted on its node, so only the nodes that take a pod before the last are
+// copied (none for a batch of one pod, the common case in a control loop).
+std::vector<Placement> PlacePods(const Placer& placer, std::span<const cluster::Pod* const> pods,
+                                 cluster::CopyOnWriteNodes& nodes,
                                  std::vector<const cluster::Pod*>& unplaced);
 
 }  // namespace gpupack::plan

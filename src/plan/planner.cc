@@ -23,19 +23,30 @@ bool TemplateAllowed(const PlanOptions& options, std::string_view name) {
              options.allowed_templates.end();
 }
 
-[[nodiscard]] Status CheckOptions(const cluster::ClusterSnapshot& snapshot,
+// `templates` sorted by name, as a snapshot's.
+[[nodiscard]] Status CheckOptions(const std::vector<cluster::NodeTemplate>& templates,
                                   const PlanOptions& options) {
   if (options.disruption_budget < 0) {
     return InvalidArgumentError("disruption budget must be >= 0, got " +
                                 std::to_string(options.disruption_budget));
   }
   for (const std::string& name : options.allowed_templates) {
-    if (snapshot.FindTemplate(name) == nullptr) {
+    auto it = std::lower_bound(
+        templates.begin(), templates.end(), name,
+        [](const cluster::NodeTemplate& t, const std::string& wanted) { return t.name < wanted; });
+    if (it == templates.end() || it->name != name) {
       return InvalidArgumentError("allowed template \"" + name +
                                   "\" is not a NodeTemplate of the snapshot");
     }
   }
   return OkStatus();
+}
+
+// By pod, a pod's placement before its move.
+void SortPlacements(std::vector<Placement>& placements) {
+  std::sort(placements.begin(), placements.end(), [](const Placement& a, const Placement& b) {
+    return a.pod != b.pod ? a.pod < b.pod : a.moved < b.moved;
+  });
 }
 
 // The index of node `name` in `nodes` (sorted by name, as in a snapshot).
@@ -111,7 +122,7 @@ namespace {
 // except by the reference costs, which need a copy.
 Result<Plan> PlanOn(const cluster::ClusterSnapshot& snapshot, std::vector<cluster::Node>& nodes,
                     const gpu::GpuCatalog& catalog, const PlanOptions& options) {
-  GP_TRY(CheckOptions(snapshot, options));
+  GP_TRY(CheckOptions(snapshot.templates, options));
   GP_ASSIGN_OR_RETURN(PlacementPolicy policy, ParsePlacementPolicy(options.placement_policy));
   Plan plan;
   for (const cluster::Pod* pod : snapshot.UnsatisfiablePods()) {
@@ -194,10 +205,7 @@ Result<Plan> PlanOn(const cluster::ClusterSnapshot& snapshot, std::vector<cluste
                         LowerBoundCostPerHour(snapshot, hosted, catalog, options));
   }
 
-  std::sort(plan.placements.begin(), plan.placements.end(),
-            [](const Placement& a, const Placement& b) {
-              return a.pod != b.pod ? a.pod < b.pod : a.moved < b.moved;
-            });
+  SortPlacements(plan.placements);
   std::sort(plan.reconfigurations.begin(), plan.reconfigurations.end(),
             [](const Reconfiguration& a, const Reconfiguration& b) {
               return a.node != b.node ? a.node < b.node : a.gpu < b.gpu;
@@ -230,6 +238,23 @@ Result<Plan> MakePlan(cluster::ClusterSnapshot&& snapshot, const gpu::GpuCatalog
     return MakePlan(std::as_const(snapshot), catalog, options);
   }
   return PlanOn(snapshot, snapshot.nodes, catalog, options);
+}
+
+Result<std::optional<std::vector<Placement>>> PlaceOnExistingNodes(
+    std::vector<const cluster::Pod*> pending, cluster::CopyOnWriteNodes& nodes,
+    const FitChecker& fit, const std::vector<cluster::NodeTemplate>& templates,
+    const PlanOptions& options) {
+  GP_TRY(CheckOptions(templates, options));
+  GP_ASSIGN_OR_RETURN(PlacementPolicy policy, ParsePlacementPolicy(options.placement_policy));
+  SortForPlacement(pending);
+  Placer placer(fit, policy, pending);
+  std::vector<const cluster::Pod*> unplaced;
+  std::vector<Placement> placements = PlacePods(placer, pending, nodes, unplaced);
+  if (!unplaced.empty()) {
+    return std::optional<std::vector<Placement>>();
+  }
+  SortPlacements(placements);
+  return std::optional<std::vector<Placement>>(std::move(placements));
 }
 
 }  // namespace gpupack::plan

@@ -12,9 +12,13 @@
 // Thread safety: pure function; safe to call from several threads on different inputs.
 #pragma once
 
+#include <optional>
+#include <vector>
+
 #include "cluster/snapshot.h"
 #include "common/error.h"
 #include "gpu/gpu_catalog.h"
+#include "plan/fit.h"
 #include "plan/plan.h"
 
 namespace gpupack::plan {
@@ -31,6 +35,19 @@ namespace gpupack::plan {
 // copy was a third of a simulated plan).
 [[nodiscard]] Result<Plan> MakePlan(cluster::ClusterSnapshot&& snapshot,
                                     const gpu::GpuCatalog& catalog, const PlanOptions& options);
+
+// Step 1 of MakePlan alone, for a control-loop pass where every pending pod fits existing
+// capacity (the common case: a real cluster's scheduler places such pods, and the rest of the
+// planner only matters for pods that fit nowhere). Places `pending` (pods as
+// ClusterSnapshot::PendingPods gives them, any order) on `nodes` (a snapshot's, sorted by name)
+// as MakePlan would and returns the placements sorted as in a Plan; `nodes` is scratch (it holds
+// the placements but the last, copied). nullopt when some pod fits no node: MakePlan would go on
+// to repartition or buy nodes, so the caller plans in full. The same errors as MakePlan for bad
+// options (`templates`: the snapshot's).
+[[nodiscard]] Result<std::optional<std::vector<Placement>>> PlaceOnExistingNodes(
+    std::vector<const cluster::Pod*> pending, cluster::CopyOnWriteNodes& nodes,
+    const FitChecker& fit, const std::vector<cluster::NodeTemplate>& templates,
+    const PlanOptions& options);
 
 // USD per hour of one whole, unshared GPU at the cheapest offering the snapshot's templates
 // (those of options.allowed_templates, or all) allow; falls back on the existing GPU nodes'

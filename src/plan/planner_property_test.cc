@@ -1,6 +1,7 @@
 // Properties of MakePlan on random clusters and pods: nothing over-committed, every geometry
 // valid, removals never strand a pod, every pending pod accounted once, deterministic, cost at
-// least the lower bound.
+// least the lower bound; PlaceOnExistingNodes (the control loop's fast path) agrees with it.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -227,6 +228,52 @@ RC_GTEST_PROP(PlannerProperty, PlanningOnAGivenUpSnapshotGivesTheSamePlanAsOnACo
   RC_ASSERT(on_copy.has_value());
   RC_ASSERT(in_place.has_value());
   RC_ASSERT(*in_place == *on_copy);
+}
+
+RC_GTEST_PROP(PlannerProperty, PlacingOnExistingNodesAloneMatchesTheFullPlanWhenEveryPodFits, ()) {
+  cluster::ClusterSnapshot snapshot = RandomSnapshot();
+  PlanOptions options;
+  options.placement_policy =
+      *rc::gen::element<std::string>("gpupack", "first-fit", "best-fit", "fgd");
+  options.disruption_budget = *rc::gen::inRange(0, 3);
+  options.reference_costs = false;
+  auto full = MakePlan(snapshot, Catalog(), options);
+  RC_ASSERT(full.has_value());
+
+  std::vector<const cluster::Node*> lent;
+  for (const cluster::Node& node : snapshot.nodes) {
+    lent.push_back(&node);
+  }
+  const std::vector<cluster::Node> before = snapshot.nodes;
+  cluster::CopyOnWriteNodes nodes(lent);
+  FitChecker fit(Catalog());
+  auto fast = PlaceOnExistingNodes(snapshot.PendingPods(), nodes, fit, snapshot.templates, options);
+  RC_ASSERT(fast.has_value());
+  for (size_t i = 0; i < before.size(); ++i) {  // the lent nodes are only read
+    RC_ASSERT(snapshot.nodes[i].pods == before[i].pods);
+    RC_ASSERT(snapshot.nodes[i].gpus == before[i].gpus);
+    RC_ASSERT(snapshot.nodes[i].requested == before[i].requested);
+  }
+
+  // Whether step 1 of the full plan placed every pending pod: then it bought nothing,
+  // repartitioned nothing and gave up on no pod it could run.
+  bool gave_up = std::any_of(full->unschedulable.begin(), full->unschedulable.end(),
+                             [&](const Unschedulable& u) {
+                               const cluster::Pod* pod = snapshot.FindPod(u.pod);
+                               return pod != nullptr && pod->IsSatisfiable();
+                             });
+  bool all_on_existing = full->provisions.empty() && full->reconfigurations.empty() && !gave_up;
+  RC_CLASSIFY(fast->has_value(), "every pod fits existing nodes");
+  RC_ASSERT(fast->has_value() == all_on_existing);
+  if (fast->has_value()) {
+    std::vector<Placement> placed;
+    for (const Placement& p : full->placements) {
+      if (!p.moved) {
+        placed.push_back(p);
+      }
+    }
+    RC_ASSERT(**fast == placed);
+  }
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <optional>
 #include <queue>
 #include <set>
+#include <unordered_map>
 #include <utility>
 
 #include "cluster/node.h"
@@ -69,6 +70,9 @@ struct SimNode {
   Timestamp launched;
   uint64_t generation = 0;
   bool alive = true;
+  // control::PlannerNeedsNode, kept up to date (World::Refresh) whenever the node changes: the
+  // view lends only such nodes, and computing it for every node at every pass was most of a pass.
+  bool planner_needs = true;
   bool failing_reconfiguration = false;
   bool reconfiguring = false;                    // a reconfiguration round is in flight
   std::vector<cluster::SharingConfig> previous;  // sharing before the round
@@ -104,9 +108,10 @@ class World final : public control::ClusterView, public control::Actuator {
     // The copies allow the instance types their originals allow: the reference model is theirs.
     mig_model_ = MigReferenceModel(scenario_.templates, instances_, catalog_);
     const gpu::GpuModel* reference = mig_model_;
+    std::vector<std::pair<cluster::GpuDemand, std::string>> reasons;
     pods_.reserve(scenario_.workload.arrivals.size());
     for (const PodArrival& arrival : scenario_.workload.arrivals) {
-      SimPod pod;
+      SimPod& pod = pods_.emplace_back();  // built in place: a pod is costly to move
       GP_ASSIGN_OR_RETURN(
           pod.pod, RewritePod(options_.strategy, arrival.pod, mig_model_, scenario_.templates));
       pod.pod.node_name.clear();
@@ -114,9 +119,7 @@ class World final : public control::ClusterView, public control::Actuator {
       pod.pod.created = Timestamp{arrival.at};
       pod.gpus_needed = GpusNeeded(arrival.pod, reference);
       pod.remaining = arrival.run_for;
-      pod.pod.unsatisfiable_reason =
-          cluster::UnsatisfiableReason(pod.pod.gpu, catalog_, instances_);
-      pods_.push_back(std::move(pod));
+      pod.pod.unsatisfiable_reason = UnsatisfiableReason(pod.pod.gpu, reasons);
     }
     // Whole-GPU pods as the strategy asks (a strategy may give a large shared pod a whole GPU).
     bool whole_gpu_pods = std::any_of(pods_.begin(), pods_.end(), [](const SimPod& pod) {
@@ -144,16 +147,37 @@ class World final : public control::ClusterView, public control::Actuator {
     for (size_t i = 0; i < pods_.size(); ++i) {
       keys[i] = pods_[i].pod.Key();
     }
-    std::sort(order.begin(), order.end(),
-              [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
+    auto by_key = [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; };
+    // Generated workloads name their pods in arrival order: one pass then spares the sort.
+    if (!std::is_sorted(order.begin(), order.end(), by_key)) {
+      std::sort(order.begin(), order.end(), by_key);
+    }
     rank_.resize(pods_.size());
     for (uint32_t r = 0; r < order.size(); ++r) {
       rank_[order[r]] = r;
     }
+    index_by_key_.reserve(pods_.size());
     for (size_t i = 0; i < pods_.size(); ++i) {
       index_by_key_.emplace(std::move(keys[i]), static_cast<uint32_t>(i));
     }
     return OkStatus();
+  }
+
+  // cluster::UnsatisfiableReason, remembered for the last few demands: a workload has thousands
+  // of pods and a handful of demands, and the answer walks the catalogs.
+  std::string UnsatisfiableReason(const cluster::GpuDemand& demand,
+                                  std::vector<std::pair<cluster::GpuDemand, std::string>>& known) {
+    constexpr size_t kRemembered = 16;
+    for (const auto& [seen, reason] : known) {
+      if (seen == demand) {
+        return reason;
+      }
+    }
+    std::string reason = cluster::UnsatisfiableReason(demand, catalog_, instances_);
+    if (known.size() < kRemembered) {
+      known.emplace_back(demand, reason);
+    }
+    return reason;
   }
 
   Result<StrategyResult> Run() {
@@ -202,23 +226,27 @@ class World final : public control::ClusterView, public control::Actuator {
   }
 
   // ---- ClusterView ----
-  Result<cluster::ClusterSnapshot> Snapshot() override {
-    cluster::ClusterSnapshot snapshot;
-    snapshot.templates = templates_;
-    snapshot.instances = planning_instances_;
-    // Only what the loop may act on (the contract lets a view leave the rest out): the nodes the
-    // planner needs, and pending pods, not a copy of every running pod per pass.
-    snapshot.nodes.reserve(node_by_name_.size());
+  Result<cluster::ClusterSnapshot> Snapshot() override { return Lend()->Copy(); }
+
+  // What the loop may act on (the contract lets a view leave the rest out): the nodes the planner
+  // needs, and pending pods, not every running pod. Lent: nothing is copied per pass. Nodes and
+  // pods live in vectors that only Launch grows, and Retire leaves a node's object as it was.
+  std::optional<control::ClusterRefs> Lend() override {
+    control::ClusterRefs refs;
+    refs.planner_nodes_only = true;
+    refs.templates = &templates_;
+    refs.instances = &planning_instances_;
+    refs.nodes.reserve(node_by_name_.size());
     for (const auto& [name, index] : node_by_name_) {
-      if (control::PlannerNeedsNode(nodes_[index].node, snapshot.templates)) {
-        snapshot.nodes.push_back(nodes_[index].node);
+      if (nodes_[index].planner_needs) {
+        refs.nodes.push_back(&nodes_[index].node);
       }
     }
-    snapshot.pods.reserve(pending_.size());
+    refs.pods.reserve(pending_.size());
     for (const auto& [rank, index] : pending_) {
-      snapshot.pods.push_back(pods_[index].pod);
+      refs.pods.push_back(&pods_[index].pod);
     }
-    return snapshot;
+    return refs;
   }
 
   // ---- Actuator ----
@@ -235,6 +263,7 @@ class World final : public control::ClusterView, public control::Actuator {
       return FailedPreconditionError("bind " + key + ": already bound");
     }
     plan::Assign(node.node, pod.pod, devices);
+    Refresh(node);
     pod.pod.node_name = node_name;
     pod.pod.phase = cluster::PodPhase::kRunning;
     pod.node = static_cast<int32_t>(node_it->second);
@@ -293,6 +322,7 @@ class World final : public control::ClusterView, public control::Actuator {
                                                 cluster::TaintEffect::kNoSchedule});
       node.node.ready = false;
       node.launched = clock_.Now();
+      Refresh(node);
       uint32_t index = static_cast<uint32_t>(nodes_.size());
       node_by_name_.emplace(name, index);
       bool spot = provision.capacity_type == cluster::CapacityType::kSpot;
@@ -348,6 +378,7 @@ class World final : public control::ClusterView, public control::Actuator {
                                               cluster::TaintEffect::kNoSchedule});
     node.failing_reconfiguration =
         faults_.ReconfigurationFails(clock_.Now().since_epoch) || node.failing_reconfiguration;
+    Refresh(node);
     ++node.generation;
     ++result_.reconfigurations;
     Push(Now() + scenario_.cloud.mig_reconfigure_time.count(), EventKind::kSharingReady, it->second,
@@ -369,6 +400,11 @@ class World final : public control::ClusterView, public control::Actuator {
 
  private:
   int64_t Now() const { return clock_.Now().since_epoch.count(); }
+
+  // After any change to a node.
+  void Refresh(SimNode& node) {
+    node.planner_needs = control::PlannerNeedsNode(node.node, templates_);
+  }
 
   void Push(int64_t at, EventKind kind, uint32_t index, uint64_t generation) {
     queue_.push(Event{at, seq_++, kind, index, generation});
@@ -416,6 +452,7 @@ class World final : public control::ClusterView, public control::Actuator {
     SimPod& pod = pods_[index];
     SimNode& node = nodes_[static_cast<size_t>(pod.node)];
     cluster::ReleasePod(node.node, pod.pod);
+    Refresh(node);
     if (pod.remaining) {
       *pod.remaining -= clock_.Now() - pod.started;
       *pod.remaining = std::max(*pod.remaining, Duration{1});
@@ -469,6 +506,7 @@ class World final : public control::ClusterView, public control::Actuator {
         }
         SimNode& node = nodes_[static_cast<size_t>(pod.node)];
         cluster::ReleasePod(node.node, pod.pod);
+        Refresh(node);
         used_gpus_ -= pod.gpus_needed;
         pod.pod.phase = cluster::PodPhase::kSucceeded;
         pod.done = true;
@@ -483,6 +521,7 @@ class World final : public control::ClusterView, public control::Actuator {
           return OkStatus();
         }
         node.node.ready = true;
+        Refresh(node);
         bool mig = std::any_of(node.node.gpus.begin(), node.node.gpus.end(),
                                [](const cluster::NodeGpu& gpu) { return gpu.sharing.IsMig(); });
         int64_t delay = scenario_.cloud.device_plugin_delay.count() +
@@ -516,6 +555,7 @@ class World final : public control::ClusterView, public control::Actuator {
             }) > 0) {
           faults_.ApplyShortfall(clock_.Now().since_epoch, node.node.allocatable);
         }
+        Refresh(node);
         loop_->NoteNodeChanged();
         return OkStatus();
       }
@@ -530,6 +570,7 @@ class World final : public control::ClusterView, public control::Actuator {
         for (const std::string& key : keys) {
           Evict(index_by_key_.at(key));
         }
+        Refresh(node);
         Push(Now() + kSpotNoticeLead.count(), EventKind::kSpotGone, event.index, 0);
         return OkStatus();
       }
@@ -729,7 +770,8 @@ class World final : public control::ClusterView, public control::Actuator {
 
   std::vector<SimPod> pods_;
   std::vector<uint32_t> rank_;  // pod index -> rank by key
-  std::map<std::string, uint32_t, std::less<>> index_by_key_;
+  // Looked up only, never walked: hashing is the cheaper lookup at every bind.
+  std::unordered_map<std::string, uint32_t> index_by_key_;
   std::map<uint32_t, uint32_t> pending_;  // rank -> pod index, arrived and waiting for a node
   std::vector<SimNode> nodes_;
   std::map<std::string, uint32_t, std::less<>> node_by_name_;  // alive nodes
