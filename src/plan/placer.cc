@@ -109,9 +109,16 @@ packing::PackNode ViewOf(const FitChecker& fit, const cluster::Node& node) {
   view.gpu_count = static_cast<int32_t>(
       std::min<size_t>(node.gpus.size(), static_cast<size_t>(packing::kMaxGpusPerNode)));
   view.pod_count = static_cast<int32_t>(node.pods.size());
+  // A node's GPUs are nearly always one model: look it up once per run of equal names.
+  const std::string* last_model_name = nullptr;
+  const gpu::GpuModel* model = nullptr;
   for (int32_t g = 0; g < view.gpu_count; ++g) {
     const cluster::NodeGpu& device = node.gpus[static_cast<size_t>(g)];
-    view.gpu_free_milli[static_cast<size_t>(g)] = FreeMilliGpu(device, fit.ModelOf(device), g, {});
+    if (last_model_name == nullptr || *last_model_name != device.model) {
+      model = fit.ModelOf(device);
+      last_model_name = &device.model;
+    }
+    view.gpu_free_milli[static_cast<size_t>(g)] = FreeMilliGpu(device, model, g, {});
   }
   return view;
 }
