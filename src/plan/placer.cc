@@ -1,6 +1,7 @@
 #include "plan/placer.h"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <string>
 
@@ -65,38 +66,47 @@ packing::WorkloadProfile ProfileOf(std::span<const cluster::Pod* const> demand_m
 }
 
 // Free milli-GPU of `device` (placer.h), with the slots of `taking` on GPU `gpu_index` counted as
-// used.
+// used. `model` is only read for MIG GPUs.
 int32_t FreeMilliGpu(const cluster::NodeGpu& device, const gpu::GpuModel* model, int gpu_index,
                      const std::vector<DeviceChoice>& taking) {
-  int64_t free_share = 0;  // compute slices x free slots
-  int64_t whole_share = 1;
-  int device_count = 1;
-  if (device.sharing.IsMig()) {
-    if (model == nullptr || model->mig_compute_slices <= 0) {
-      return 0;
+  const int64_t slots_per_device = device.SlotsPerDevice();
+  if (!device.sharing.IsMig()) {
+    int64_t used = 0;
+    for (const cluster::GpuAllocation& a : device.allocations) {
+      used += a.slots;
     }
-    whole_share = model->mig_compute_slices;
-    device_count = device.sharing.InstanceCount();
-  }
-  for (int d = 0; d < device_count; ++d) {
-    int instance = device.sharing.IsMig() ? d : -1;
-    int64_t free = device.FreeSlots(instance);
     for (const DeviceChoice& c : taking) {
-      if (c.gpu == gpu_index && c.instance == instance) {
-        free -= c.slots;
-      }
+      used += c.gpu == gpu_index ? c.slots : 0;
     }
-    if (free <= 0) {
-      continue;
-    }
-    int64_t slices = 1;
-    if (instance >= 0) {
-      size_t profile = device.sharing.geometry.placements[static_cast<size_t>(instance)].profile;
-      slices = model->mig_profiles[profile].compute_slices;
-    }
-    free_share += slices * free;
+    return Clamp32(packing::kMilliPerGpu * std::max<int64_t>(0, slots_per_device - used) /
+                   slots_per_device);
   }
-  return Clamp32(packing::kMilliPerGpu * free_share / (whole_share * device.SlotsPerDevice()));
+  if (model == nullptr || model->mig_compute_slices <= 0) {
+    return 0;
+  }
+  // Slots used per instance in one pass (a GPU has at most 7 MIG instances).
+  std::array<int64_t, 8> used{};
+  const int instances = std::min(device.sharing.InstanceCount(), static_cast<int>(used.size()));
+  for (const cluster::GpuAllocation& a : device.allocations) {
+    if (a.instance >= 0 && a.instance < instances) {
+      used[static_cast<size_t>(a.instance)] += a.slots;
+    }
+  }
+  for (const DeviceChoice& c : taking) {
+    if (c.gpu == gpu_index && c.instance >= 0 && c.instance < instances) {
+      used[static_cast<size_t>(c.instance)] += c.slots;
+    }
+  }
+  int64_t free_share = 0;  // compute slices x free slots
+  for (int instance = 0; instance < instances; ++instance) {
+    int64_t free = slots_per_device - used[static_cast<size_t>(instance)];
+    if (free > 0) {
+      size_t profile = device.sharing.geometry.placements[static_cast<size_t>(instance)].profile;
+      free_share += model->mig_profiles[profile].compute_slices * free;
+    }
+  }
+  return Clamp32(packing::kMilliPerGpu * free_share /
+                 (model->mig_compute_slices * slots_per_device));
 }
 
 // The packing model's view of `node` (placer.h).
@@ -109,12 +119,14 @@ packing::PackNode ViewOf(const FitChecker& fit, const cluster::Node& node) {
   view.gpu_count = static_cast<int32_t>(
       std::min<size_t>(node.gpus.size(), static_cast<size_t>(packing::kMaxGpusPerNode)));
   view.pod_count = static_cast<int32_t>(node.pods.size());
-  // A node's GPUs are nearly always one model: look it up once per run of equal names.
+  // Only MIG GPUs need their model; a node's GPUs are nearly always one, so it is looked up
+  // once per run of equal names.
   const std::string* last_model_name = nullptr;
   const gpu::GpuModel* model = nullptr;
   for (int32_t g = 0; g < view.gpu_count; ++g) {
     const cluster::NodeGpu& device = node.gpus[static_cast<size_t>(g)];
-    if (last_model_name == nullptr || *last_model_name != device.model) {
+    if (device.sharing.IsMig() &&
+        (last_model_name == nullptr || *last_model_name != device.model)) {
       model = fit.ModelOf(device);
       last_model_name = &device.model;
     }
@@ -269,7 +281,8 @@ std::optional<size_t> Placer::Choose(const cluster::Pod& pod, std::span<const cl
     for (int32_t g : gpus) {
       const cluster::NodeGpu& device = node.gpus[static_cast<size_t>(g)];
       auto index = static_cast<size_t>(g);
-      after.gpu_free_milli[index] = FreeMilliGpu(device, fit_->ModelOf(device), g, candidate);
+      const gpu::GpuModel* model = device.sharing.IsMig() ? fit_->ModelOf(device) : nullptr;
+      after.gpu_free_milli[index] = FreeMilliGpu(device, model, g, candidate);
       taken += before.gpu_free_milli[index] - after.gpu_free_milli[index];
     }
     pack_pod.num_gpu = static_cast<int32_t>(gpus.size());
