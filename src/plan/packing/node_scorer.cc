@@ -160,6 +160,8 @@ double NodeScorer::Score(const PackNode& before, const PackNode& after, const Pa
                      hole_waste_[static_cast<size_t>(node.gpu_free_milli[index])];
     }
     score -= weights_.hole_waste * hole_growth / kMilliPerGpu;
+    if (node.IsIdle())
+      score -= weights_.empty_node;
     // A profile built for fewer models than the cluster has says nothing about the others.
     const size_t model = static_cast<size_t>(node.model);
     if (node.model >= 0 && model < profile_.model_pressure.size() && pod.num_gpu > 0) {

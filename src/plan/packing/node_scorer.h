@@ -55,6 +55,10 @@ struct GpupackWeights {
   int32_t min_filler_milli = 200;
   // Points per GPU requested, times the model's pressure (WorkloadProfile::model_pressure).
   double model_scarcity = 20.0;
+  // Points for placing onto a node with no pods yet: consolidation, so that nodes stay empty and
+  // can be removed when pods leave. One point only breaks near-ties: more costs packing quality
+  // (BENCHMARKS.md, "What gpupack's policy does").
+  double empty_node = 1.0;
 };
 
 // Best-fit normalises what a node has left by the largest node of the cluster.
