@@ -14,7 +14,7 @@
 //               node), integer score
 //   fgd         least growth of the node's fragmentation for the expected workload
 //               (workload_profile.h), integer sigmoid score as in the paper's simulator
-//   gpupack     fgd plus three terms (the planner's default policy):
+//   gpupack     fgd plus four terms (the planner's default policy):
 //               - stranded GPUs: idle GPU capacity beyond what the node's free CPU and memory
 //                 can feed (at cpu_milli_per_gpu / memory_mib_per_gpu per GPU) is lost to every
 //                 future pod; each GPU newly stranded costs `stranded_gpu` points;
@@ -23,7 +23,9 @@
 //                 growth of that expected waste costs `hole_waste` points per GPU. FGD only asks
 //                 whether a pod fits, not how much of the hole it leaves;
 //               - GPU-model scarcity: using a model that model-restricted pods will need costs
-//                 `model_scarcity` points x GPUs requested x the model's pressure.
+//                 `model_scarcity` points x GPUs requested x the model's pressure;
+//               - empty node: placing onto a node with no pods yet costs `empty_node` points,
+//                 so that, once pods leave, other nodes empty out and can be given back.
 //
 // The scores themselves are NodeScorer's (node_scorer.h), which the planner's plan::Placer
 // calls too; this class adds the search over a PackCluster (feasibility, GPU choice, random).
