@@ -1,10 +1,13 @@
 #include "plan/placer.h"
 
 #include <algorithm>
-#include <map>
+#include <array>
+#include <limits>
 #include <string>
 
+#include "common/quantity.h"
 #include "gpu/gpu_model.h"
+#include "plan/packing/workload_profile.h"
 
 namespace gpupack::plan {
 namespace {
@@ -14,30 +17,122 @@ constexpr int64_t kComputeSlicesOfReference = 7;
 // The share assumed for a replica that does not say what it needs.
 constexpr int64_t kUnstatedReplicaMilli = 1000 / kComputeSlicesOfReference;
 
-// Free GPU slots as the scheduler counts them: advertised GPU resources minus requested ones.
-int64_t FreeGpuSlots(const cluster::Node& node) {
-  int64_t free = 0;
-  for (const auto& [name, amount] : node.allocatable.scalar) {
-    if (cluster::IsGpuResource(name)) {
-      free += amount - node.requested.Get(name);
+packing::Policy PackingPolicyOf(PlacementPolicy policy) {
+  switch (policy) {
+    case PlacementPolicy::kFirstFit:
+      return packing::Policy::kFirstFit;
+    case PlacementPolicy::kBestFit:
+      return packing::Policy::kBestFit;
+    case PlacementPolicy::kFragmentationAware:
+      return packing::Policy::kFgd;
+    case PlacementPolicy::kGpupack:
+      return packing::Policy::kGpupack;
+  }
+  return packing::Policy::kGpupack;
+}
+
+int32_t Clamp32(int64_t value) {
+  return static_cast<int32_t>(std::clamp<int64_t>(value, 0, std::numeric_limits<int32_t>::max()));
+}
+
+// The shape the workload profile counts for `pod`, independent of any node (placer.h).
+packing::PackPod ProfileShapeOf(const cluster::Pod& pod) {
+  packing::PackPod shape;
+  shape.cpu_milli = pod.requests.milli_cpu;
+  shape.memory_mib = pod.requests.memory_bytes / kMiB;
+  if (!pod.gpu.IsGpu()) {
+    return shape;
+  }
+  int64_t milli = DemandMilliGpu(pod.gpu);
+  if (pod.gpu.kind != cluster::GpuDemandKind::kWholeGpu && milli < packing::kMilliPerGpu) {
+    shape.num_gpu = 1;
+    shape.gpu_milli = Clamp32(milli);
+    return shape;
+  }
+  shape.num_gpu = pod.gpu.kind == cluster::GpuDemandKind::kWholeGpu
+                      ? Clamp32(pod.gpu.count)
+                      : Clamp32((milli + packing::kMilliPerGpu - 1) / packing::kMilliPerGpu);
+  shape.gpu_milli = packing::kMilliPerGpu;
+  return shape;
+}
+
+packing::WorkloadProfile ProfileOf(std::span<const cluster::Pod* const> demand_mix) {
+  std::vector<packing::PackPod> shapes;
+  shapes.reserve(demand_mix.size());
+  for (const cluster::Pod* pod : demand_mix) {
+    shapes.push_back(ProfileShapeOf(*pod));
+  }
+  return packing::BuildWorkloadProfile(std::span<const int64_t>(), shapes);
+}
+
+// Free milli-GPU of `device` (placer.h), with the slots of `taking` on GPU `gpu_index` counted as
+// used. `model` is only read for MIG GPUs.
+int32_t FreeMilliGpu(const cluster::NodeGpu& device, const gpu::GpuModel* model, int gpu_index,
+                     const std::vector<DeviceChoice>& taking) {
+  const int64_t slots_per_device = device.SlotsPerDevice();
+  if (!device.sharing.IsMig()) {
+    int64_t used = 0;
+    for (const cluster::GpuAllocation& a : device.allocations) {
+      used += a.slots;
     }
+    for (const DeviceChoice& c : taking) {
+      used += c.gpu == gpu_index ? c.slots : 0;
+    }
+    return Clamp32(packing::kMilliPerGpu * std::max<int64_t>(0, slots_per_device - used) /
+                   slots_per_device);
   }
-  return free;
-}
-
-int32_t TakenSlots(const std::vector<DeviceChoice>& devices) {
-  int32_t taken = 0;
-  for (const DeviceChoice& d : devices) {
-    taken += d.slots;
-  }
-  return taken;
-}
-
-double FreeShare(int64_t allocatable, int64_t requested, int64_t asked) {
-  if (allocatable <= 0) {
+  if (model == nullptr || model->mig_compute_slices <= 0) {
     return 0;
   }
-  return static_cast<double>(allocatable - requested - asked) / static_cast<double>(allocatable);
+  // Slots used per instance in one pass (a GPU has at most 7 MIG instances).
+  std::array<int64_t, 8> used{};
+  const int instances = std::min(device.sharing.InstanceCount(), static_cast<int>(used.size()));
+  for (const cluster::GpuAllocation& a : device.allocations) {
+    if (a.instance >= 0 && a.instance < instances) {
+      used[static_cast<size_t>(a.instance)] += a.slots;
+    }
+  }
+  for (const DeviceChoice& c : taking) {
+    if (c.gpu == gpu_index && c.instance >= 0 && c.instance < instances) {
+      used[static_cast<size_t>(c.instance)] += c.slots;
+    }
+  }
+  int64_t free_share = 0;  // compute slices x free slots
+  for (int instance = 0; instance < instances; ++instance) {
+    int64_t free = slots_per_device - used[static_cast<size_t>(instance)];
+    if (free > 0) {
+      size_t profile = device.sharing.geometry.placements[static_cast<size_t>(instance)].profile;
+      free_share += model->mig_profiles[profile].compute_slices * free;
+    }
+  }
+  return Clamp32(packing::kMilliPerGpu * free_share /
+                 (model->mig_compute_slices * slots_per_device));
+}
+
+// The packing model's view of `node` (placer.h).
+packing::PackNode ViewOf(const FitChecker& fit, const cluster::Node& node) {
+  packing::PackNode view;
+  view.cpu_milli_capacity = node.allocatable.milli_cpu;
+  view.memory_mib_capacity = node.allocatable.memory_bytes / kMiB;
+  view.cpu_milli_free = node.allocatable.milli_cpu - node.requested.milli_cpu;
+  view.memory_mib_free = (node.allocatable.memory_bytes - node.requested.memory_bytes) / kMiB;
+  view.gpu_count = static_cast<int32_t>(
+      std::min<size_t>(node.gpus.size(), static_cast<size_t>(packing::kMaxGpusPerNode)));
+  view.pod_count = static_cast<int32_t>(node.pods.size());
+  // Only MIG GPUs need their model; a node's GPUs are nearly always one, so it is looked up
+  // once per run of equal names.
+  const std::string* last_model_name = nullptr;
+  const gpu::GpuModel* model = nullptr;
+  for (int32_t g = 0; g < view.gpu_count; ++g) {
+    const cluster::NodeGpu& device = node.gpus[static_cast<size_t>(g)];
+    if (device.sharing.IsMig() &&
+        (last_model_name == nullptr || *last_model_name != device.model)) {
+      model = fit.ModelOf(device);
+      last_model_name = &device.model;
+    }
+    view.gpu_free_milli[static_cast<size_t>(g)] = FreeMilliGpu(device, model, g, {});
+  }
+  return view;
 }
 
 }  // namespace
@@ -130,93 +225,36 @@ size_t FeasibleNodesToScore(size_t nodes) {
 
 Placer::Placer(const FitChecker& fit, PlacementPolicy policy,
                std::span<const cluster::Pod* const> demand_mix, bool score_all)
-    : fit_(&fit), policy_(policy), score_all_(score_all) {
-  if (policy != PlacementPolicy::kFragmentationAware) {
-    return;
-  }
-  std::map<int64_t, int64_t> counts;
-  int64_t total = 0;
-  for (const cluster::Pod* pod : demand_mix) {
-    if (!pod->gpu.IsGpu()) {
-      continue;
-    }
-    ++counts[DemandMilliGpu(pod->gpu) / std::max<int64_t>(pod->gpu.count, 1)];
-    ++total;
-  }
-  for (const auto& [milli, count] : counts) {
-    classes_.push_back(DemandClass{milli, static_cast<double>(count) / static_cast<double>(total)});
-  }
-}
-
-double Placer::Fragmentation(const cluster::Node& node, const cluster::Pod* pod,
-                             const std::vector<DeviceChoice>* devices) const {
-  double fragmented = 0;
-  for (size_t g = 0; g < node.gpus.size(); ++g) {
-    const cluster::NodeGpu& device = node.gpus[g];
-    const gpu::GpuModel* model = fit_->ModelOf(device);
-    int count = device.sharing.IsMig() ? device.sharing.InstanceCount() : 1;
-    for (int d = 0; d < count; ++d) {
-      int instance = device.sharing.IsMig() ? d : -1;
-      int32_t free = device.FreeSlots(instance);
-      if (pod != nullptr && devices != nullptr) {
-        for (const DeviceChoice& c : *devices) {
-          if (c.gpu == static_cast<int>(g) && c.instance == instance) {
-            free -= c.slots;
-          }
-        }
-      }
-      if (free <= 0) {
-        continue;
-      }
-      int64_t slot_share = SlotMilliGpu(device, model, instance);
-      for (const DemandClass& c : classes_) {
-        if (slot_share < c.milli) {
-          fragmented += c.weight * static_cast<double>(free * slot_share);
-        }
-      }
-    }
-  }
-  return fragmented;
-}
-
-Placer::Score Placer::ScoreOf(const cluster::Pod& pod, const cluster::Node& node,
-                              const std::vector<DeviceChoice>& devices) const {
-  double free_slots_after = static_cast<double>(FreeGpuSlots(node) - TakenSlots(devices));
-  double cpu_after =
-      FreeShare(node.allocatable.milli_cpu, node.requested.milli_cpu, pod.requests.milli_cpu);
-  double memory_after = FreeShare(node.allocatable.memory_bytes, node.requested.memory_bytes,
-                                  pod.requests.memory_bytes);
-  switch (policy_) {
-    case PlacementPolicy::kFirstFit:
-      return {0, 0, 0, 0};
-    case PlacementPolicy::kBestFit:
-      return {free_slots_after, cpu_after + memory_after, 0, 0};
-    case PlacementPolicy::kFragmentationAware:
-      return {Fragmentation(node, &pod, &devices) - Fragmentation(node, nullptr, nullptr),
-              free_slots_after, cpu_after + memory_after, 0};
-    case PlacementPolicy::kGpupack: {
-      double idle_devices_opened = 0;
-      for (const DeviceChoice& c : devices) {
-        const cluster::NodeGpu& device = node.gpus[static_cast<size_t>(c.gpu)];
-        if (device.UsedSlots(c.instance) == 0 && device.SlotsPerDevice() > 1) {
-          idle_devices_opened += 1;
-        }
-      }
-      double empty_node = node.pods.empty() ? 1 : 0;
-      return {idle_devices_opened + empty_node, free_slots_after, cpu_after + memory_after,
-              node.price_per_hour};
-    }
-  }
-  return {0, 0, 0, 0};
-}
+    : fit_(&fit),
+      policy_(policy),
+      score_all_(score_all),
+      scorer_(PackingPolicyOf(policy),
+              policy == PlacementPolicy::kFragmentationAware || policy == PlacementPolicy::kGpupack
+                  ? ProfileOf(demand_mix)
+                  : packing::WorkloadProfile{}) {}
 
 template <class NodeAt>
 std::optional<size_t> Placer::ChooseAmong(const cluster::Pod& pod, size_t count, NodeAt node_at,
                                           std::vector<DeviceChoice>& devices,
                                           std::span<const size_t> excluded) const {
+  packing::ClusterScale scale;
+  if (policy_ == PlacementPolicy::kBestFit) {
+    for (size_t i = 0; i < count; ++i) {
+      const cluster::Node& node = node_at(i);
+      scale.largest_cpu_milli = std::max(scale.largest_cpu_milli, node.allocatable.milli_cpu);
+      scale.largest_gpu_count =
+          std::max(scale.largest_gpu_count,
+                   static_cast<int32_t>(
+                       std::min(node.gpus.size(), static_cast<size_t>(packing::kMaxGpusPerNode))));
+    }
+  }
+  packing::PackPod pack_pod;
+  pack_pod.cpu_milli = pod.requests.milli_cpu;
+  pack_pod.memory_mib = pod.requests.memory_bytes / kMiB;
   std::optional<size_t> best;
-  Score best_score{};
+  double best_score = 0;
   std::vector<DeviceChoice> candidate;
+  std::vector<int32_t> gpus;
   size_t limit = score_all_ ? count : FeasibleNodesToScore(count);
   size_t feasible = 0;
   for (size_t i = 0; i < count && feasible < limit; ++i) {
@@ -227,13 +265,38 @@ std::optional<size_t> Placer::ChooseAmong(const cluster::Pod& pod, size_t count,
     if (!fit_->Fits(pod, node, &candidate)) {
       continue;
     }
+    // Every node scores 0 under first-fit: the first feasible one wins the tie.
     if (policy_ == PlacementPolicy::kFirstFit) {
       devices = std::move(candidate);
       return i;
     }
     ++feasible;
-    Score score = ScoreOf(pod, node, candidate);
-    if (!best || score < best_score) {
+    const packing::PackNode before = ViewOf(*fit_, node);
+    packing::PackNode after = before;
+    after.cpu_milli_free -= pack_pod.cpu_milli;
+    after.memory_mib_free -= pack_pod.memory_mib;
+    ++after.pod_count;
+    gpus.clear();
+    for (const DeviceChoice& c : candidate) {
+      if (c.gpu < before.gpu_count && std::find(gpus.begin(), gpus.end(), c.gpu) == gpus.end()) {
+        gpus.push_back(c.gpu);
+      }
+    }
+    int64_t taken = 0;
+    for (int32_t g : gpus) {
+      const cluster::NodeGpu& device = node.gpus[static_cast<size_t>(g)];
+      auto index = static_cast<size_t>(g);
+      const gpu::GpuModel* model = device.sharing.IsMig() ? fit_->ModelOf(device) : nullptr;
+      after.gpu_free_milli[index] = FreeMilliGpu(device, model, g, candidate);
+      taken += before.gpu_free_milli[index] - after.gpu_free_milli[index];
+    }
+    pack_pod.num_gpu = static_cast<int32_t>(gpus.size());
+    pack_pod.gpu_milli = gpus.empty() ? 0 : Clamp32(taken / pack_pod.num_gpu);
+    double fragmentation = scorer_.UsesFragmentation()
+                               ? packing::NodeFragmentationMilli(scorer_.profile(), before)
+                               : 0;
+    double score = scorer_.Score(before, after, pack_pod, gpus, fragmentation, scale);
+    if (!best || score > best_score) {
       best = i;
       best_score = score;
       devices.swap(candidate);

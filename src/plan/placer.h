@@ -1,19 +1,38 @@
 // Placer: online placement of pending pods, one at a time, onto existing nodes (and nodes already
-// being provisioned), with a pluggable policy. Each decision is FitChecker's (fit.h): a policy
-// only ranks the nodes and devices where the pod fits.
+// being provisioned), with a pluggable policy. Feasibility and the device choice are FitChecker's
+// (fit.h: MIG, time-slicing, memory, taints, affinity); a policy only ranks the nodes where the
+// pod fits, with Fit's devices.
 //
-// Policies:
-//   first-fit  the first node (by name) where the pod fits, on Fit's tightest device.
-//   best-fit   the node left with the fewest free GPU slots (then the least free CPU share), so
-//              big holes stay open for big pods.
-//   fgd        fragmentation-aware (after FGD, Weng et al., ATC'23): the node whose GPU
-//              fragmentation grows least, fragmentation being the free GPU share, in thousandths
-//              of a GPU, on devices that the pending pods' demand classes (weighted by how often
-//              each occurs) could not use.
-//   gpupack    the default: a device already shared by running pods before an idle one (idle
-//              GPUs stay free for repartitioning and whole-GPU pods, empty nodes stay removable),
-//              then best-fit, then the cheaper node. Note: the FGD-style scoring here is our own;
-//              when the packing library (src/plan/packing) lands it should replace it.
+// Ranking is the packing library's, not a second implementation: each feasible node and the
+// node after the placement are projected onto packing::PackNode and scored by
+// packing::NodeScorer (src/plan/packing/node_scorer.h), the code `gpupack bench packing`
+// measures. Policies (packing/placer.h has the details):
+//   first-fit  the first node (in the given order, callers sort by name) where the pod fits.
+//   best-fit   least CPU + GPU left after the placement, normalised by the largest node.
+//   fgd        least growth of FGD's fragmentation (Weng et al., ATC'23) for the expected
+//              workload, integer sigmoid score.
+//   gpupack    the default: fgd plus stranded GPUs (idle GPUs that the node's free CPU and
+//              memory cannot feed), hole waste (free GPU share that the workload's frequent
+//              fractional sizes cannot fill) and GPU-model scarcity.
+// Ties go to the lowest node index: with integer scores that consolidation matters.
+//
+// The projection (what the packing model sees of a Kubernetes node):
+//   - CPU and memory: allocatable and allocatable - requested (memory in MiB);
+//   - per GPU, free milli-GPU = 1000 x the GPU's free compute share: an unshared GPU is 1000 or
+//     0; a time-sliced GPU with R replicas gives 1000 / R per free replica (a pod stating a
+//     smaller milli_gpu still takes a whole replica: what is left for others is counted in
+//     replicas); a MIG GPU gives, per free slot of an instance, the instance's compute slices
+//     over the model's (a 1g.5gb instance of an A100 = 1/7 = 142), time-sliced instances that
+//     divided by their replicas. Slices outside the geometry are not free (using them needs a
+//     repartition); MIG GPUs of a model the catalog does not know give 0, as Fit cannot use them.
+//   - the pod takes what Fit's devices take on each GPU (recomputed after, so replicas of 7
+//     add up to exactly 1000); GPUs past packing::kMaxGpusPerNode are not scored.
+//   - the workload profile is built from the demand mix (the pending pods), one shape per pod
+//     independent of any node: CPU, whole GPUs x 1000, a MIG profile its compute share of a
+//     7-slice GPU, a replica its milli_gpu or 1000 / 7 when unstated (DemandMilliGpu); shared
+//     or MIG demand of a whole GPU or more counts as whole GPUs.
+//   - no GPU model: Kubernetes pods restrict models through selectors the planner does not map
+//     to models, so the profile has no model pressure and the model-scarcity term is 0 here.
 //
 // Search: like kube-scheduler (percentageOfNodesToScore), a large cluster is not scored whole:
 // nodes are tried in order and the search stops once FeasibleNodesToScore(nodes) nodes fit; the
@@ -23,10 +42,9 @@
 // Order: SortForPlacement sorts pods by priority (desc), then larger GPU demand (in thousandths of
 // a GPU), then more CPU, then key, so that the outcome does not depend on the input order.
 //
-// Thread safety: a Placer is immutable after construction; Place mutates only its arguments.
+// Thread safety: a Placer is immutable after construction; Choose mutates only its arguments.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -39,6 +57,7 @@
 #include "cluster/snapshot.h"
 #include "common/error.h"
 #include "plan/fit.h"
+#include "plan/packing/node_scorer.h"
 #include "plan/plan.h"
 
 namespace gpupack::plan {
@@ -64,9 +83,9 @@ size_t FeasibleNodesToScore(size_t nodes);
 
 class Placer {
  public:
-  // `fit` must outlive the placer. `demand_mix` (the pending pods) weights the fgd policy's
-  // fragmentation measure; other policies ignore it. `score_all` turns the kube-scheduler
-  // search limit off (every feasible node is ranked).
+  // `fit` must outlive the placer. `demand_mix` (the pending pods) is the expected workload of
+  // the fgd and gpupack policies (their workload profile); other policies ignore it.
+  // `score_all` turns the kube-scheduler search limit off (every feasible node is ranked).
   Placer(const FitChecker& fit, PlacementPolicy policy,
          std::span<const cluster::Pod* const> demand_mix, bool score_all = false);
 
@@ -85,33 +104,16 @@ class Placer {
   const FitChecker& fit() const { return *fit_; }
 
  private:
-  // Compared lexicographically, lower is better.
-  using Score = std::array<double, 4>;
-
   // Choose's search over `count` nodes, node i being `node_at(i)`.
   template <class NodeAt>
   std::optional<size_t> ChooseAmong(const cluster::Pod& pod, size_t count, NodeAt node_at,
                                     std::vector<DeviceChoice>& devices,
                                     std::span<const size_t> excluded) const;
 
-  // Only called for nodes where the pod fits, with Fit's device choice.
-  Score ScoreOf(const cluster::Pod& pod, const cluster::Node& node,
-                const std::vector<DeviceChoice>& devices) const;
-
-  // Free GPU share on `node` (thousandths) that no demand class of the mix could use, weighted
-  // by class frequency, with `devices` counted as taken by `pod` when given.
-  double Fragmentation(const cluster::Node& node, const cluster::Pod* pod,
-                       const std::vector<DeviceChoice>* devices) const;
-
-  struct DemandClass {
-    int64_t milli = 0;  // share one unit needs
-    double weight = 0;  // fraction of the mix
-  };
-
   const FitChecker* fit_;
   PlacementPolicy policy_;
   bool score_all_;
-  std::vector<DemandClass> classes_;
+  packing::NodeScorer scorer_;
 };
 
 // Places `pods` (in the given order) one at a time on `nodes` with `placer`, accounting each

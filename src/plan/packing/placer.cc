@@ -1,103 +1,12 @@
 #include "plan/packing/placer.h"
 
 #include <algorithm>
-#include <array>
-#include <cmath>
 #include <cstdio>
 
 namespace gpupack::plan::packing {
-namespace {
-
-constexpr std::array<Policy, 8> kAllPolicies = {
-    Policy::kFirstFit,   Policy::kRandom,  Policy::kDotProd, Policy::kGpuClustering,
-    Policy::kGpuPacking, Policy::kBestFit, Policy::kFgd,     Policy::kGpupack};
-
-// Idle GPU capacity (in GPUs) beyond what the node's free CPU and memory can feed.
-double StrandedGpus(const PackNode& node, const GpupackWeights& weights) {
-  double fed_by_cpu =
-      static_cast<double>(node.cpu_milli_free) / static_cast<double>(weights.cpu_milli_per_gpu);
-  double fed_by_memory =
-      static_cast<double>(node.memory_mib_free) / static_cast<double>(weights.memory_mib_per_gpu);
-  double idle = static_cast<double>(node.GpuFreeMilli()) / kMilliPerGpu;
-  return std::max(0.0, idle - std::min(fed_by_cpu, fed_by_memory));
-}
-
-// See Placer::hole_waste_.
-std::vector<int32_t> HoleWasteTable(const WorkloadProfile& profile, int32_t min_filler_milli) {
-  std::vector<int32_t> sizes;
-  for (const TypicalPod& pod : profile.typical_pods) {
-    if (pod.num_gpu == 1 && pod.gpu_milli < kMilliPerGpu && pod.gpu_milli >= min_filler_milli) {
-      sizes.push_back(pod.gpu_milli);
-    }
-  }
-  std::vector<bool> reachable(kMilliPerGpu + 1, false);
-  reachable[0] = true;
-  for (int32_t sum = 1; sum <= kMilliPerGpu; ++sum) {
-    for (int32_t size : sizes) {
-      if (size <= sum && reachable[static_cast<size_t>(sum - size)]) {
-        reachable[static_cast<size_t>(sum)] = true;
-        break;
-      }
-    }
-  }
-  std::vector<int32_t> waste(kMilliPerGpu + 1, 0);
-  int32_t largest_fill = 0;
-  for (int32_t free = 0; free < kMilliPerGpu; ++free) {
-    if (reachable[static_cast<size_t>(free)])
-      largest_fill = free;
-    waste[static_cast<size_t>(free)] = free - largest_fill;
-  }
-  return waste;
-}
-
-double Ratio(int64_t part, int64_t whole) {
-  return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
-}
-
-}  // namespace
-
-std::span<const Policy> AllPolicies() { return kAllPolicies; }
-
-std::string_view PolicyName(Policy policy) {
-  switch (policy) {
-    case Policy::kFirstFit:
-      return "first-fit";
-    case Policy::kRandom:
-      return "random";
-    case Policy::kDotProd:
-      return "dotprod";
-    case Policy::kGpuClustering:
-      return "clustering";
-    case Policy::kGpuPacking:
-      return "packing";
-    case Policy::kBestFit:
-      return "best-fit";
-    case Policy::kFgd:
-      return "fgd";
-    case Policy::kGpupack:
-      return "gpupack";
-  }
-  return "?";
-}
-
-Result<Policy> ParsePolicy(std::string_view name) {
-  std::string accepted;
-  for (Policy policy : kAllPolicies) {
-    if (PolicyName(policy) == name)
-      return policy;
-    accepted += accepted.empty() ? "" : ", ";
-    accepted += PolicyName(policy);
-  }
-  return InvalidArgumentError("unknown placement policy '" + std::string(name) +
-                              "'; accepted: " + accepted);
-}
 
 Placer::Placer(Policy policy, WorkloadProfile profile, uint64_t seed, GpupackWeights weights)
-    : policy_(policy),
-      profile_(std::move(profile)),
-      rng_(seed),
-      weights_(weights),
-      hole_waste_(HoleWasteTable(profile_, weights_.min_filler_milli)) {}
+    : scorer_(policy, std::move(profile), weights), rng_(seed) {}
 
 double Placer::FragmentationOf(const PackCluster& cluster, int32_t node_index) {
   const size_t index = static_cast<size_t>(node_index);
@@ -107,82 +16,10 @@ double Placer::FragmentationOf(const PackCluster& cluster, int32_t node_index) {
   }
   const PackNode& node = cluster.nodes()[index];
   if (fragmentation_version_[index] != node.version + 1) {
-    fragmentation_milli_[index] = NodeFragmentationMilli(profile_, node);
+    fragmentation_milli_[index] = NodeFragmentationMilli(scorer_.profile(), node);
     fragmentation_version_[index] = node.version + 1;
   }
   return fragmentation_milli_[index];
-}
-
-double Placer::FgdScore(const PackCluster& cluster, int32_t node_index, const PackNode& after) {
-  // The paper's simulator scores sigmoid(fragmentation decrease / 1000) as an integer 0..100;
-  // the coarse integer creates the ties that lowest-name tie-breaking turns into consolidation.
-  double decrease = FragmentationOf(cluster, node_index) - NodeFragmentationMilli(profile_, after);
-  double sigmoid = 1.0 / (1.0 + std::exp(-decrease / 1000.0));
-  return std::floor(100.0 * sigmoid);
-}
-
-double Placer::Score(const PackCluster& cluster, int32_t node_index, const PackPod& pod,
-                     std::span<const int32_t> gpus) {
-  const PackNode& node = cluster.nodes()[static_cast<size_t>(node_index)];
-  switch (policy_) {
-    case Policy::kFirstFit:
-    case Policy::kRandom:
-      return 0.0;
-    case Policy::kDotProd: {
-      double gpu_request = static_cast<double>(pod.GpuRequestMilli());
-      double gpu_capacity = static_cast<double>(node.gpu_count) * kMilliPerGpu;
-      double dot = Ratio(pod.cpu_milli, node.cpu_milli_capacity) *
-                       Ratio(node.cpu_milli_free, node.cpu_milli_capacity) +
-                   Ratio(pod.memory_mib, node.memory_mib_capacity) *
-                       Ratio(node.memory_mib_free, node.memory_mib_capacity);
-      if (gpu_capacity > 0) {
-        dot += gpu_request / gpu_capacity * static_cast<double>(node.GpuFreeMilli()) / gpu_capacity;
-      }
-      return -dot;
-    }
-    case Policy::kGpuClustering: {
-      if (node.IsIdle())
-        return 0.0;
-      return pod.num_gpu > 0 && node.gpu_pod_kind == GpuKindOf(pod) ? 2.0 : 1.0;
-    }
-    case Policy::kGpuPacking: {
-      if (pod.IsFractional()) {
-        int32_t free = node.gpu_free_milli[static_cast<size_t>(gpus.front())];
-        if (free < kMilliPerGpu)
-          return 3.0 * kMilliPerGpu - free;
-      }
-      bool busy = !node.IsIdle();
-      return busy ? 2.0 * kMilliPerGpu : 1.0 * kMilliPerGpu;
-    }
-    case Policy::kBestFit:
-    case Policy::kFgd:
-    case Policy::kGpupack:
-      break;
-  }
-  PackNode after = NodeAfter(node, pod, gpus);
-  if (policy_ == Policy::kBestFit) {
-    double left = 0.5 * Ratio(after.cpu_milli_free, largest_cpu_milli_) +
-                  0.5 * Ratio(after.GpuFreeMilli(), int64_t{largest_gpu_count_} * kMilliPerGpu);
-    return std::floor((1.0 - left) * 100.0);
-  }
-  double score = FgdScore(cluster, node_index, after);
-  if (policy_ == Policy::kGpupack) {
-    score -= weights_.stranded_gpu * (StrandedGpus(after, weights_) - StrandedGpus(node, weights_));
-    int32_t hole_growth = 0;
-    for (int32_t gpu : gpus) {
-      const size_t index = static_cast<size_t>(gpu);
-      hole_growth += hole_waste_[static_cast<size_t>(after.gpu_free_milli[index])] -
-                     hole_waste_[static_cast<size_t>(node.gpu_free_milli[index])];
-    }
-    score -= weights_.hole_waste * hole_growth / kMilliPerGpu;
-    // A profile built for fewer models than the cluster has says nothing about the others.
-    const size_t model = static_cast<size_t>(node.model);
-    if (node.model >= 0 && model < profile_.model_pressure.size() && pod.num_gpu > 0) {
-      score -= weights_.model_scarcity * static_cast<double>(pod.GpuRequestMilli()) / kMilliPerGpu *
-               profile_.model_pressure[model];
-    }
-  }
-  return score;
 }
 
 std::optional<Placement> Placer::Place(const PackCluster& cluster, const PackPod& pod,
@@ -199,23 +36,26 @@ std::optional<Placement> Placer::Place(const PackCluster& cluster, const PackPod
     }
     return std::nullopt;
   }
-  if (policy_ == Policy::kBestFit) {
-    largest_cpu_milli_ = 0;
-    largest_gpu_count_ = 0;
+  const Policy policy = scorer_.policy();
+  ClusterScale scale;
+  if (policy == Policy::kBestFit) {
     for (const PackNode& node : cluster.nodes()) {
-      largest_cpu_milli_ = std::max(largest_cpu_milli_, node.cpu_milli_capacity);
-      largest_gpu_count_ = std::max(largest_gpu_count_, node.gpu_count);
+      scale.largest_cpu_milli = std::max(scale.largest_cpu_milli, node.cpu_milli_capacity);
+      scale.largest_gpu_count = std::max(scale.largest_gpu_count, node.gpu_count);
     }
   }
   Placement best;
   double best_score = 0.0;
-  if (policy_ == Policy::kRandom) {
+  if (policy == Policy::kRandom) {
     best.node = feasible_[rng_.Uniform(feasible_.size())];
     best.gpus = cluster.ChooseGpus(best.node, pod);
   } else {
     for (int32_t node : feasible_) {
       std::vector<int32_t> gpus = cluster.ChooseGpus(node, pod);
-      double score = Score(cluster, node, pod, gpus);
+      const PackNode& before = cluster.nodes()[static_cast<size_t>(node)];
+      double fragmentation = scorer_.UsesFragmentation() ? FragmentationOf(cluster, node) : 0.0;
+      double score =
+          scorer_.Score(before, NodeAfter(before, pod, gpus), pod, gpus, fragmentation, scale);
       if (best.node < 0 || score > best_score) {
         best_score = score;
         best.node = node;
@@ -226,7 +66,7 @@ std::optional<Placement> Placer::Place(const PackCluster& cluster, const PackPod
   if (explanation != nullptr) {
     char line[256];
     std::snprintf(line, sizeof line, "%s: node %s (score %.2f) of %zu feasible nodes",
-                  std::string(PolicyName(policy_)).c_str(),
+                  std::string(PolicyName(policy)).c_str(),
                   cluster.node_names()[static_cast<size_t>(best.node)].c_str(), best_score,
                   feasible_.size());
     *explanation = line;

@@ -184,5 +184,23 @@ TEST(PlacerTest, GpupackLeavesHolesThatTheWorkloadCanFill) {
   EXPECT_EQ(PlacedNode(Policy::kGpupack, cluster, Fraction(400), profile), 1);
 }
 
+TEST(PlacerTest, GpupackPutsPodsOnUsedNodesBeforeEmptyOnes) {
+  // a is empty; b runs a small CPU-only pod that leaves its GPUs fully usable. A whole-GPU pod
+  // changes fragmentation the same on both, so FGD takes the tie to the lowest node, a; gpupack
+  // keeps a empty (a node that can be removed when pods leave) and takes b.
+  PackCluster cluster = MakeCluster({Node("a", 2), Node("b", 2)});
+  cluster.Assign(CpuOnly(1000), {1, {}});
+  WorkloadProfile profile = ProfileOf({{1000, 1, kMilliPerGpu, 1.0}});
+  EXPECT_EQ(PlacedNode(Policy::kFgd, cluster, Whole(1), profile), 0);
+  EXPECT_EQ(PlacedNode(Policy::kGpupack, cluster, Whole(1), profile), 1);
+  // The term is the only difference: without it gpupack ties like FGD.
+  GpupackWeights no_consolidation;
+  no_consolidation.empty_node = 0.0;
+  Placer without(Policy::kGpupack, profile, 7, no_consolidation);
+  std::optional<Placement> placement = without.Place(cluster, Whole(1));
+  ASSERT_TRUE(placement.has_value());
+  EXPECT_EQ(placement->node, 0);
+}
+
 }  // namespace
 }  // namespace gpupack::plan::packing

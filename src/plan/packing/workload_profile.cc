@@ -9,6 +9,11 @@ namespace gpupack::plan::packing {
 
 WorkloadProfile BuildWorkloadProfile(const PackCluster& cluster, std::span<const PackPod> pods,
                                      double coverage) {
+  return BuildWorkloadProfile(cluster.model_capacity_milli(), pods, coverage);
+}
+
+WorkloadProfile BuildWorkloadProfile(std::span<const int64_t> model_capacity_milli,
+                                     std::span<const PackPod> pods, double coverage) {
   WorkloadProfile profile;
   using Shape = std::tuple<int64_t, int32_t, int32_t>;
   std::map<Shape, int64_t> counts;
@@ -28,7 +33,7 @@ WorkloadProfile BuildWorkloadProfile(const PackCluster& cluster, std::span<const
                                     static_cast<double>(count) / total});
   }
 
-  const size_t model_count = cluster.models().size();
+  const size_t model_count = model_capacity_milli.size();
   const uint32_t all_models = model_count >= 32 ? ~uint32_t{0} : (uint32_t{1} << model_count) - 1;
   std::vector<double> demand(model_count, 0.0);
   for (const PackPod& pod : pods) {
@@ -43,7 +48,7 @@ WorkloadProfile BuildWorkloadProfile(const PackCluster& cluster, std::span<const
   }
   profile.model_pressure.assign(model_count, 0.0);
   for (size_t model = 0; model < model_count; ++model) {
-    int64_t capacity = cluster.model_capacity_milli()[model];
+    int64_t capacity = model_capacity_milli[model];
     if (capacity > 0)
       profile.model_pressure[model] = demand[model] / static_cast<double>(capacity);
   }

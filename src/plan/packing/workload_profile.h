@@ -42,6 +42,11 @@ struct WorkloadProfile {
 WorkloadProfile BuildWorkloadProfile(const PackCluster& cluster, std::span<const PackPod> pods,
                                      double coverage = 0.95);
 
+// The same for a cluster described only by the GPU capacity of each model (indexed like the
+// pods' allowed_models bits), in milli-GPU: what the planner has, which holds no PackCluster.
+WorkloadProfile BuildWorkloadProfile(std::span<const int64_t> model_capacity_milli,
+                                     std::span<const PackPod> pods, double coverage = 0.95);
+
 // FGD's fragmentation of `node` for `profile`, in milli-GPU (see the header comment).
 double NodeFragmentationMilli(const WorkloadProfile& profile, const PackNode& node);
 
