@@ -604,6 +604,23 @@ TEST(ControllerChaosTest, ConvergesAgainstASlowApiServerAndKeepsItsLease) {
   EXPECT_TRUE(replica.IsLeader());
 }
 
+TEST(ControllerChaosTest, ConvergesWhenItsWritesTakeSecondsEach) {
+  // Seconds per call on the writes the seed needs (ConfigMaps, the NodeClaim, node patches);
+  // Lease renewals stay prompt, so the leader keeps leading through them.
+  ChaosCluster cluster;
+  kube::testing::LoopbackApiServer& server = cluster.server();
+  for (const std::string& route :
+       {"POST " + kConfigMaps, "PUT " + kConfigMaps, "PATCH " + kConfigMaps, "POST " + kNodeClaims,
+        std::string("PATCH /api/v1/nodes")}) {
+    server.Delay(route, std::chrono::seconds(2));
+  }
+  Replica replica(cluster, TestElection("replica-0", true));
+  ASSERT_TRUE(cluster.WaitConverged()) << "not converged";
+  EXPECT_THAT(cluster.Violations(), IsEmpty());
+  EXPECT_FALSE(replica.Ended());
+  EXPECT_TRUE(replica.IsLeader());
+}
+
 TEST(ControllerChaosTest, AStandbyTakesOverFromALeaderKilledAfterItCreatedTheNodeClaim) {
   ChaosCluster cluster;
   // Killed: it stops without releasing the Lease, so the standby waits for it to expire.
