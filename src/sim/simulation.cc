@@ -117,7 +117,7 @@ class World final : public control::ClusterView, public control::Actuator {
       pod.pod.node_name.clear();
       pod.pod.phase = cluster::PodPhase::kPending;
       pod.pod.created = Timestamp{arrival.at};
-      pod.gpus_needed = GpusNeeded(arrival.pod, reference);
+      pod.gpus_needed = GpusNeeded(arrival.pod, reference, scenario_.templates);
       pod.remaining = arrival.run_for;
       pod.pod.unsatisfiable_reason = UnsatisfiableReason(pod.pod.gpu, reasons);
     }

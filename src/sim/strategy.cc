@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <optional>
+#include <string>
 
 #include "cluster/gpu_demand.h"
+#include "cluster/node_template.h"
 #include "gpu/gpu_model.h"
 
 namespace gpupack::sim {
@@ -32,6 +35,115 @@ void TolerateMig(cluster::Pod& pod) {
   if (std::find(pod.tolerations.begin(), pod.tolerations.end(), toleration) ==
       pod.tolerations.end()) {
     pod.tolerations.push_back(toleration);
+  }
+}
+
+// Drops the MIG interface (partition selectors and the MIG taint's toleration) from a pod whose
+// rewritten request names its MIG profile in the resource, or asks for no MIG instance at all: a
+// non-MIG node has no partition label, and a partition picked for the original profile would
+// contradict the rewritten one.
+void DropMigInterface(cluster::Pod& pod) {
+  auto is_partition = [](std::string_view key) {
+    return key.starts_with(cluster::kLabelMigPartitionPrefix);
+  };
+  std::erase_if(pod.node_selector, [&](const auto& entry) { return is_partition(entry.first); });
+  if (pod.required_affinity) {
+    bool unrestricted = false;
+    for (cluster::NodeSelectorTerm& term : pod.required_affinity->terms) {
+      std::erase_if(term.match_expressions, [&](const auto& req) { return is_partition(req.key); });
+      unrestricted = unrestricted || (term.match_expressions.empty() && term.match_fields.empty());
+    }
+    if (unrestricted) {  // a term that required only a partition now admits every node
+      pod.required_affinity.reset();
+    }
+  }
+  std::erase_if(pod.tolerations, [](const cluster::Toleration& toleration) {
+    return toleration.key == cluster::kTaintMig;
+  });
+}
+
+const cluster::NodeTemplate* PinnedTemplate(const cluster::Pod& pod,
+                                            std::span<const cluster::NodeTemplate> base) {
+  std::optional<std::string> name = pod.RequiredNodeTemplate();
+  if (!name) {
+    return nullptr;
+  }
+  auto it = std::find_if(base.begin(), base.end(),
+                         [&](const cluster::NodeTemplate& t) { return t.name == *name; });
+  return it == base.end() ? nullptr : &*it;
+}
+
+// The demand as the template the pod pins gives it (RefineForTemplate): nvidia.com/gpu on a
+// time-sliced template is a replica, a MIG instance on a MIG + time-slicing template a replica of
+// the instance. The strategies rewrite what the pod needs, not the template it was written for.
+cluster::GpuDemand StatedDemand(const cluster::Pod& pod,
+                                std::span<const cluster::NodeTemplate> base) {
+  const cluster::NodeTemplate* pinned = PinnedTemplate(pod, base);
+  return pinned == nullptr ? pod.gpu : cluster::RefineForTemplate(pod.gpu, *pinned);
+}
+
+// How many replicas share each MIG instance of a time-sliced MIG pod: the count its template
+// states for `model`; 1 (the pod is sized as the whole instance) when unknown.
+int64_t InstanceReplicas(const cluster::GpuDemand& demand, const cluster::Pod& pod,
+                         std::span<const cluster::NodeTemplate> base, const gpu::GpuModel& model) {
+  const cluster::NodeTemplate* pinned = PinnedTemplate(pod, base);
+  if (!demand.time_sliced || pinned == nullptr) {
+    return 1;
+  }
+  return std::max<int64_t>(1, pinned->time_slicing.ReplicasFor(model.name));
+}
+
+// Pins the pod to the templates that serve its rewritten demand: `shared`, the strategy's sharing
+// copies; else the originals (sharing off). A template the pod already pins (nodeSelector or a
+// required-affinity In/NotIn) is mapped to those copies of it; a pod that pins none is pinned to
+// those of every template.
+void Pin(const StrategyChoice& choice, cluster::Pod& pod, bool shared,
+         std::span<const cluster::NodeTemplate> base) {
+  auto serving = [&](const std::string& name) {
+    return shared ? SharedTemplateNames(choice, name) : std::vector<std::string>{name};
+  };
+  const std::string key(cluster::kLabelNodeTemplate);
+  cluster::NodeSelectorRequirement pin{key, cluster::SelectorOperator::kIn, {}};
+  auto selected = pod.node_selector.find(key);
+  bool from_selector = selected != pod.node_selector.end();
+  if (from_selector) {
+    pin.values = serving(selected->second);
+    pod.node_selector.erase(selected);
+  } else {
+    for (const cluster::NodeTemplate& node_template : base) {
+      for (std::string& name : serving(node_template.name)) {
+        pin.values.push_back(std::move(name));
+      }
+    }
+  }
+  if (!pod.required_affinity || pod.required_affinity->terms.empty()) {
+    pod.required_affinity = cluster::NodeSelector{{cluster::NodeSelectorTerm{}}};
+  }
+  for (cluster::NodeSelectorTerm& term : pod.required_affinity->terms) {
+    bool pinned = false;
+    for (cluster::NodeSelectorRequirement& req : term.match_expressions) {
+      if (req.key != key) {
+        continue;
+      }
+      std::vector<std::string> values;
+      for (const std::string& value : req.values) {
+        std::vector<std::string> names;
+        if (req.op == cluster::SelectorOperator::kIn) {
+          names = serving(value);
+        } else if (req.op == cluster::SelectorOperator::kNotIn) {
+          names = SharedTemplateNames(choice, value);  // excluded with every copy
+          names.push_back(value);
+        } else {
+          names = {value};
+        }
+        values.insert(values.end(), names.begin(), names.end());
+      }
+      req.values = std::move(values);
+      pinned = pinned || req.op == cluster::SelectorOperator::kIn;
+    }
+    if (from_selector || !pinned) {
+      term.match_expressions.push_back(pin);
+    }
   }
 }
 
@@ -186,51 +298,39 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
                                 const gpu::GpuModel* mig_model,
                                 std::span<const cluster::NodeTemplate> base) {
   cluster::Pod pod = original;
-  // Pinned through required node affinity (unless the pod pins a template itself): shared pods
-  // to the shared copies, so a whole GPU bought for a whole-GPU pod is not taken by shared pods
-  // one at a time; whole-GPU pods to the originals (sharing off), so they take no time-sliced
-  // replica and leave the copies' nodes to the shared pods.
+  // Pinned through required node affinity: shared pods to the shared copies, so a whole GPU
+  // bought for a whole-GPU pod is not taken by shared pods one at a time; whole-GPU pods to the
+  // originals (sharing off), so they take no time-sliced replica and leave the copies' nodes to
+  // the shared pods. Under dedicated every template is an original: nothing to pin.
   auto pin = [&](bool shared) {
-    if (pod.RequiredNodeTemplate()) {
-      return;
+    if (choice.strategy != Strategy::kDedicated) {
+      Pin(choice, pod, shared, base);
     }
-    cluster::NodeSelectorRequirement requirement;
-    requirement.key = std::string(cluster::kLabelNodeTemplate);
-    requirement.op = cluster::SelectorOperator::kIn;
-    for (const cluster::NodeTemplate& node_template : base) {
-      if (!shared) {
-        requirement.values.push_back(node_template.name);
-        continue;
-      }
-      for (std::string& name : SharedTemplateNames(choice, node_template.name)) {
-        requirement.values.push_back(std::move(name));
-      }
-    }
-    cluster::NodeSelectorTerm term;
-    term.match_expressions.push_back(std::move(requirement));
-    pod.required_affinity = cluster::NodeSelector{{std::move(term)}};
   };
   cluster::GpuDemand& demand = pod.gpu;
+  demand = StatedDemand(original, base);
   if (demand.kind == cluster::GpuDemandKind::kNone) {
     return pod;
   }
   if (demand.kind == cluster::GpuDemandKind::kWholeGpu) {
-    if (choice.strategy != Strategy::kDedicated) {
-      pin(false);
-    }
+    pin(false);
     return pod;
   }
-  // The compute share and memory the pod needs, whatever form it asked in.
+  // The compute share and memory the pod needs, whatever form it asked in (a time-sliced replica
+  // of a MIG instance: its share of the instance).
   int64_t milli = demand.milli_gpu;
   int64_t memory = demand.gpu_memory_bytes;
   if (demand.kind == cluster::GpuDemandKind::kMigProfile && mig_model != nullptr) {
     auto profile = mig_model->FindProfile(demand.mig_profile);
     if (profile) {
-      milli = std::max<int64_t>(
-          milli, (*profile)->compute_slices * 1000 / std::max(1, mig_model->mig_compute_slices));
-      memory = std::max(memory, (*profile)->memory_mib * kMib);
+      int64_t replicas = InstanceReplicas(demand, original, base, *mig_model);
+      milli = std::max<int64_t>(milli, (*profile)->compute_slices * 1000 /
+                                           (std::max(1, mig_model->mig_compute_slices) * replicas));
+      memory = std::max(memory, (*profile)->memory_mib * kMib / replicas);
     }
   }
+  // From here on the pod asks no MIG instance, or names its profile in the resource.
+  DropMigInterface(pod);
   // Time-slicing gives every replica an equal share: a pod that needs more than half a GPU's
   // compute can share it with nobody, and takes a whole GPU (with the whole-GPU pods).
   bool whole = choice.strategy == Strategy::kDedicated ||
@@ -242,9 +342,7 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
     demand.form = cluster::GpuRequestForm::kGpuResource;
     demand.gpu_memory_bytes = memory;
     SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
-    if (choice.strategy != Strategy::kDedicated) {
-      pin(false);
-    }
+    pin(false);
     return pod;
   }
   switch (choice.strategy) {
@@ -299,8 +397,9 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
   return pod;
 }
 
-double GpusNeeded(const cluster::Pod& pod, const gpu::GpuModel* reference) {
-  const cluster::GpuDemand& demand = pod.gpu;
+double GpusNeeded(const cluster::Pod& pod, const gpu::GpuModel* reference,
+                  std::span<const cluster::NodeTemplate> base) {
+  const cluster::GpuDemand demand = StatedDemand(pod, base);
   double count = static_cast<double>(demand.count);
   switch (demand.kind) {
     case cluster::GpuDemandKind::kNone:
@@ -319,7 +418,8 @@ double GpusNeeded(const cluster::Pod& pod, const gpu::GpuModel* reference) {
       if (reference != nullptr && reference->mig_compute_slices > 0) {
         auto profile = reference->FindProfile(demand.mig_profile);
         if (profile) {
-          return count * (*profile)->compute_slices / reference->mig_compute_slices;
+          return count * (*profile)->compute_slices / reference->mig_compute_slices /
+                 static_cast<double>(InstanceReplicas(demand, pod, base, *reference));
         }
       }
       return count / 7.0;

@@ -13,14 +13,22 @@
 //                     (single strategy: instances advertised as nvidia.com/gpu) or both, and the
 //                     planner chooses per node (replica count, geometry, or neither)
 //
-// Whole-GPU pods stay whole under every strategy, and so does, under time-slicing and auto, a
-// shared pod that needs more than half a GPU's compute (no replica count can hold it). A
-// strategy keeps the original templates with sharing off (for those pods, when the workload has
-// any) next to "<template>-<strategy>" copies with the strategy's sharing (auto: "-ts", "-mig",
-// "-mig-ts"). Shared pods are pinned to the copies (gpupack.io/node-template), so a whole GPU
-// bought for one pod is not taken by shared pods one at a time, and whole-GPU pods to the
-// originals, so they take no time-sliced replica (a plain nvidia.com/gpu request would get one
-// on a time-sliced node). With `spot`, every template may also buy Spot.
+// A pod is sized by what it states on the template it pins (gpupack.io/node-template), as the
+// planner refines it (RefineForTemplate): nvidia.com/gpu on a time-sliced template asks one
+// replica, a MIG instance on a MIG + time-slicing template one replica of the instance, sized as
+// the instance's share among the template's replicas. Whole-GPU pods stay whole under every
+// strategy, and so does, under time-slicing and auto, a shared pod that needs more than half a
+// GPU's compute (no replica count can hold it). A strategy keeps the original templates with
+// sharing off (for those pods, when the workload has any) next to "<template>-<strategy>" copies
+// with the strategy's sharing (auto: "-ts", "-mig", "-mig-ts"). Shared pods are pinned to the
+// copies, so a whole GPU bought for one pod is not taken by shared pods one at a time, and
+// whole-GPU pods to the originals, so they take no time-sliced replica (a plain nvidia.com/gpu
+// request would get one on a time-sliced node). A pod that pins template T (nodeSelector or
+// required affinity) is pinned to T's copies that serve its rewritten demand (shared: the
+// strategy's copies of T; whole: T itself). The MIG interface (nvidia.com/gpu.mig-partition-*
+// selectors, the nvidia.com/gpu.mig toleration) is part of how a pod asks: it is dropped when the
+// rewritten pod asks no MIG instance or names its profile in the resource, and the toleration
+// is added when it may be served by one. With `spot`, every template may also buy Spot.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -76,17 +84,19 @@ const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> te
                                        const cluster::InstanceCatalog& instances,
                                        const gpu::GpuCatalog& catalog);
 
-// How `pod` asks for its GPU under the strategy (a copy; requests, demand and tolerations
-// rewritten; pinned to the shared copies of the templates when the strategy says so and the
-// pod pins none). `mig_model` must be set for the MIG strategies. InvalidArgument when a MIG
-// strategy has no profile large enough for the pod.
+// How `pod` asks for its GPU under the strategy (a copy; requests, demand, tolerations, MIG
+// selectors and template pins rewritten as above). `base`: the scenario's templates. `mig_model`
+// must be set for the MIG strategies. InvalidArgument when a MIG strategy has no profile large
+// enough for the pod.
 [[nodiscard]] Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod& pod,
                                               const gpu::GpuModel* mig_model,
                                               std::span<const cluster::NodeTemplate> base);
 
-// The GPUs a pod really needs (its compute share): whole GPUs count 1 each, a shared pod its
-// milli_gpu / 1000 (or its memory share of `reference` when it states no compute share), a MIG
-// pod its profile's compute slices over the GPU's.
-double GpusNeeded(const cluster::Pod& pod, const gpu::GpuModel* reference);
+// The GPUs a pod really needs (its compute share), as it states it on the template of `base` it
+// pins: whole GPUs count 1 each, a shared pod its milli_gpu / 1000 (or its memory share of
+// `reference` when it states no compute share), a MIG pod its profile's compute slices over the
+// GPU's (a time-sliced replica: over the template's replicas too).
+double GpusNeeded(const cluster::Pod& pod, const gpu::GpuModel* reference,
+                  std::span<const cluster::NodeTemplate> base = {});
 
 }  // namespace gpupack::sim

@@ -128,6 +128,96 @@ std::vector<std::string> PinnedTemplates(const cluster::Pod& pod) {
   return {};
 }
 
+TEST(StrategyTest, APodPinningATemplateIsPinnedToThatTemplatesCopiesThatServeIt) {
+  cluster::NodeTemplate pinned;
+  pinned.name = "ts";
+  pinned.time_slicing.enabled = true;
+  pinned.time_slicing.shared_clients_per_gpu = 4;
+  cluster::NodeTemplate other;
+  other.name = "other";
+  std::vector<cluster::NodeTemplate> base = {other, pinned};
+  // nvidia.com/gpu on the time-sliced template it pins: a replica (RefineForTemplate).
+  cluster::Pod pod = SharedPod(0, 6 * kGi);
+  pod.gpu.kind = cluster::GpuDemandKind::kWholeGpu;
+  pod.gpu.form = cluster::GpuRequestForm::kGpuResource;
+  pod.node_selector[std::string(cluster::kLabelNodeTemplate)] = "ts";
+  auto sliced = RewritePod({Strategy::kTimeSlicing, false}, pod, nullptr, base);
+  ASSERT_TRUE(sliced);
+  EXPECT_EQ(sliced->gpu.kind, cluster::GpuDemandKind::kSharedGpu);
+  EXPECT_EQ(sliced->RequiredNodeTemplate(), "ts-time-slicing");
+  auto automatic = RewritePod({Strategy::kAuto, false}, pod, nullptr, base);
+  ASSERT_TRUE(automatic);
+  EXPECT_EQ(PinnedTemplates(*automatic),
+            (std::vector<std::string>{"ts-auto-mig", "ts-auto-mig-ts", "ts-auto-ts"}));
+  auto dedicated = RewritePod({Strategy::kDedicated, false}, pod, nullptr, base);
+  ASSERT_TRUE(dedicated);
+  EXPECT_EQ(dedicated->gpu.kind, cluster::GpuDemandKind::kWholeGpu);
+  EXPECT_EQ(dedicated->RequiredNodeTemplate(), "ts");  // the original, sharing off
+  // A pin through required affinity is mapped the same way, other requirements kept.
+  cluster::Pod by_affinity = pod;
+  by_affinity.node_selector.clear();
+  by_affinity.required_affinity = cluster::NodeSelector{{cluster::NodeSelectorTerm{
+      {{std::string(cluster::kLabelNodeTemplate), cluster::SelectorOperator::kIn, {"ts"}},
+       {"zone", cluster::SelectorOperator::kIn, {"a"}}},
+      {}}}};
+  auto mapped = RewritePod({Strategy::kTimeSlicing, false}, by_affinity, nullptr, base);
+  ASSERT_TRUE(mapped);
+  EXPECT_EQ(mapped->RequiredNodeTemplate(), "ts-time-slicing");
+  EXPECT_EQ(mapped->RequiredLabelValue("zone"), "a");
+}
+
+TEST(StrategyTest, APodThatNoLongerAsksForAMigInstanceLosesTheMigInterface) {
+  auto gpus = catalog::LoadBuiltInGpuCatalog();
+  ASSERT_TRUE(gpus);
+  auto model = gpus->Find("A100-SXM4-40GB");
+  ASSERT_TRUE(model);
+  // The seed's MIG form: partition selector, MIG toleration, nvidia.com/gpu.
+  cluster::Pod pod = SharedPod(0, 0);
+  pod.gpu.kind = cluster::GpuDemandKind::kMigProfile;
+  pod.gpu.form = cluster::GpuRequestForm::kMigSelector;
+  pod.gpu.mig_profile = "1g.5gb";
+  pod.node_selector["nvidia.com/gpu.mig-partition-1g.5gb"] = "true";
+  pod.tolerations.push_back(
+      {std::string(cluster::kTaintMig), cluster::TolerationOperator::kExists, "", {}, {}});
+  for (Strategy strategy : {Strategy::kDedicated, Strategy::kTimeSlicing}) {
+    auto rewritten = RewritePod({strategy, false}, pod, *model, {});
+    ASSERT_TRUE(rewritten);
+    EXPECT_NE(rewritten->gpu.kind, cluster::GpuDemandKind::kMigProfile);
+    EXPECT_TRUE(rewritten->node_selector.empty()) << StrategyName(strategy);
+    EXPECT_TRUE(rewritten->tolerations.empty()) << StrategyName(strategy);
+  }
+  // Under mig the profile is named by the resource; the toleration stays.
+  auto mig = RewritePod({Strategy::kMig, false}, pod, *model, {});
+  ASSERT_TRUE(mig);
+  EXPECT_EQ(mig->requests.Get("nvidia.com/mig-1g.5gb"), 1);
+  EXPECT_TRUE(mig->node_selector.empty());
+  EXPECT_EQ(mig->tolerations.size(), 1u);
+}
+
+TEST(StrategyTest, ATimeSlicedMigReplicaIsSizedAsItsShareOfTheInstance) {
+  auto gpus = catalog::LoadBuiltInGpuCatalog();
+  ASSERT_TRUE(gpus);
+  auto model = gpus->Find("A100-SXM4-40GB");
+  ASSERT_TRUE(model);
+  cluster::NodeTemplate base;
+  base.name = "mig-ts";
+  base.mig.enabled = true;
+  base.time_slicing.enabled = true;
+  base.time_slicing.shared_clients_per_gpu = 4;
+  cluster::Pod pod = SharedPod(0, 0);
+  pod.gpu.kind = cluster::GpuDemandKind::kMigProfile;
+  pod.gpu.mig_profile = "1g.5gb";
+  pod.node_selector[std::string(cluster::kLabelNodeTemplate)] = "mig-ts";
+  // A quarter of a 1g.5gb instance: two of them fit one, so it stays a 1g.5gb replica.
+  auto rewritten = RewritePod({Strategy::kMigTimeSlicing, false}, pod, *model, {&base, 1});
+  ASSERT_TRUE(rewritten);
+  EXPECT_EQ(rewritten->gpu.mig_profile, "1g.5gb");
+  EXPECT_TRUE(rewritten->gpu.time_sliced);
+  EXPECT_EQ(rewritten->gpu.milli_gpu, 1000 / 7 / 4);
+  EXPECT_NEAR(GpusNeeded(pod, *model, {&base, 1}), 1.0 / 28, 1e-9);
+  EXPECT_NEAR(GpusNeeded(pod, *model), 1.0 / 7, 1e-9);  // unpinned: the whole instance
+}
+
 TEST(StrategyTest, AutoSizesSharedPodsAndKeepsThemOffWholeGpuTemplates) {
   cluster::NodeTemplate base;
   base.name = "gpu";
