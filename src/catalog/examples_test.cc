@@ -89,7 +89,7 @@ TEST_F(ExamplesTest, TimeSlicedFleetIsTenReplicasOfSixGibEach) {
   for (const cluster::Pod& pod : pods) {
     EXPECT_EQ(pod.gpu.kind, GpuDemandKind::kSharedGpu);
     EXPECT_EQ(pod.gpu.count, 1);
-    EXPECT_EQ(pod.gpu.gpu_memory_bytes, 6 * kGiB);
+    EXPECT_EQ(pod.gpu.gpu_memory_bytes, 3 * kGiB);
     EXPECT_EQ(pod.requests.milli_cpu, 500);
     EXPECT_EQ(pod.RequiredNodeTemplate(), "a100-timesliced");
     EXPECT_TRUE(cluster::Tolerates(pod, templates_.templates[3].taints));
