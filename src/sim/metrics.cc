@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <utility>
 
 #include "report/chart.h"
 #include "report/html_report.h"
@@ -35,7 +36,8 @@ std::vector<double> Seconds(const StrategyResult& result) {
 }  // namespace
 
 std::optional<double> Comparison::SavingsVsDedicated(size_t index) const {
-  if (!dedicated || results[*dedicated].cost <= 0) {
+  if (!dedicated || results[*dedicated].cost <= 0 ||
+      results[index].unscheduled.size() > results[*dedicated].unscheduled.size()) {
     return std::nullopt;
   }
   return 1.0 - results[index].cost / results[*dedicated].cost;
@@ -44,7 +46,8 @@ std::optional<double> Comparison::SavingsVsDedicated(size_t index) const {
 size_t Comparison::Cheapest() const {
   size_t best = 0;
   for (size_t i = 1; i < results.size(); ++i) {
-    if (results[i].cost < results[best].cost) {
+    if (std::pair(results[i].unscheduled.size(), results[i].cost) <
+        std::pair(results[best].unscheduled.size(), results[best].cost)) {
       best = i;
     }
   }

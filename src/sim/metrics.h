@@ -21,9 +21,11 @@ struct Comparison {
   // Index of the dedicated run, the base of the savings; nullopt when it did not run.
   std::optional<size_t> dedicated;
 
-  // 1 - cost / dedicated cost; nullopt without a dedicated run (or when it cost nothing).
+  // 1 - cost / dedicated cost; nullopt without a dedicated run (or when it cost nothing), and
+  // for a run that left more pods unscheduled than dedicated did: it did less work, so its cost
+  // is no saving.
   std::optional<double> SavingsVsDedicated(size_t index) const;
-  // The cheapest strategy (ties: the first).
+  // The cheapest of the strategies that left the fewest pods unscheduled (ties: the first).
   size_t Cheapest() const;
 };
 
