@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <cmath>
 #include <string>
 
@@ -30,14 +31,14 @@ std::vector<int32_t> HoleWasteTable(const WorkloadProfile& profile, int32_t min_
       sizes.push_back(pod.gpu_milli);
     }
   }
-  std::vector<bool> reachable(kMilliPerGpu + 1, false);
-  reachable[0] = true;
-  for (int32_t sum = 1; sum <= kMilliPerGpu; ++sum) {
-    for (int32_t size : sizes) {
-      if (size <= sum && reachable[static_cast<size_t>(sum - size)]) {
-        reachable[static_cast<size_t>(sum)] = true;
-        break;
-      }
+  // Sums of any number of each size (unbounded knapsack), by doubling: after shifting by size,
+  // 2 x size, 4 x size, ... every multiple up to a whole GPU is added. The planner builds a
+  // scorer per pass, so this runs per pass (bit-parallel, a few dozen word operations per size).
+  std::bitset<kMilliPerGpu + 1> reachable;
+  reachable.set(0);
+  for (int32_t size : sizes) {
+    for (int32_t step = size; step > 0 && step <= kMilliPerGpu; step *= 2) {
+      reachable |= reachable << static_cast<size_t>(step);
     }
   }
   std::vector<int32_t> waste(kMilliPerGpu + 1, 0);
