@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <bitset>
 #include <cmath>
 #include <string>
@@ -41,13 +42,29 @@ std::vector<int32_t> HoleWasteTable(const WorkloadProfile& profile, int32_t min_
       reachable |= reachable << static_cast<size_t>(step);
     }
   }
+  // Between two reachable sums a and b, a GPU with f free (a <= f < b) wastes f - a: filled run
+  // by run from the set bits, word by word (a per-f test costs more than the rest together).
   std::vector<int32_t> waste(kMilliPerGpu + 1, 0);
+  const std::bitset<kMilliPerGpu + 1> word_mask(~uint64_t{0});
   int32_t largest_fill = 0;
-  for (int32_t free = 0; free < kMilliPerGpu; ++free) {
-    if (reachable[static_cast<size_t>(free)])
-      largest_fill = free;
-    waste[static_cast<size_t>(free)] = free - largest_fill;
+  auto fill_to = [&](int32_t end) {
+    for (int32_t free = largest_fill; free < end; ++free) {
+      waste[static_cast<size_t>(free)] = free - largest_fill;
+    }
+  };
+  for (size_t base = 0; base < kMilliPerGpu; base += 64) {
+    uint64_t word = ((reachable >> base) & word_mask).to_ullong();
+    while (word != 0) {
+      auto sum = static_cast<int32_t>(base) + std::countr_zero(word);
+      word &= word - 1;
+      if (sum >= kMilliPerGpu) {
+        break;
+      }
+      fill_to(sum);
+      largest_fill = sum;
+    }
   }
+  fill_to(kMilliPerGpu);
   return waste;
 }
 
