@@ -91,16 +91,17 @@ class NodeScorer {
                std::span<const int32_t> gpus, double fragmentation_before,
                const ClusterScale& scale) const;
 
+  // Milli-GPU of a GPU with `free` free that the workload's frequent fractional sizes (single-GPU
+  // typical pods of at least min_filler_milli) cannot fill: free minus the largest sum of such
+  // sizes <= free; 0 for a whole free GPU. The gpupack policy's hole-waste term.
+  int32_t HoleWaste(int32_t free) const;
+
  private:
   double FgdScore(double fragmentation_before, const PackNode& after) const;
 
   Policy policy_;
   WorkloadProfile profile_;
   GpupackWeights weights_;
-  // Milli-GPU of a GPU with `free` free that the workload's frequent fractional sizes cannot
-  // fill (free minus the largest sum of such sizes <= free); 0 for a whole free GPU.
-  int32_t HoleWaste(int32_t free) const;
-
   // Bit s set: s milli-GPU is a sum of the workload's frequent fractional sizes (0 included).
   SumBits fillable_;
 };
