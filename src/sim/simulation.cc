@@ -110,10 +110,10 @@ class World final : public control::ClusterView, public control::Actuator {
     const gpu::GpuModel* reference = mig_model_;
     std::vector<std::pair<cluster::GpuDemand, std::string>> reasons;
     pods_.reserve(scenario_.workload.arrivals.size());
+    const PodRewriter rewriter(options_.strategy, mig_model_, scenario_.templates);
     for (const PodArrival& arrival : scenario_.workload.arrivals) {
       SimPod& pod = pods_.emplace_back();  // built in place: a pod is costly to move
-      GP_ASSIGN_OR_RETURN(
-          pod.pod, RewritePod(options_.strategy, arrival.pod, mig_model_, scenario_.templates));
+      GP_ASSIGN_OR_RETURN(pod.pod, rewriter.Rewrite(arrival.pod));
       pod.pod.node_name.clear();
       pod.pod.phase = cluster::PodPhase::kPending;
       pod.pod.created = Timestamp{arrival.at};

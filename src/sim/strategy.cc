@@ -97,8 +97,9 @@ int64_t InstanceReplicas(const cluster::GpuDemand& demand, const cluster::Pod& p
 // copies; else the originals (sharing off). A template the pod already pins (nodeSelector or a
 // required-affinity In/NotIn) is mapped to those copies of it; a pod that pins none is pinned to
 // those of every template.
+// `every`: the names serving every template (what a pod that pins none is pinned to).
 void Pin(const StrategyChoice& choice, cluster::Pod& pod, bool shared,
-         std::span<const cluster::NodeTemplate> base) {
+         const std::vector<std::string>& every) {
   auto serving = [&](const std::string& name) {
     return shared ? SharedTemplateNames(choice, name) : std::vector<std::string>{name};
   };
@@ -110,11 +111,7 @@ void Pin(const StrategyChoice& choice, cluster::Pod& pod, bool shared,
     pin.values = serving(selected->second);
     pod.node_selector.erase(selected);
   } else {
-    for (const cluster::NodeTemplate& node_template : base) {
-      for (std::string& name : serving(node_template.name)) {
-        pin.values.push_back(std::move(name));
-      }
-    }
+    pin.values = every;
   }
   if (!pod.required_affinity || pod.required_affinity->terms.empty()) {
     pod.required_affinity = cluster::NodeSelector{{cluster::NodeSelectorTerm{}}};
@@ -294,9 +291,27 @@ const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> te
   return best;
 }
 
-Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod& original,
+PodRewriter::PodRewriter(const StrategyChoice& choice, const gpu::GpuModel* mig_model,
+                         std::span<const cluster::NodeTemplate> base)
+    : choice_(choice), mig_model_(mig_model), base_(base) {
+  for (const cluster::NodeTemplate& node_template : base) {
+    for (std::string& name : SharedTemplateNames(choice, node_template.name)) {
+      every_shared_.push_back(std::move(name));
+    }
+    every_whole_.push_back(node_template.name);
+  }
+}
+
+Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod& pod,
                                 const gpu::GpuModel* mig_model,
                                 std::span<const cluster::NodeTemplate> base) {
+  return PodRewriter(choice, mig_model, base).Rewrite(pod);
+}
+
+Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
+  const StrategyChoice& choice = choice_;
+  const gpu::GpuModel* mig_model = mig_model_;
+  std::span<const cluster::NodeTemplate> base = base_;
   cluster::Pod pod = original;
   // Pinned through required node affinity: shared pods to the shared copies, so a whole GPU
   // bought for a whole-GPU pod is not taken by shared pods one at a time; whole-GPU pods to the
@@ -304,7 +319,7 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
   // the shared pods. Under dedicated every template is an original: nothing to pin.
   auto pin = [&](bool shared) {
     if (choice.strategy != Strategy::kDedicated) {
-      Pin(choice, pod, shared, base);
+      Pin(choice, pod, shared, shared ? every_shared_ : every_whole_);
     }
   };
   cluster::GpuDemand& demand = pod.gpu;

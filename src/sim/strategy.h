@@ -92,6 +92,24 @@ const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> te
                                               const gpu::GpuModel* mig_model,
                                               std::span<const cluster::NodeTemplate> base);
 
+// RewritePod for the many pods of one run: what does not depend on the pod (the names a pod
+// that pins no template is pinned to) is built once. `base` must outlive the rewriter.
+class PodRewriter {
+ public:
+  PodRewriter(const StrategyChoice& choice, const gpu::GpuModel* mig_model,
+              std::span<const cluster::NodeTemplate> base);
+
+  // RewritePod(choice, pod, mig_model, base).
+  [[nodiscard]] Result<cluster::Pod> Rewrite(const cluster::Pod& pod) const;
+
+ private:
+  StrategyChoice choice_;
+  const gpu::GpuModel* mig_model_;
+  std::span<const cluster::NodeTemplate> base_;
+  std::vector<std::string> every_shared_;  // the strategy's copies of every template
+  std::vector<std::string> every_whole_;   // every template (sharing off)
+};
+
 // The GPUs a pod really needs (its compute share), as it states it on the template of `base` it
 // pins: whole GPUs count 1 each, a shared pod its milli_gpu / 1000 (or its memory share of
 // `reference` when it states no compute share), a MIG pod its profile's compute slices over the

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <string>
 
@@ -22,32 +23,35 @@ double StrandedGpus(const PackNode& node, const GpupackWeights& weights) {
   return std::max(0.0, idle - std::min(fed_by_cpu, fed_by_memory));
 }
 
-// See NodeScorer::hole_waste_.
-std::vector<int32_t> HoleWasteTable(const WorkloadProfile& profile, int32_t min_filler_milli) {
-  std::vector<int32_t> sizes;
+// Adds `shift` to every sum in `sums` (bits shifted towards higher indices), keeping the old ones.
+void OrShifted(NodeScorer::SumBits& sums, size_t shift) {
+  const size_t words = shift / 64;
+  const size_t offset = shift % 64;
+  // From the top down, so that every word read is still the unshifted one.
+  for (size_t i = sums.size(); i-- > words;) {
+    uint64_t shifted = sums[i - words] << offset;
+    if (offset != 0 && i > words) {
+      shifted |= sums[i - words - 1] >> (64 - offset);
+    }
+    sums[i] |= shifted;
+  }
+}
+
+// See NodeScorer::fillable_.
+NodeScorer::SumBits FillableSums(const WorkloadProfile& profile, int32_t min_filler_milli) {
+  NodeScorer::SumBits sums{};
+  sums[0] = 1;
+  // Sums of any number of each size (unbounded knapsack), by doubling: shifting by size, 2 x size,
+  // 4 x size, ... adds every multiple up to a whole GPU. Built per planner pass: a few dozen word
+  // operations per size.
   for (const TypicalPod& pod : profile.typical_pods) {
     if (pod.num_gpu == 1 && pod.gpu_milli < kMilliPerGpu && pod.gpu_milli >= min_filler_milli) {
-      sizes.push_back(pod.gpu_milli);
-    }
-  }
-  std::vector<bool> reachable(kMilliPerGpu + 1, false);
-  reachable[0] = true;
-  for (int32_t sum = 1; sum <= kMilliPerGpu; ++sum) {
-    for (int32_t size : sizes) {
-      if (size <= sum && reachable[static_cast<size_t>(sum - size)]) {
-        reachable[static_cast<size_t>(sum)] = true;
-        break;
+      for (int32_t step = pod.gpu_milli; step > 0 && step <= kMilliPerGpu; step *= 2) {
+        OrShifted(sums, static_cast<size_t>(step));
       }
     }
   }
-  std::vector<int32_t> waste(kMilliPerGpu + 1, 0);
-  int32_t largest_fill = 0;
-  for (int32_t free = 0; free < kMilliPerGpu; ++free) {
-    if (reachable[static_cast<size_t>(free)])
-      largest_fill = free;
-    waste[static_cast<size_t>(free)] = free - largest_fill;
-  }
-  return waste;
+  return sums;
 }
 
 double Ratio(int64_t part, int64_t whole) {
@@ -96,7 +100,20 @@ NodeScorer::NodeScorer(Policy policy, WorkloadProfile profile, GpupackWeights we
     : policy_(policy),
       profile_(std::move(profile)),
       weights_(weights),
-      hole_waste_(HoleWasteTable(profile_, weights_.min_filler_milli)) {}
+      fillable_(FillableSums(profile_, weights_.min_filler_milli)) {}
+
+int32_t NodeScorer::HoleWaste(int32_t free) const {
+  if (free <= 0 || free >= kMilliPerGpu) {
+    return 0;
+  }
+  // The largest fillable sum <= free: sum 0 always is, so the search ends.
+  size_t word = static_cast<size_t>(free) / 64;
+  uint64_t bits = fillable_[word] & (~uint64_t{0} >> (63 - static_cast<size_t>(free) % 64));
+  while (bits == 0) {
+    bits = fillable_[--word];
+  }
+  return free - static_cast<int32_t>(word * 64 + 63 - static_cast<size_t>(std::countl_zero(bits)));
+}
 
 double NodeScorer::FgdScore(double fragmentation_before, const PackNode& after) const {
   // The paper's simulator scores sigmoid(fragmentation decrease / 1000) as an integer 0..100;
@@ -156,8 +173,7 @@ double NodeScorer::Score(const PackNode& before, const PackNode& after, const Pa
     int32_t hole_growth = 0;
     for (int32_t gpu : gpus) {
       const size_t index = static_cast<size_t>(gpu);
-      hole_growth += hole_waste_[static_cast<size_t>(after.gpu_free_milli[index])] -
-                     hole_waste_[static_cast<size_t>(node.gpu_free_milli[index])];
+      hole_growth += HoleWaste(after.gpu_free_milli[index]) - HoleWaste(node.gpu_free_milli[index]);
     }
     score -= weights_.hole_waste * hole_growth / kMilliPerGpu;
     if (node.IsIdle())

@@ -11,6 +11,7 @@
 // Thread safety: immutable after construction; Score is const and may run on several threads.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -69,6 +70,9 @@ struct ClusterScale {
 
 class NodeScorer {
  public:
+  // A set of milli-GPU sums 0..kMilliPerGpu, one bit each.
+  using SumBits = std::array<uint64_t, (kMilliPerGpu + 64) / 64>;
+
   NodeScorer(Policy policy, WorkloadProfile profile, GpupackWeights weights = {});
 
   Policy policy() const { return policy_; }
@@ -87,15 +91,19 @@ class NodeScorer {
                std::span<const int32_t> gpus, double fragmentation_before,
                const ClusterScale& scale) const;
 
+  // Milli-GPU of a GPU with `free` free that the workload's frequent fractional sizes (single-GPU
+  // typical pods of at least min_filler_milli) cannot fill: free minus the largest sum of such
+  // sizes <= free; 0 for a whole free GPU. The gpupack policy's hole-waste term.
+  int32_t HoleWaste(int32_t free) const;
+
  private:
   double FgdScore(double fragmentation_before, const PackNode& after) const;
 
   Policy policy_;
   WorkloadProfile profile_;
   GpupackWeights weights_;
-  // hole_waste_[f]: milli-GPU of a GPU with f free that the workload's frequent fractional sizes
-  // cannot fill (f minus the largest sum of such sizes <= f); 0 for a whole free GPU.
-  std::vector<int32_t> hole_waste_;
+  // Bit s set: s milli-GPU is a sum of the workload's frequent fractional sizes (0 included).
+  SumBits fillable_;
 };
 
 }  // namespace gpupack::plan::packing
