@@ -121,40 +121,19 @@ Status LeaderGuardedClient::CheckLeader(std::string_view verb, std::string_view 
       fmt::format("{} {}: not done, this replica no longer holds the leader Lease", verb, what));
 }
 
-Result<nlohmann::json> LeaderGuardedClient::GetPath(const std::string& path) {
-  return inner_.GetPath(path);
-}
-
-Result<nlohmann::json> LeaderGuardedClient::Get(const kube::Resource& resource,
-                                                const kube::ObjectKey& key) {
-  return inner_.Get(resource, key);
-}
-
-Result<kube::ObjectList> LeaderGuardedClient::List(const kube::Resource& resource,
-                                                   const kube::ListOptions& options) {
-  return inner_.List(resource, options);
-}
-
-Result<kube::WatchOutcome> LeaderGuardedClient::Watch(const kube::Resource& resource,
-                                                      const kube::WatchOptions& options,
-                                                      const kube::WatchHandler& handler,
-                                                      const kube::CancelToken* cancel) {
-  return inner_.Watch(resource, options, handler, cancel);
-}
-
 Result<nlohmann::json> LeaderGuardedClient::Create(const kube::Resource& resource,
                                                    const std::string& namespace_name,
                                                    const nlohmann::json& object,
                                                    const kube::WriteOptions& options) {
   GP_TRY(CheckLeader("create", resource.DisplayName()));
-  return inner_.Create(resource, namespace_name, object, options);
+  return inner().Create(resource, namespace_name, object, options);
 }
 
 Result<nlohmann::json> LeaderGuardedClient::Update(const kube::Resource& resource,
                                                    const nlohmann::json& object,
                                                    const kube::WriteOptions& options) {
   GP_TRY(CheckLeader("update", resource.DisplayName()));
-  return inner_.Update(resource, object, options);
+  return inner().Update(resource, object, options);
 }
 
 Result<nlohmann::json> LeaderGuardedClient::Patch(const kube::Resource& resource,
@@ -162,24 +141,24 @@ Result<nlohmann::json> LeaderGuardedClient::Patch(const kube::Resource& resource
                                                   const std::string& body,
                                                   const kube::WriteOptions& options) {
   GP_TRY(CheckLeader("patch", resource.DisplayName() + " " + key.ToString()));
-  return inner_.Patch(resource, key, type, body, options);
+  return inner().Patch(resource, key, type, body, options);
 }
 
 Result<nlohmann::json> LeaderGuardedClient::Delete(const kube::Resource& resource,
                                                    const kube::ObjectKey& key,
                                                    const kube::DeleteOptions& options) {
   GP_TRY(CheckLeader("delete", resource.DisplayName() + " " + key.ToString()));
-  return inner_.Delete(resource, key, options);
+  return inner().Delete(resource, key, options);
 }
 
 Status LeaderGuardedClient::Evict(const kube::ObjectKey& pod, const kube::DeleteOptions& options) {
   GP_TRY(CheckLeader("evict", "pod " + pod.ToString()));
-  return inner_.Evict(pod, options);
+  return inner().Evict(pod, options);
 }
 
 Status LeaderGuardedClient::Bind(const kube::ObjectKey& pod, const std::string& node_name) {
   GP_TRY(CheckLeader("bind", "pod " + pod.ToString()));
-  return inner_.Bind(pod, node_name);
+  return inner().Bind(pod, node_name);
 }
 
 Status RunWhileLeading(LeaderElector& elector, Controller& controller, kube::CancelToken& stop,

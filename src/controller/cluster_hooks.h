@@ -36,6 +36,7 @@
 #include "controller/leader_election.h"
 #include "controller/metrics.h"
 #include "controller/ops_server.h"
+#include "kube/forwarding_kube_client.h"
 
 namespace gpupack::controller {
 
@@ -67,21 +68,13 @@ class LeaderGuardedActuator final : public control::Actuator {
   std::function<bool()> is_leader_;
 };
 
-class LeaderGuardedClient final : public kube::KubeClient {
+class LeaderGuardedClient final : public kube::ForwardingKubeClient {
  public:
   // `inner` must outlive this client.
   LeaderGuardedClient(kube::KubeClient& inner, std::function<bool()> is_leader)
-      : inner_(inner), is_leader_(std::move(is_leader)) {}
+      : ForwardingKubeClient(inner), is_leader_(std::move(is_leader)) {}
 
-  [[nodiscard]] Result<nlohmann::json> GetPath(const std::string& path) override;
-  [[nodiscard]] Result<nlohmann::json> Get(const kube::Resource& resource,
-                                           const kube::ObjectKey& key) override;
-  [[nodiscard]] Result<kube::ObjectList> List(const kube::Resource& resource,
-                                              const kube::ListOptions& options) override;
-  [[nodiscard]] Result<kube::WatchOutcome> Watch(const kube::Resource& resource,
-                                                 const kube::WatchOptions& options,
-                                                 const kube::WatchHandler& handler,
-                                                 const kube::CancelToken* cancel) override;
+  // Writes only; reads and watches pass through.
   [[nodiscard]] Result<nlohmann::json> Create(const kube::Resource& resource,
                                               const std::string& namespace_name,
                                               const nlohmann::json& object,
@@ -103,7 +96,6 @@ class LeaderGuardedClient final : public kube::KubeClient {
  private:
   [[nodiscard]] Status CheckLeader(std::string_view verb, std::string_view what) const;
 
-  kube::KubeClient& inner_;
   std::function<bool()> is_leader_;
 };
 

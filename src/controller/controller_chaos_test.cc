@@ -40,6 +40,7 @@
 #include "controller/kube_actuator.h"
 #include "controller/leader_election.h"
 #include "controller/seed_scenario_testing.h"
+#include "kube/forwarding_kube_client.h"
 #include "kube/http_kube_client.h"
 #include "kube/testing/loopback_api_server.h"
 
@@ -107,9 +108,10 @@ struct Call {
 
 // A KubeClient that forwards to another and records each call (watches left out), so a test
 // can tell which replica wrote what, and when.
-class RecordingClient final : public kube::KubeClient {
+class RecordingClient final : public kube::ForwardingKubeClient {
  public:
-  RecordingClient(kube::KubeClient& inner, const Clock& clock) : inner_(inner), clock_(clock) {}
+  RecordingClient(kube::KubeClient& inner, const Clock& clock)
+      : ForwardingKubeClient(inner), clock_(clock) {}
 
   std::vector<Call> Calls() const {
     std::lock_guard lock(mu_);
@@ -117,36 +119,29 @@ class RecordingClient final : public kube::KubeClient {
   }
 
   Result<json> GetPath(const std::string& path) override {
-    return Note("get", path, clock_.Now(), inner_.GetPath(path));
+    return Note("get", path, clock_.Now(), inner().GetPath(path));
   }
 
   Result<json> Get(const kube::Resource& resource, const kube::ObjectKey& key) override {
-    return Note("get", resource.DisplayName(), clock_.Now(), inner_.Get(resource, key));
+    return Note("get", resource.DisplayName(), clock_.Now(), inner().Get(resource, key));
   }
 
   Result<kube::ObjectList> List(const kube::Resource& resource,
                                 const kube::ListOptions& options) override {
-    return Note("list", resource.DisplayName(), clock_.Now(), inner_.List(resource, options));
-  }
-
-  Result<kube::WatchOutcome> Watch(const kube::Resource& resource,
-                                   const kube::WatchOptions& options,
-                                   const kube::WatchHandler& handler,
-                                   const kube::CancelToken* cancel) override {
-    return inner_.Watch(resource, options, handler, cancel);
+    return Note("list", resource.DisplayName(), clock_.Now(), inner().List(resource, options));
   }
 
   Result<json> Create(const kube::Resource& resource, const std::string& namespace_name,
                       const json& object, const kube::WriteOptions& options) override {
     Timestamp start = clock_.Now();
     return Note("create", resource.DisplayName(), start,
-                inner_.Create(resource, namespace_name, object, options));
+                inner().Create(resource, namespace_name, object, options));
   }
 
   Result<json> Update(const kube::Resource& resource, const json& object,
                       const kube::WriteOptions& options) override {
     Timestamp start = clock_.Now();
-    return Note("update", resource.DisplayName(), start, inner_.Update(resource, object, options));
+    return Note("update", resource.DisplayName(), start, inner().Update(resource, object, options));
   }
 
   Result<json> Patch(const kube::Resource& resource, const kube::ObjectKey& key,
@@ -154,23 +149,23 @@ class RecordingClient final : public kube::KubeClient {
                      const kube::WriteOptions& options) override {
     Timestamp start = clock_.Now();
     return Note("patch", resource.DisplayName(), start,
-                inner_.Patch(resource, key, type, body, options));
+                inner().Patch(resource, key, type, body, options));
   }
 
   Result<json> Delete(const kube::Resource& resource, const kube::ObjectKey& key,
                       const kube::DeleteOptions& options) override {
     Timestamp start = clock_.Now();
-    return Note("delete", resource.DisplayName(), start, inner_.Delete(resource, key, options));
+    return Note("delete", resource.DisplayName(), start, inner().Delete(resource, key, options));
   }
 
   Status Evict(const kube::ObjectKey& pod, const kube::DeleteOptions& options) override {
     Timestamp start = clock_.Now();
-    return Note("evict", "pods", start, inner_.Evict(pod, options));
+    return Note("evict", "pods", start, inner().Evict(pod, options));
   }
 
   Status Bind(const kube::ObjectKey& pod, const std::string& node_name) override {
     Timestamp start = clock_.Now();
-    return Note("bind", "pods", start, inner_.Bind(pod, node_name));
+    return Note("bind", "pods", start, inner().Bind(pod, node_name));
   }
 
  private:
@@ -181,7 +176,6 @@ class RecordingClient final : public kube::KubeClient {
     return result;
   }
 
-  kube::KubeClient& inner_;
   const Clock& clock_;
   mutable std::mutex mu_;
   std::vector<Call> calls_;  // guarded by mu_

@@ -17,24 +17,24 @@ R MeteredKubeClient::Count(const char* verb, R result) {
 }
 
 Result<nlohmann::json> MeteredKubeClient::GetPath(const std::string& path) {
-  return Count("get", inner_.GetPath(path));
+  return Count("get", inner().GetPath(path));
 }
 
 Result<nlohmann::json> MeteredKubeClient::Get(const kube::Resource& resource,
                                               const kube::ObjectKey& key) {
-  return Count("get", inner_.Get(resource, key));
+  return Count("get", inner().Get(resource, key));
 }
 
 Result<kube::ObjectList> MeteredKubeClient::List(const kube::Resource& resource,
                                                  const kube::ListOptions& options) {
-  return Count("list", inner_.List(resource, options));
+  return Count("list", inner().List(resource, options));
 }
 
 Result<kube::WatchOutcome> MeteredKubeClient::Watch(const kube::Resource& resource,
                                                     const kube::WatchOptions& options,
                                                     const kube::WatchHandler& handler,
                                                     const kube::CancelToken* cancel) {
-  Result<kube::WatchOutcome> outcome = inner_.Watch(resource, options, handler, cancel);
+  Result<kube::WatchOutcome> outcome = inner().Watch(resource, options, handler, cancel);
   if (outcome && outcome->end == kube::WatchOutcome::End::kExpired) {
     // A 410 ends the stream in-band; the informer re-lists, but it is still an API error.
     metrics_.CountApiError("watch", ErrorCodeName(ErrorCode::kAborted));
@@ -46,34 +46,34 @@ Result<nlohmann::json> MeteredKubeClient::Create(const kube::Resource& resource,
                                                  const std::string& namespace_name,
                                                  const nlohmann::json& object,
                                                  const kube::WriteOptions& options) {
-  return Count("create", inner_.Create(resource, namespace_name, object, options));
+  return Count("create", inner().Create(resource, namespace_name, object, options));
 }
 
 Result<nlohmann::json> MeteredKubeClient::Update(const kube::Resource& resource,
                                                  const nlohmann::json& object,
                                                  const kube::WriteOptions& options) {
-  return Count("update", inner_.Update(resource, object, options));
+  return Count("update", inner().Update(resource, object, options));
 }
 
 Result<nlohmann::json> MeteredKubeClient::Patch(const kube::Resource& resource,
                                                 const kube::ObjectKey& key, kube::PatchType type,
                                                 const std::string& body,
                                                 const kube::WriteOptions& options) {
-  return Count("patch", inner_.Patch(resource, key, type, body, options));
+  return Count("patch", inner().Patch(resource, key, type, body, options));
 }
 
 Result<nlohmann::json> MeteredKubeClient::Delete(const kube::Resource& resource,
                                                  const kube::ObjectKey& key,
                                                  const kube::DeleteOptions& options) {
-  return Count("delete", inner_.Delete(resource, key, options));
+  return Count("delete", inner().Delete(resource, key, options));
 }
 
 Status MeteredKubeClient::Evict(const kube::ObjectKey& pod, const kube::DeleteOptions& options) {
-  return Count("evict", inner_.Evict(pod, options));
+  return Count("evict", inner().Evict(pod, options));
 }
 
 Status MeteredKubeClient::Bind(const kube::ObjectKey& pod, const std::string& node_name) {
-  return Count("bind", inner_.Bind(pod, node_name));
+  return Count("bind", inner().Bind(pod, node_name));
 }
 
 }  // namespace gpupack::controller

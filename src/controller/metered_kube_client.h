@@ -7,17 +7,17 @@
 
 #include <string>
 
-#include "kube/kube_client.h"
+#include "kube/forwarding_kube_client.h"
 
 namespace gpupack::controller {
 
 class GpupackMetrics;
 
-class MeteredKubeClient final : public kube::KubeClient {
+class MeteredKubeClient final : public kube::ForwardingKubeClient {
  public:
   // `inner` and `metrics` must outlive this client.
   MeteredKubeClient(kube::KubeClient& inner, GpupackMetrics& metrics)
-      : inner_(inner), metrics_(metrics) {}
+      : ForwardingKubeClient(inner), metrics_(metrics) {}
 
   [[nodiscard]] Result<nlohmann::json> GetPath(const std::string& path) override;
   [[nodiscard]] Result<nlohmann::json> Get(const kube::Resource& resource,
@@ -51,7 +51,6 @@ class MeteredKubeClient final : public kube::KubeClient {
   template <class R>
   R Count(const char* verb, R result);
 
-  kube::KubeClient& inner_;
   GpupackMetrics& metrics_;
 };
 
