@@ -313,6 +313,27 @@ TEST(ProvisionerTest, PutsTheSeedDeploymentOnOneA100CutIntoSevenInstances) {
   EXPECT_NEAR(planned.bound, planned.Cost(), 1e-6);
 }
 
+TEST(ProvisionerTest, CutsASingleStrategyGpuIntoOneProfileOnlyEvenWhereSlicesAreLeftOver) {
+  // Three 2g.10gb instances leave one compute slice of an A100-40GB that a 1g.5gb would fill,
+  // but the single strategy's device plugin refuses a GPU cut into two profiles.
+  cluster::NodeTemplate node_template = Template("a100-mig");
+  node_template.gpu_models = {"A100-SXM4-40GB"};
+  node_template.mig.enabled = true;
+  node_template.mig.strategy = cluster::MigStrategy::kSingle;
+  std::vector<cluster::Pod> pods;
+  for (int i = 0; i < 3; ++i) {
+    pods.push_back(testing::SeedMigPod("two-" + std::to_string(i), "2g.10gb"));
+  }
+  Planned planned = PlanPods(pods, {node_template});
+  ASSERT_EQ(planned.result.provisions.size(), 1u);
+  const Provision& provision = planned.result.provisions[0];
+  EXPECT_EQ(provision.count, 1);
+  ASSERT_EQ(provision.gpus.size(), 1u);
+  EXPECT_EQ(provision.gpus[0].geometry, std::vector<std::string>(3, "2g.10gb"));
+  EXPECT_EQ(planned.result.placements.size(), 3u);
+  EXPECT_TRUE(planned.result.unschedulable.empty());
+}
+
 TEST(ProvisionerTest, PacksTenLightInferencePodsOntoOneTimeSlicedA100) {
   cluster::NodeTemplate node_template = Template("a100-ts");
   node_template.gpu_models = {"A100-SXM4-40GB"};

@@ -1,6 +1,7 @@
 #include "plan/internal/provision_model.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -280,9 +281,19 @@ std::vector<cluster::SharingConfig> SharingConfigsFor(const Candidate& candidate
       gpu::ProfileCounts only(demand.size(), 0);
       only[profile] = 8;
       auto choice = engine.Best(only);
-      if (choice) {
-        geometries.push_back(choice->geometry);
+      if (!choice) {
+        continue;
       }
+      if (node_template.mig.strategy != cluster::MigStrategy::kMixed) {
+        // Best fills spare slices with smaller instances, but the single strategy's device
+        // plugin refuses a GPU cut into more than one profile: keep this profile's instances.
+        std::erase_if(choice->geometry.placements, [&](const gpu::MigPlacement& placement) {
+          return placement.profile != profile;
+        });
+        std::fill(choice->geometry.counts.begin(), choice->geometry.counts.end(), 0);
+        choice->geometry.counts[profile] = static_cast<int>(choice->geometry.placements.size());
+      }
+      geometries.push_back(choice->geometry);
     }
     if (node_template.mig.strategy == cluster::MigStrategy::kMixed &&
         std::any_of(demand.begin(), demand.end(), [](int count) { return count > 0; })) {
@@ -298,22 +309,25 @@ std::vector<cluster::SharingConfig> SharingConfigsFor(const Candidate& candidate
       config.mig_strategy = node_template.mig.strategy == cluster::MigStrategy::kMixed
                                 ? cluster::MigStrategy::kMixed
                                 : cluster::MigStrategy::kSingle;
-      std::set<size_t> profiles;
-      for (const gpu::MigPlacement& placement : geometry.placements) {
-        profiles.insert(placement.profile);
-      }
-      if (config.mig_strategy == cluster::MigStrategy::kSingle && profiles.size() > 1) {
-        continue;  // the device plugin refuses single with mixed profiles
-      }
       if (!time_slicing) {
         configs.push_back(config);
         continue;
       }
-      // The smallest instance bounds the replicas every slot can honour.
-      const gpu::MigProfile& smallest = model.mig_profiles[*profiles.rbegin()];
+      // Replicas apply to every instance. The smallest instance a pending pod asks for bounds
+      // them; one that only fills spare slices takes none of these pods, and a later pod is
+      // checked against its slot.
+      int64_t slot_memory = std::numeric_limits<int64_t>::max();
+      int64_t slot_milli = 1000;
+      for (const gpu::MigPlacement& placement : geometry.placements) {
+        if (demand[placement.profile] > 0) {
+          const gpu::MigProfile& profile = model.mig_profiles[placement.profile];
+          slot_memory = std::min(slot_memory, profile.memory_mib * kMib);
+          slot_milli = std::min<int64_t>(slot_milli,
+                                         1000 * profile.compute_slices / model.mig_compute_slices);
+        }
+      }
       for (int32_t replicas :
-           ReplicaChoices(candidate, classes, weights, smallest.memory_mib * kMib,
-                          1000 * smallest.compute_slices / model.mig_compute_slices)) {
+           ReplicaChoices(candidate, classes, weights, slot_memory, slot_milli)) {
         cluster::SharingConfig shared = config;
         shared.mode = cluster::SharingMode::kMigTimeSlicing;
         shared.replicas = replicas;
