@@ -52,7 +52,8 @@ the scenario says. Each strategy is a full simulation of the same workload:
   dedicated          one pod per whole GPU (what Kubernetes does by default)
   time-slicing       shared pods get time-sliced replicas
   mig                shared pods get the smallest MIG instance with enough compute and memory
-  mig+time-slicing   shared pods get time-sliced replicas of MIG instances
+  mig+time-slicing   shared pods get time-sliced replicas of MIG instances (or whole ones where
+                     that fits more pods on a GPU)
   auto               the planner chooses per node
 
 Add +spot to a name (mig+spot) to let it buy Spot capacity too.

@@ -334,6 +334,29 @@ TEST(ProvisionerTest, CutsASingleStrategyGpuIntoOneProfileOnlyEvenWhereSlicesAre
   EXPECT_TRUE(planned.result.unschedulable.empty());
 }
 
+TEST(ProvisionerTest, LeavesMigInstancesWholeForPodsThatNeedOneOnATemplateThatMayTimeSlice) {
+  // Each pod needs 4Gi of a 1g.5gb instance, so no replica of one holds it; the template lets
+  // gpupack choose the replicas, and one choice is not to time-slice.
+  cluster::NodeTemplate node_template = Template("a100-mig-ts");
+  node_template.gpu_models = {"A100-SXM4-40GB"};
+  node_template.mig.enabled = true;
+  node_template.mig.strategy = cluster::MigStrategy::kMixed;
+  node_template.time_slicing.enabled = true;
+  std::vector<cluster::Pod> pods;
+  for (int i = 0; i < 7; ++i) {
+    cluster::Pod pod = testing::MixedMigPod("small-" + std::to_string(i), "1g.5gb");
+    pod.annotations[std::string(cluster::kAnnotationGpuMemory)] = "4Gi";
+    pods.push_back(pod);
+  }
+  Planned planned = PlanPods(pods, {node_template});
+  ASSERT_EQ(planned.result.provisions.size(), 1u);
+  const Provision& provision = planned.result.provisions[0];
+  EXPECT_EQ(provision.count, 1);
+  EXPECT_EQ(provision.gpus[0].sharing.mode, cluster::SharingMode::kMig);
+  EXPECT_EQ(provision.gpus[0].geometry, std::vector<std::string>(7, "1g.5gb"));
+  EXPECT_TRUE(planned.result.unschedulable.empty());
+}
+
 TEST(ProvisionerTest, PacksTenLightInferencePodsOntoOneTimeSlicedA100) {
   cluster::NodeTemplate node_template = Template("a100-ts");
   node_template.gpu_models = {"A100-SXM4-40GB"};

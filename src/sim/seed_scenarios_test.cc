@@ -62,21 +62,17 @@ TEST(SeedScenariosTest, TenLightInferenceServersNeedTenDedicatedGpusAndOneTimeSl
   EXPECT_LE(results.at("auto").cost, sliced.cost);
 }
 
-// mig+time-slicing is left out: it asks a 2g.10gb replica for each (two of a 1g.5gb-sized pod
-// fit one), and the planner bounds the replica count by the geometry's smallest instance, the
-// 1g.5gb that fills the GPU beside three 2g.10gb, which holds no replica of such a pod.
-TEST(SeedScenariosTest, TheSevenReplicaMigDeploymentRunsUnderEveryStrategyButMigTimeSlicing) {
+TEST(SeedScenariosTest, TheSevenReplicaMigDeploymentRunsUnderEveryStrategy) {
   std::map<std::string, StrategyResult> results = RunScenario("seed-mig-1g5gb");
   ASSERT_EQ(results.size(), AllStrategies().size());
   for (const auto& [name, result] : results) {
-    if (name == "mig+time-slicing") {
-      continue;
-    }
     EXPECT_EQ(result.pods_scheduled, 7) << name;
     EXPECT_TRUE(result.unscheduled.empty()) << name;
   }
   EXPECT_GE(results.at("dedicated").peak_gpus, 7);   // one whole GPU per replica
   EXPECT_DOUBLE_EQ(results.at("mig").peak_gpus, 1);  // 7 x 1g.5gb on one A100
+  // Seven whole 1g.5gb beat six halves of 2g.10gb: the same single A100.
+  EXPECT_DOUBLE_EQ(results.at("mig+time-slicing").peak_gpus, 1);
   EXPECT_DOUBLE_EQ(results.at("auto").peak_gpus, 1);
 }
 

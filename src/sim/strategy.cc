@@ -383,13 +383,18 @@ Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
                                     ": no template can buy a MIG-capable GPU");
       }
       // A time-sliced instance gives each of its (at least 2) replicas half its memory and
-      // compute at most; a pod too large for that takes an instance of its own.
-      bool sliced = choice.strategy == Strategy::kMigTimeSlicing;
-      const gpu::MigProfile* profile =
-          sliced ? mig_model->SmallestProfileFor(2 * memory, 2 * milli) : nullptr;
-      if (profile == nullptr) {
-        sliced = false;
-        profile = mig_model->SmallestProfileFor(memory, milli);
+      // compute at most. Under mig+time-slicing a pod takes such a replica where that hosts
+      // more pods per GPU than instances of its own: on an A100-40GB a 1g.5gb pod keeps a whole
+      // 1g.5gb (7 per GPU) rather than half a 2g.10gb (3 x 2).
+      const gpu::MigProfile* profile = mig_model->SmallestProfileFor(memory, milli);
+      bool sliced = false;
+      if (choice.strategy == Strategy::kMigTimeSlicing) {
+        const gpu::MigProfile* shared = mig_model->SmallestProfileFor(2 * memory, 2 * milli);
+        if (shared != nullptr &&
+            (profile == nullptr || 2 * shared->max_instances > profile->max_instances)) {
+          profile = shared;
+          sliced = true;
+        }
       }
       if (profile == nullptr) {
         return InvalidArgumentError("pod " + original.Key() + ": no MIG profile of " +

@@ -7,7 +7,8 @@
 //   mig               a shared pod asks the smallest MIG profile with enough compute slices and
 //                     memory; templates use MIG (mixed strategy, dynamic)
 //   mig+time-slicing  a shared pod asks a time-sliced replica of the smallest MIG profile with
-//                     enough memory; templates use MIG and time-slicing
+//                     twice its memory and compute, or a whole instance where more of those fit
+//                     on a GPU; templates use MIG and time-slicing
 //   auto              a shared or MIG pod states its size (compute share and memory, as under
 //                     time-slicing) and asks nvidia.com/gpu; templates may time-slice, cut MIG
 //                     (single strategy: instances advertised as nvidia.com/gpu) or both, and the

@@ -61,15 +61,21 @@ TEST(StrategyTest, MigPicksTheSmallestProfileWithEnoughComputeAndMemory) {
   auto wide = RewritePod({Strategy::kMig, false}, SharedPod(400, 4 * kGi), *model, {});
   ASSERT_TRUE(wide);
   EXPECT_EQ(wide->gpu.mig_profile, "3g.20gb");
-  // Under mig+time-slicing the instance must hold two such replicas; else it is the pod's own.
+  // Under mig+time-slicing an instance holding two such replicas, where that packs denser.
   auto sliced = RewritePod({Strategy::kMigTimeSlicing, false}, SharedPod(50, 2 * kGi), *model, {});
   ASSERT_TRUE(sliced);
   EXPECT_EQ(sliced->gpu.mig_profile, "1g.5gb");
   EXPECT_TRUE(sliced->gpu.time_sliced);
-  auto pair = RewritePod({Strategy::kMigTimeSlicing, false}, SharedPod(100, 4 * kGi), *model, {});
+  // Halves of 3g.20gb host 4 per GPU, whole 2g.10gb 3: it shares.
+  auto pair = RewritePod({Strategy::kMigTimeSlicing, false}, SharedPod(200, 8 * kGi), *model, {});
   ASSERT_TRUE(pair);
-  EXPECT_EQ(pair->gpu.mig_profile, "2g.10gb");
+  EXPECT_EQ(pair->gpu.mig_profile, "3g.20gb");
   EXPECT_TRUE(pair->gpu.time_sliced);
+  // Whole 1g.5gb host 7 per GPU, halves of 2g.10gb 6: it keeps an instance of its own.
+  auto own = RewritePod({Strategy::kMigTimeSlicing, false}, SharedPod(100, 4 * kGi), *model, {});
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->gpu.mig_profile, "1g.5gb");
+  EXPECT_FALSE(own->gpu.time_sliced);
   auto alone = RewritePod({Strategy::kMigTimeSlicing, false}, SharedPod(100, 25 * kGi), *model, {});
   ASSERT_TRUE(alone);
   EXPECT_EQ(alone->gpu.mig_profile, "7g.40gb");

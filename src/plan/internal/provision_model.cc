@@ -309,8 +309,12 @@ std::vector<cluster::SharingConfig> SharingConfigsFor(const Candidate& candidate
       config.mig_strategy = node_template.mig.strategy == cluster::MigStrategy::kMixed
                                 ? cluster::MigStrategy::kMixed
                                 : cluster::MigStrategy::kSingle;
-      if (!time_slicing) {
+      // Whole instances unless the template fixes the replicas: when gpupack chooses them, one
+      // of the choices is not to time-slice (for pods that need an instance of their own).
+      if (node_template.time_slicing.ReplicasFor(model.name) == 0) {
         configs.push_back(config);
+      }
+      if (!time_slicing) {
         continue;
       }
       // Replicas apply to every instance. The smallest instance a pending pod asks for bounds
