@@ -54,6 +54,32 @@ size_t Comparison::Cheapest() const {
   return best;
 }
 
+std::string Comparison::Headline() const {
+  const size_t cheapest = Cheapest();
+  const StrategyResult& best = results[cheapest];
+  if (dedicated && cheapest == *dedicated && results.size() > 1) {
+    std::string headline = "Sharing saves nothing here: dedicated GPUs cost " + Money(best.cost);
+    std::optional<size_t> runner_up;
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (i != cheapest && SavingsVsDedicated(i) &&
+          (!runner_up || results[i].cost < results[*runner_up].cost)) {
+        runner_up = i;
+      }
+    }
+    if (runner_up) {
+      headline += "; " + results[*runner_up].name + " costs " +
+                  Percent(-*SavingsVsDedicated(*runner_up)) + " more";
+    }
+    return headline;
+  }
+  std::string headline = best.name + " costs " + Money(best.cost);
+  if (std::optional<double> savings = SavingsVsDedicated(cheapest); savings && results.size() > 1) {
+    headline += ", " + Percent(*savings) + " less than dedicated GPUs (" +
+                Money(results[*dedicated].cost) + ")";
+  }
+  return headline;
+}
+
 Comparison Compare(std::vector<StrategyResult> results) {
   Comparison comparison;
   comparison.results = std::move(results);
@@ -75,12 +101,6 @@ std::string RenderSavingsReport(const Scenario& scenario, const Comparison& comp
   const std::vector<StrategyResult>& results = comparison.results;
   if (!results.empty()) {
     const StrategyResult& best = results[comparison.Cheapest()];
-    std::string headline = best.name + " costs " + Money(best.cost);
-    std::optional<double> savings = comparison.SavingsVsDedicated(comparison.Cheapest());
-    if (savings && comparison.dedicated) {
-      headline += ", " + Percent(*savings) + " less than dedicated GPUs (" +
-                  Money(results[*comparison.dedicated].cost) + ")";
-    }
     std::string text =
         "Over " +
         report::FormatNumber(
@@ -91,7 +111,7 @@ std::string RenderSavingsReport(const Scenario& scenario, const Comparison& comp
         Money(comparison.lower_bound_cost) + " (the lower bound). " + "Pods waited " +
         report::FormatNumber(best.pending_p95_seconds, report::NumberFormat::Fixed(0)) +
         " s at the 95th percentile.";
-    page.AddVerdict(headline, text);
+    page.AddVerdict(comparison.Headline(), text);
   }
   if (!scenario.description.empty()) {
     page.AddParagraph(scenario.description);

@@ -27,6 +27,10 @@ struct Comparison {
   std::optional<double> SavingsVsDedicated(size_t index) const;
   // The cheapest of the strategies that left the fewest pods unscheduled (ties: the first).
   size_t Cheapest() const;
+  // The report's verdict in one line: the cheapest strategy and what it saves against dedicated,
+  // or, when dedicated is the cheapest, that sharing saves nothing and what the best sharing
+  // strategy costs more (when more than one strategy ran). Needs at least one result.
+  std::string Headline() const;
 };
 
 Comparison Compare(std::vector<StrategyResult> results);

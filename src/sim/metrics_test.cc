@@ -42,5 +42,23 @@ TEST(ComparisonTest, NoSavingsWithoutADedicatedRunThatCostSomething) {
   EXPECT_FALSE(Compare({Outcome("dedicated", 0, 0), Outcome("mig", 30, 0)}).SavingsVsDedicated(1));
 }
 
+TEST(ComparisonTest, TheHeadlineGivesTheCheapestStrategyAndItsSaving) {
+  Comparison comparison = Compare(
+      {Outcome("dedicated", 1000, 0), Outcome("time-slicing", 500, 0), Outcome("mig", 800, 0)});
+  EXPECT_EQ(comparison.Headline(),
+            "time-slicing costs $500, 50% less than dedicated GPUs ($1,000)");
+}
+
+TEST(ComparisonTest, TheHeadlineSaysSharingSavesNothingWhenDedicatedIsCheapest) {
+  Comparison comparison = Compare({Outcome("dedicated", 1000, 0), Outcome("time-slicing", 1030, 0),
+                                   Outcome("mig", 1100, 0), Outcome("mig+time-slicing", 0, 7)});
+  EXPECT_EQ(comparison.Headline(),
+            "Sharing saves nothing here: dedicated GPUs cost $1,000; time-slicing costs 3% more");
+  EXPECT_EQ(Compare({Outcome("dedicated", 1000, 0), Outcome("mig", 0, 7)}).Headline(),
+            "Sharing saves nothing here: dedicated GPUs cost $1,000");
+  // Nothing to compare with: no claim about sharing.
+  EXPECT_EQ(Compare({Outcome("dedicated", 1000, 0)}).Headline(), "dedicated costs $1,000");
+}
+
 }  // namespace
 }  // namespace gpupack::sim
