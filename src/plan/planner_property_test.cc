@@ -145,12 +145,18 @@ std::vector<cluster::Node> Replay(const cluster::ClusterSnapshot& snapshot, cons
   return nodes;
 }
 
-RC_GTEST_PROP(PlannerProperty, PlansNeverOvercommitAndNeverStrandAPod, ()) {
-  cluster::ClusterSnapshot snapshot = RandomSnapshot();
+// A placement policy and a disruption budget drawn at random.
+PlanOptions RandomOptions() {
   PlanOptions options;
   options.placement_policy =
       *rc::gen::element<std::string>("gpupack", "first-fit", "best-fit", "fgd");
   options.disruption_budget = *rc::gen::inRange(0, 3);
+  return options;
+}
+
+RC_GTEST_PROP(PlannerProperty, PlansNeverOvercommitAndNeverStrandAPod, ()) {
+  cluster::ClusterSnapshot snapshot = RandomSnapshot();
+  PlanOptions options = RandomOptions();
   auto plan = MakePlan(snapshot, Catalog(), options);
   RC_ASSERT(plan.has_value());
   FitChecker fit(Catalog());
@@ -218,10 +224,7 @@ RC_GTEST_PROP(PlannerProperty, PlansNeverOvercommitAndNeverStrandAPod, ()) {
 
 RC_GTEST_PROP(PlannerProperty, PlanningOnAGivenUpSnapshotGivesTheSamePlanAsOnACopy, ()) {
   cluster::ClusterSnapshot snapshot = RandomSnapshot();
-  PlanOptions options;
-  options.placement_policy =
-      *rc::gen::element<std::string>("gpupack", "first-fit", "best-fit", "fgd");
-  options.disruption_budget = *rc::gen::inRange(0, 3);
+  PlanOptions options = RandomOptions();
   options.reference_costs = false;
   auto on_copy = MakePlan(snapshot, Catalog(), options);
   auto in_place = MakePlan(cluster::ClusterSnapshot(snapshot), Catalog(), options);
@@ -232,10 +235,7 @@ RC_GTEST_PROP(PlannerProperty, PlanningOnAGivenUpSnapshotGivesTheSamePlanAsOnACo
 
 RC_GTEST_PROP(PlannerProperty, PlacingOnExistingNodesAloneMatchesTheFullPlanWhenEveryPodFits, ()) {
   cluster::ClusterSnapshot snapshot = RandomSnapshot();
-  PlanOptions options;
-  options.placement_policy =
-      *rc::gen::element<std::string>("gpupack", "first-fit", "best-fit", "fgd");
-  options.disruption_budget = *rc::gen::inRange(0, 3);
+  PlanOptions options = RandomOptions();
   options.reference_costs = false;
   auto full = MakePlan(snapshot, Catalog(), options);
   RC_ASSERT(full.has_value());
