@@ -266,20 +266,29 @@ std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choic
   return templates;
 }
 
-const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> templates,
-                                       const cluster::InstanceCatalog& instances,
-                                       const gpu::GpuCatalog& catalog) {
+namespace {
+
+bool AllowedByAny(std::span<const cluster::NodeTemplate> templates,
+                  const cluster::InstanceType& type) {
+  return type.gpu_count > 0 && std::any_of(templates.begin(), templates.end(), [&](const auto& t) {
+           return t.AllowsInstanceType(type);
+         });
+}
+
+// The GPU model with the cheapest on-demand GPU-hour among the instance types the templates
+// allow (MIG-capable ones only when `mig_only`); nullptr when none.
+const gpu::GpuModel* CheapestGpuModel(std::span<const cluster::NodeTemplate> templates,
+                                      const cluster::InstanceCatalog& instances,
+                                      const gpu::GpuCatalog& catalog, bool mig_only) {
   const gpu::GpuModel* best = nullptr;
   double best_price = std::numeric_limits<double>::infinity();
   for (const cluster::InstanceType& type : instances.types()) {
-    if (type.gpu_count <= 0 || std::none_of(templates.begin(), templates.end(), [&](const auto& t) {
-          return t.AllowsInstanceType(type);
-        })) {
+    if (!AllowedByAny(templates, type)) {
       continue;
     }
     auto model = catalog.Find(type.gpu_model);
     const cluster::Offering* offering = type.Cheapest(cluster::CapacityType::kOnDemand);
-    if (!model || !(*model)->mig_capable || offering == nullptr) {
+    if (!model || (mig_only && !(*model)->mig_capable) || offering == nullptr) {
       continue;
     }
     double per_gpu = offering->price_per_hour / type.gpu_count;
@@ -291,9 +300,40 @@ const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> te
   return best;
 }
 
+}  // namespace
+
+const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> templates,
+                                       const cluster::InstanceCatalog& instances,
+                                       const gpu::GpuCatalog& catalog) {
+  return CheapestGpuModel(templates, instances, catalog, true);
+}
+
+std::vector<std::string> CheapestGpuInstanceTypes(std::span<const cluster::NodeTemplate> templates,
+                                                  const cluster::InstanceCatalog& instances,
+                                                  const gpu::GpuCatalog& catalog) {
+  std::vector<std::string> names;
+  const gpu::GpuModel* cheapest = CheapestGpuModel(templates, instances, catalog, false);
+  if (cheapest == nullptr) {
+    return names;
+  }
+  for (const cluster::InstanceType& type : instances.types()) {
+    auto model = catalog.Find(type.gpu_model);
+    if (AllowedByAny(templates, type) && model && *model == cheapest) {
+      names.push_back(type.name);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 PodRewriter::PodRewriter(const StrategyChoice& choice, const gpu::GpuModel* mig_model,
-                         std::span<const cluster::NodeTemplate> base)
-    : choice_(choice), mig_model_(mig_model), base_(base) {
+                         std::span<const cluster::NodeTemplate> base,
+                         std::vector<std::string> lendable_types)
+    : choice_(choice),
+      mig_model_(mig_model),
+      base_(base),
+      lendable_types_(choice.strategy == Strategy::kAuto ? std::move(lendable_types)
+                                                         : std::vector<std::string>{}) {
   for (const cluster::NodeTemplate& node_template : base) {
     for (std::string& name : SharedTemplateNames(choice, node_template.name)) {
       every_shared_.push_back(std::move(name));
@@ -374,7 +414,25 @@ Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
       if (choice.strategy == Strategy::kAuto) {
         TolerateMig(pod);  // the planner may serve it from a MIG instance (single strategy)
       }
-      pin(true);
+      if (lendable_types_.empty()) {
+        pin(true);
+        return pod;
+      }
+      {
+        // Either a copy's node, or (each term again, pinned to the originals) a whole GPU of
+        // the cheapest GPU's instance types.
+        cluster::Pod lent = pod;
+        pin(false);
+        std::swap(lent, pod);
+        pin(true);
+        const cluster::NodeSelectorRequirement cheapest{std::string(cluster::kLabelInstanceType),
+                                                        cluster::SelectorOperator::kIn,
+                                                        lendable_types_};
+        for (cluster::NodeSelectorTerm& term : lent.required_affinity->terms) {
+          term.match_expressions.push_back(cheapest);
+          pod.required_affinity->terms.push_back(std::move(term));
+        }
+      }
       return pod;
     case Strategy::kMig:
     case Strategy::kMigTimeSlicing: {

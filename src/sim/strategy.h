@@ -24,7 +24,14 @@
 // with the strategy's sharing (auto: "-ts", "-mig", "-mig-ts"). Shared pods are pinned to the
 // copies, so a whole GPU bought for one pod is not taken by shared pods one at a time, and
 // whole-GPU pods to the originals, so they take no time-sliced replica (a plain nvidia.com/gpu
-// request would get one on a time-sliced node). A pod that pins template T (nodeSelector or
+// request would get one on a time-sliced node). Under auto a shared pod may also run on the
+// originals' nodes of the instance types with the cheapest GPU (PodRewriter's `lendable_types`):
+// the planner then chooses between a time-sliced replica and a whole GPU of a running node
+// (plan/placer.h: only on a node that already runs pods, and only when no shared slot is free),
+// so a node kept for whole-GPU pods lends its idle GPUs instead of a half-empty time-sliced node
+// being bought next to it (the Alibaba openb replays, where CPU and memory bind before GPUs).
+// Dearer GPUs are not lent: an idle A100 kept for pods that need 30Gi is no place for a pod an
+// L4 replica serves. A pod that pins template T (nodeSelector or
 // required affinity) is pinned to T's copies that serve its rewritten demand (shared: the
 // strategy's copies of T; whole: T itself). The MIG interface (nvidia.com/gpu.mig-partition-*
 // selectors, the nvidia.com/gpu.mig toleration) is part of how a pod asks: it is dropped when the
@@ -85,6 +92,12 @@ const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> te
                                        const cluster::InstanceCatalog& instances,
                                        const gpu::GpuCatalog& catalog);
 
+// The instance types the templates allow whose GPU model is the one with the cheapest on-demand
+// GPU-hour among them (any model), sorted: where auto lends whole GPUs to shared pods.
+std::vector<std::string> CheapestGpuInstanceTypes(std::span<const cluster::NodeTemplate> templates,
+                                                  const cluster::InstanceCatalog& instances,
+                                                  const gpu::GpuCatalog& catalog);
+
 // How `pod` asks for its GPU under the strategy (a copy; requests, demand, tolerations, MIG
 // selectors and template pins rewritten as above). `base`: the scenario's templates. `mig_model`
 // must be set for the MIG strategies. InvalidArgument when a MIG strategy has no profile large
@@ -97,8 +110,11 @@ const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> te
 // that pins no template is pinned to) is built once. `base` must outlive the rewriter.
 class PodRewriter {
  public:
+  // `lendable_types` (auto only; CheapestGpuInstanceTypes): a shared pod may also take a whole
+  // GPU of an original template's node of these instance types. Empty: pinned to the copies only.
   PodRewriter(const StrategyChoice& choice, const gpu::GpuModel* mig_model,
-              std::span<const cluster::NodeTemplate> base);
+              std::span<const cluster::NodeTemplate> base,
+              std::vector<std::string> lendable_types = {});
 
   // RewritePod(choice, pod, mig_model, base).
   [[nodiscard]] Result<cluster::Pod> Rewrite(const cluster::Pod& pod) const;
@@ -109,6 +125,7 @@ class PodRewriter {
   std::span<const cluster::NodeTemplate> base_;
   std::vector<std::string> every_shared_;  // the strategy's copies of every template
   std::vector<std::string> every_whole_;   // every template (sharing off)
+  std::vector<std::string> lendable_types_;
 };
 
 // The GPUs a pod really needs (its compute share), as it states it on the template of `base` it
