@@ -1,11 +1,13 @@
 #include "sim/strategy.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "catalog/gpu_catalog_loader.h"
+#include "catalog/instance_catalog_loader.h"
 #include "cluster/gpu_demand.h"
 
 namespace gpupack::sim {
@@ -119,6 +121,61 @@ TEST(StrategyTest, SharedPodsArePinnedToTheSharedCopiesAndWholeOnesToTheOriginal
   auto dedicated = RewritePod({Strategy::kDedicated, false}, whole, nullptr, {&base, 1});
   ASSERT_TRUE(dedicated);
   EXPECT_FALSE(dedicated->RequiredNodeTemplate());
+}
+
+TEST(StrategyTest, AutoLendsASharedPodTheWholeGpusOfTheCheapestGpusInstanceTypesOnly) {
+  cluster::NodeTemplate base;
+  base.name = "gpu";
+  auto labels = [](const std::string& node_template, const std::string& type) {
+    return cluster::Labels{{std::string(cluster::kLabelNodeTemplate), node_template},
+                           {std::string(cluster::kLabelInstanceType), type}};
+  };
+  cluster::Pod shared = SharedPod(250, kGi);
+  shared.node_selector["team"] = "a";  // other requirements hold for both kinds of node
+  const PodRewriter rewriter({Strategy::kAuto, false}, nullptr, {&base, 1}, {"g6.xlarge"});
+  auto pod = rewriter.Rewrite(shared);
+  ASSERT_TRUE(pod);
+  cluster::Labels copy = labels("gpu-auto-ts", "p4d.24xlarge");
+  cluster::Labels cheap = labels("gpu", "g6.xlarge");
+  cluster::Labels dear = labels("gpu", "p4d.24xlarge");
+  for (cluster::Labels* node : {&copy, &cheap, &dear}) {
+    node->emplace("team", "a");
+  }
+  EXPECT_TRUE(cluster::MatchesNodeLabels(*pod, copy));
+  EXPECT_TRUE(cluster::MatchesNodeLabels(*pod, cheap));
+  EXPECT_FALSE(cluster::MatchesNodeLabels(*pod, dear));
+  cheap.erase("team");
+  EXPECT_FALSE(cluster::MatchesNodeLabels(*pod, cheap));
+  // Whole-GPU pods, and the other strategies, are pinned as before.
+  cluster::Pod whole = SharedPod(0, 0);
+  whole.gpu.kind = cluster::GpuDemandKind::kWholeGpu;
+  auto kept = rewriter.Rewrite(whole);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->RequiredNodeTemplate(), "gpu");
+  const PodRewriter sliced({Strategy::kTimeSlicing, false}, nullptr, {&base, 1}, {"g6.xlarge"});
+  auto only_copies = sliced.Rewrite(shared);
+  ASSERT_TRUE(only_copies);
+  EXPECT_FALSE(cluster::MatchesNodeLabels(*only_copies, dear));
+  EXPECT_EQ(only_copies->RequiredNodeTemplate(), "gpu-time-slicing");
+}
+
+TEST(StrategyTest, TheCheapestGpusInstanceTypesAreThoseOfTheModelWithTheCheapestGpuHour) {
+  auto gpus = catalog::LoadBuiltInGpuCatalog();
+  ASSERT_TRUE(gpus);
+  auto instances = catalog::LoadInstanceCatalog("aws", *gpus);
+  ASSERT_TRUE(instances) << instances.error().message();
+  cluster::NodeTemplate mixed;
+  mixed.name = "mixed";
+  mixed.instance_types = {"p4d.*", "g6.*"};
+  std::vector<std::string> types = CheapestGpuInstanceTypes({&mixed, 1}, *instances, *gpus);
+  ASSERT_FALSE(types.empty());
+  EXPECT_TRUE(std::is_sorted(types.begin(), types.end()));
+  for (const std::string& name : types) {
+    EXPECT_TRUE(name.starts_with("g6.")) << name;  // L4s, not the dearer A100s
+  }
+  mixed.instance_types = {"p4d.*"};
+  EXPECT_EQ(CheapestGpuInstanceTypes({&mixed, 1}, *instances, *gpus),
+            std::vector<std::string>{"p4d.24xlarge"});
 }
 
 // The values of the pod's required gpupack.io/node-template affinity, empty when it has none.
