@@ -180,12 +180,16 @@ workloads:
 )",
                                 "openb-like.yaml", *gpus_);
   ASSERT_TRUE(scenario) << scenario.error().message();
-  StrategyResult dedicated = Run(*scenario, "dedicated");
-  StrategyResult automatic = Run(*scenario, "auto");
-  EXPECT_GT(dedicated.pods_scheduled, 100);
-  EXPECT_EQ(automatic.pods_scheduled, dedicated.pods_scheduled);
-  // A whole GPU dedicated gives a shared pod, auto may lend it too: no worse beyond noise.
-  EXPECT_LE(automatic.cost, dedicated.cost * 1.005);
+  // Launch delays and Spot draws move a run by a few percent: every seed, not one lucky draw.
+  for (uint64_t seed : {1, 2, 3}) {
+    scenario->seed = seed;
+    StrategyResult dedicated = Run(*scenario, "dedicated");
+    StrategyResult automatic = Run(*scenario, "auto");
+    EXPECT_GT(dedicated.pods_scheduled, 100);
+    EXPECT_EQ(automatic.pods_scheduled, dedicated.pods_scheduled) << "seed " << seed;
+    // Auto gives such pods whole GPUs, as dedicated does: no worse beyond noise.
+    EXPECT_LE(automatic.cost, dedicated.cost * 1.005) << "seed " << seed;
+  }
 }
 
 TEST_F(SimulationTest, MorePodsCostMore) {
