@@ -458,8 +458,7 @@ Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
         // Either a copy's node, or (each term again, pinned to the originals) a whole GPU of
         // the cheapest GPU's instance types.
         cluster::Pod lent = pod;
-        pin(false);
-        std::swap(lent, pod);
+        Pin(choice, lent, false, every_whole_);
         pin(true);
         const cluster::NodeSelectorRequirement cheapest{std::string(cluster::kLabelInstanceType),
                                                         cluster::SelectorOperator::kIn,
