@@ -233,6 +233,21 @@ Placer::Placer(const FitChecker& fit, PlacementPolicy policy,
                   ? ProfileOf(demand_mix)
                   : packing::WorkloadProfile{}) {}
 
+namespace {
+
+// Whether `devices` give a pod that states a GPU share an unshared GPU of `node` (a whole GPU
+// lent to it).
+bool LendsWholeGpu(const cluster::Pod& pod, const cluster::Node& node,
+                   std::span<const DeviceChoice> devices) {
+  return pod.gpu.kind == cluster::GpuDemandKind::kSharedGpu &&
+         std::any_of(devices.begin(), devices.end(), [&](const DeviceChoice& choice) {
+           return node.gpus[static_cast<size_t>(choice.gpu)].sharing.mode ==
+                  cluster::SharingMode::kWhole;
+         });
+}
+
+}  // namespace
+
 template <class NodeAt>
 std::optional<size_t> Placer::ChooseAmong(const cluster::Pod& pod, size_t count, NodeAt node_at,
                                           std::vector<DeviceChoice>& devices,
@@ -253,6 +268,7 @@ std::optional<size_t> Placer::ChooseAmong(const cluster::Pod& pod, size_t count,
   pack_pod.memory_mib = pod.requests.memory_bytes / kMiB;
   std::optional<size_t> best;
   double best_score = 0;
+  bool best_lends = false;
   std::vector<DeviceChoice> candidate;
   std::vector<int32_t> gpus;
   size_t limit = score_all_ ? count : FeasibleNodesToScore(count);
@@ -265,10 +281,24 @@ std::optional<size_t> Placer::ChooseAmong(const cluster::Pod& pod, size_t count,
     if (!fit_->Fits(pod, node, &candidate)) {
       continue;
     }
+    // A whole GPU is lent to a shared pod only by a node that runs pods already (an empty one
+    // would be kept for a fraction of a GPU instead of given back), and only when no node has a
+    // shared slot for it.
+    bool lends = LendsWholeGpu(pod, node, candidate);
+    if (lends && node.pods.empty()) {
+      continue;
+    }
     // Every node scores 0 under first-fit: the first feasible one wins the tie.
     if (policy_ == PlacementPolicy::kFirstFit) {
-      devices = std::move(candidate);
-      return i;
+      if (!lends) {
+        devices = std::move(candidate);
+        return i;
+      }
+      if (!best) {
+        best = i;
+        devices = candidate;
+      }
+      continue;
     }
     ++feasible;
     const packing::PackNode before = ViewOf(*fit_, node);
@@ -296,9 +326,10 @@ std::optional<size_t> Placer::ChooseAmong(const cluster::Pod& pod, size_t count,
                                ? packing::NodeFragmentationMilli(scorer_.profile(), before)
                                : 0;
     double score = scorer_.Score(before, after, pack_pod, gpus, fragmentation, scale);
-    if (!best || score > best_score) {
+    if (!best || (best_lends && !lends) || (best_lends == lends && score > best_score)) {
       best = i;
       best_score = score;
+      best_lends = lends;
       devices.swap(candidate);
     }
   }

@@ -16,6 +16,12 @@
 //              fractional sizes cannot fill) and GPU-model scarcity.
 // Ties go to the lowest node index: with integer scores that consolidation matters.
 //
+// Lent GPUs: a pod that states a GPU share (kSharedGpu) and fits on an unshared GPU takes it whole
+// (the simulator's auto lets it, src/sim/strategy.h). Such a lent GPU is chosen only from a node
+// that already runs pods (an empty node would be kept for a fraction of a GPU instead of given
+// back) and only when no feasible node offers a shared slot (a free replica is paid for and of no
+// use to whole-GPU pods; a free whole GPU serves every pod).
+//
 // The projection (what the packing model sees of a Kubernetes node):
 //   - CPU and memory: allocatable and allocatable - requested (memory in MiB);
 //   - per GPU, free milli-GPU = 1000 x the GPU's free compute share: an unshared GPU is 1000 or

@@ -76,6 +76,58 @@ TEST_F(NodePlacerTest, GpupackFillsAnAlreadySharedGpuBeforeOpeningAnIdleOne) {
   EXPECT_EQ(devices_, (std::vector<DeviceChoice>{{0, -1, 1}}));
 }
 
+// A pod that states a quarter of a GPU and asks a plain nvidia.com/gpu (as auto rewrites one):
+// an unshared GPU serves it whole.
+cluster::Pod QuarterGpuPod(const std::string& name) {
+  cluster::Pod pod = GpuPod(name);
+  pod.gpu.kind = cluster::GpuDemandKind::kSharedGpu;
+  pod.gpu.milli_gpu = 250;
+  return pod;
+}
+
+TEST_F(NodePlacerTest, ASharedPodTakesAFreeReplicaBeforeAWholeGpuOfARunningNode) {
+  std::vector<cluster::Node> nodes = {GpuNodeForTest("a", catalog_, kA100, 2, {}),
+                                      GpuNodeForTest("b", catalog_, kA100, 1, TimeSliced(4))};
+  cluster::Pod whole = GpuPod("whole");
+  std::vector<DeviceChoice> devices;
+  ASSERT_TRUE(fit_.Fits(whole, nodes[0], &devices));
+  Assign(nodes[0], whole, devices);
+  for (int i = 0; i < 3; ++i) {
+    cluster::Pod pod = GpuPod("busy" + std::to_string(i), 1, "", true);
+    ASSERT_TRUE(fit_.Fits(pod, nodes[1], &devices));
+    Assign(nodes[1], pod, devices);
+  }
+  cluster::Pod pod = QuarterGpuPod("new");
+  for (PlacementPolicy policy : {PlacementPolicy::kFirstFit, PlacementPolicy::kBestFit,
+                                 PlacementPolicy::kFragmentationAware, PlacementPolicy::kGpupack}) {
+    EXPECT_EQ(Choose(policy, pod, nodes), 1u) << PlacementPolicyName(policy);
+  }
+  // With the replicas taken, the running node lends its idle GPU.
+  cluster::Pod last = GpuPod("busy3", 1, "", true);
+  ASSERT_TRUE(fit_.Fits(last, nodes[1], &devices));
+  Assign(nodes[1], last, devices);
+  EXPECT_EQ(Choose(PlacementPolicy::kGpupack, pod, nodes), 0u);
+  EXPECT_EQ(devices_, (std::vector<DeviceChoice>{{1, -1, 1}}));
+}
+
+TEST_F(NodePlacerTest, ASharedPodIsLentAWholeGpuOnlyByANodeThatRunsPods) {
+  std::vector<cluster::Node> nodes = {GpuNodeForTest("empty", catalog_, kA100, 2, {}),
+                                      GpuNodeForTest("running", catalog_, kA100, 2, {})};
+  cluster::Pod pod = QuarterGpuPod("new");
+  for (PlacementPolicy policy : {PlacementPolicy::kFirstFit, PlacementPolicy::kGpupack}) {
+    EXPECT_EQ(Choose(policy, pod, {nodes[0]}), std::nullopt) << PlacementPolicyName(policy);
+  }
+  cluster::Pod whole = GpuPod("whole");
+  std::vector<DeviceChoice> devices;
+  ASSERT_TRUE(fit_.Fits(whole, nodes[1], &devices));
+  Assign(nodes[1], whole, devices);
+  for (PlacementPolicy policy : {PlacementPolicy::kFirstFit, PlacementPolicy::kGpupack}) {
+    EXPECT_EQ(Choose(policy, pod, nodes), 1u) << PlacementPolicyName(policy);
+  }
+  // A whole-GPU pod takes the empty node as before.
+  EXPECT_EQ(Choose(PlacementPolicy::kFirstFit, GpuPod("other"), nodes), 0u);
+}
+
 TEST_F(NodePlacerTest, FgdKeepsFreeSharesTheDemandMixCanStillUse) {
   // Both nodes have one GPU in 4 replicas (250 milli a slot): "half" has 2 taken (500 free),
   // "quarter" 1 (750 free). When the mix is mostly 500-milli pods, a 250-milli pod on "half"

@@ -110,7 +110,8 @@ class World final : public control::ClusterView, public control::Actuator {
     const gpu::GpuModel* reference = mig_model_;
     std::vector<std::pair<cluster::GpuDemand, std::string>> reasons;
     pods_.reserve(scenario_.workload.arrivals.size());
-    const PodRewriter rewriter(options_.strategy, mig_model_, scenario_.templates);
+    const PodRewriter rewriter(options_.strategy, mig_model_, scenario_.templates,
+                               FindCheapestGpu(scenario_.templates, instances_, catalog_));
     for (const PodArrival& arrival : scenario_.workload.arrivals) {
       SimPod& pod = pods_.emplace_back();  // built in place: a pod is costly to move
       GP_ASSIGN_OR_RETURN(pod.pod, rewriter.Rewrite(arrival.pod));

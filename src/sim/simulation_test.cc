@@ -9,6 +9,7 @@
 #include "catalog/gpu_catalog_loader.h"
 #include "catalog/instance_catalog_loader.h"
 #include "cluster/gpu_demand.h"
+#include "sim/workload/scenario_loader.h"
 
 namespace gpupack::sim {
 namespace {
@@ -135,11 +136,60 @@ TEST_F(SimulationTest, AutoCostsNoMoreThanTheCheapestSharingStrategy) {
   EXPECT_EQ(automatic.pods_scheduled, 44);
   EXPECT_LT(cheapest, 0.6 * dedicated.cost);  // sharing clearly pays here (about half)
   // Auto has every node option time-slicing has, and the tie-break gives each lone shared pod a
-  // time-sliced GPU, so it should cost what the cheapest does. 2% is the tolerance for an equally
-  // priced but different choice (a MIG geometry where time-slicing hosts as many) shifting when
-  // a node empties; the old tie-break, buying a whole GPU per lone pod, cost about dedicated.
-  EXPECT_LE(automatic.cost, cheapest * 1.02);
+  // time-sliced GPU, so it should cost what the cheapest does. 3% is the tolerance for an equally
+  // priced but different choice (a MIG geometry where time-slicing hosts as many, an idle GPU
+  // of the whole-GPU pods' node lent to a shared pod instead of a node bought) shifting when a
+  // node empties; the old tie-break, buying a whole GPU per lone pod, cost about dedicated.
+  EXPECT_LE(automatic.cost, cheapest * 1.03);
   EXPECT_LE(automatic.lower_bound_cost, automatic.cost);
+}
+
+TEST_F(SimulationTest, AutoCostsNoMoreThanDedicatedWhenCpuAndMemoryBindBeforeGpus) {
+  // Shaped like Alibaba's openb trace on 8-GPU p4d nodes (96 CPUs): whole-GPU pods, pods of 0.4
+  // GPU and CPU-only pods, each with 10 CPUs, so a node runs out of CPU about when its GPUs are
+  // taken and a time-sliced node gains little. Pinned to time-sliced copies of their own, the
+  // shared pods used to cost about 4% more than whole GPUs next to the whole-GPU pods.
+  auto scenario = ParseScenario(R"(name: openb-like
+length: 8h
+seed: 3
+templates:
+  - apiVersion: gpupack.io/v1alpha1
+    kind: NodeTemplate
+    metadata:
+      name: a100
+    spec:
+      instanceTypes: ["p4d.*"]
+      capacityTypes: [on-demand]
+      gpuSharing:
+        timeSlicing:
+          enabled: true
+          sharedClientsPerGpu: 8
+workloads:
+  - name: train
+    requests: {cpu: "10", memory: 40Gi, gpu: {count: 1}}
+    arrival: {pattern: poisson, ratePerHour: 20}
+    duration: {distribution: exponential, mean: 2h, min: 10m}
+  - name: infer
+    requests: {cpu: "10", memory: 40Gi, gpu: {fraction: 0.4, memory: 8Gi}}
+    arrival: {pattern: poisson, ratePerHour: 10}
+    duration: {distribution: exponential, mean: 2h, min: 10m}
+  - name: cpu
+    requests: {cpu: "10", memory: 36Gi}
+    arrival: {pattern: poisson, ratePerHour: 5}
+    duration: {distribution: exponential, mean: 2h, min: 10m}
+)",
+                                "openb-like.yaml", *gpus_);
+  ASSERT_TRUE(scenario) << scenario.error().message();
+  // Launch delays and Spot draws move a run by a few percent: every seed, not one lucky draw.
+  for (uint64_t seed : {1, 2, 3}) {
+    scenario->seed = seed;
+    StrategyResult dedicated = Run(*scenario, "dedicated");
+    StrategyResult automatic = Run(*scenario, "auto");
+    EXPECT_GT(dedicated.pods_scheduled, 100);
+    EXPECT_EQ(automatic.pods_scheduled, dedicated.pods_scheduled) << "seed " << seed;
+    // Auto gives such pods whole GPUs, as dedicated does: no worse beyond noise.
+    EXPECT_LE(automatic.cost, dedicated.cost * 1.005) << "seed " << seed;
+  }
 }
 
 TEST_F(SimulationTest, MorePodsCostMore) {

@@ -8,6 +8,7 @@
 
 #include "cluster/gpu_demand.h"
 #include "cluster/node_template.h"
+#include "cluster/sharing.h"
 #include "gpu/gpu_model.h"
 
 namespace gpupack::sim {
@@ -266,20 +267,29 @@ std::vector<cluster::NodeTemplate> StrategyTemplates(const StrategyChoice& choic
   return templates;
 }
 
-const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> templates,
-                                       const cluster::InstanceCatalog& instances,
-                                       const gpu::GpuCatalog& catalog) {
+namespace {
+
+bool AllowedByAny(std::span<const cluster::NodeTemplate> templates,
+                  const cluster::InstanceType& type) {
+  return type.gpu_count > 0 && std::any_of(templates.begin(), templates.end(), [&](const auto& t) {
+           return t.AllowsInstanceType(type);
+         });
+}
+
+// The GPU model with the cheapest on-demand GPU-hour among the instance types the templates
+// allow (MIG-capable ones only when `mig_only`); nullptr when none.
+const gpu::GpuModel* CheapestGpuModel(std::span<const cluster::NodeTemplate> templates,
+                                      const cluster::InstanceCatalog& instances,
+                                      const gpu::GpuCatalog& catalog, bool mig_only) {
   const gpu::GpuModel* best = nullptr;
   double best_price = std::numeric_limits<double>::infinity();
   for (const cluster::InstanceType& type : instances.types()) {
-    if (type.gpu_count <= 0 || std::none_of(templates.begin(), templates.end(), [&](const auto& t) {
-          return t.AllowsInstanceType(type);
-        })) {
+    if (!AllowedByAny(templates, type)) {
       continue;
     }
     auto model = catalog.Find(type.gpu_model);
     const cluster::Offering* offering = type.Cheapest(cluster::CapacityType::kOnDemand);
-    if (!model || !(*model)->mig_capable || offering == nullptr) {
+    if (!model || (mig_only && !(*model)->mig_capable) || offering == nullptr) {
       continue;
     }
     double per_gpu = offering->price_per_hour / type.gpu_count;
@@ -291,9 +301,42 @@ const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> te
   return best;
 }
 
+}  // namespace
+
+const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> templates,
+                                       const cluster::InstanceCatalog& instances,
+                                       const gpu::GpuCatalog& catalog) {
+  return CheapestGpuModel(templates, instances, catalog, true);
+}
+
+CheapestGpu FindCheapestGpu(std::span<const cluster::NodeTemplate> templates,
+                            const cluster::InstanceCatalog& instances,
+                            const gpu::GpuCatalog& catalog) {
+  CheapestGpu cheapest;
+  cheapest.model = CheapestGpuModel(templates, instances, catalog, false);
+  if (cheapest.model == nullptr) {
+    return cheapest;
+  }
+  for (const cluster::InstanceType& type : instances.types()) {
+    auto model = catalog.Find(type.gpu_model);
+    if (AllowedByAny(templates, type) && model && *model == cheapest.model) {
+      cheapest.types.push_back(type);
+    }
+  }
+  std::sort(cheapest.types.begin(), cheapest.types.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  return cheapest;
+}
+
 PodRewriter::PodRewriter(const StrategyChoice& choice, const gpu::GpuModel* mig_model,
-                         std::span<const cluster::NodeTemplate> base)
+                         std::span<const cluster::NodeTemplate> base, CheapestGpu cheapest)
     : choice_(choice), mig_model_(mig_model), base_(base) {
+  if (choice.strategy == Strategy::kAuto) {
+    cheapest_ = std::move(cheapest);
+    for (const cluster::InstanceType& type : cheapest_.types) {
+      lendable_types_.push_back(type.name);
+    }
+  }
   for (const cluster::NodeTemplate& node_template : base) {
     for (std::string& name : SharedTemplateNames(choice, node_template.name)) {
       every_shared_.push_back(std::move(name));
@@ -306,6 +349,36 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
                                 const gpu::GpuModel* mig_model,
                                 std::span<const cluster::NodeTemplate> base) {
   return PodRewriter(choice, mig_model, base).Rewrite(pod);
+}
+
+bool PodRewriter::SharingPays(const cluster::Pod& pod, int64_t milli, int64_t memory) const {
+  if (cheapest_.model == nullptr || cheapest_.types.empty()) {
+    return true;
+  }
+  // Replicas of one GPU the pod's compute share and GPU memory allow.
+  int64_t replicas = cluster::kMaxReplicas;
+  if (milli > 0) {
+    replicas = std::min<int64_t>(replicas, 1000 / milli);
+  }
+  if (memory > 0 && cheapest_.model->memory_mib > 0) {
+    replicas = std::min(replicas, cheapest_.model->memory_mib * kMib / memory);
+  }
+  for (const cluster::InstanceType& type : cheapest_.types) {
+    // Copies of the pod a node's CPU and memory hold, whatever its GPUs.
+    int64_t by_node = std::numeric_limits<int64_t>::max();
+    if (pod.requests.milli_cpu > 0) {
+      by_node = std::min(by_node, type.capacity.milli_cpu / pod.requests.milli_cpu);
+    }
+    if (pod.requests.memory_bytes > 0) {
+      by_node = std::min(by_node, type.capacity.memory_bytes / pod.requests.memory_bytes);
+    }
+    auto sliced = static_cast<double>(std::min(type.gpu_count * replicas, by_node));
+    auto whole = static_cast<double>(std::min<int64_t>(type.gpu_count, by_node));
+    if (whole > 0 && sliced >= kSharingPaysRatio * whole) {
+      return true;
+    }
+  }
+  return false;
 }
 
 Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
@@ -348,9 +421,12 @@ Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
   DropMigInterface(pod);
   // Time-slicing gives every replica an equal share: a pod that needs more than half a GPU's
   // compute can share it with nobody, and takes a whole GPU (with the whole-GPU pods).
+  // Under auto, so does a pod whose CPU or memory leaves time-slicing nothing worth a pool of its
+  // own (SharingPays).
   bool whole = choice.strategy == Strategy::kDedicated ||
                ((choice.strategy == Strategy::kTimeSlicing || choice.strategy == Strategy::kAuto) &&
-                milli * cluster::kMinReplicas > 1000);
+                milli * cluster::kMinReplicas > 1000) ||
+               (choice.strategy == Strategy::kAuto && !SharingPays(pod, milli, memory));
   if (whole) {
     demand = cluster::GpuDemand{};
     demand.kind = cluster::GpuDemandKind::kWholeGpu;
@@ -374,7 +450,24 @@ Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
       if (choice.strategy == Strategy::kAuto) {
         TolerateMig(pod);  // the planner may serve it from a MIG instance (single strategy)
       }
-      pin(true);
+      if (lendable_types_.empty()) {
+        pin(true);
+        return pod;
+      }
+      {
+        // Either a copy's node, or (each term again, pinned to the originals) a whole GPU of
+        // the cheapest GPU's instance types.
+        cluster::Pod lent = pod;
+        Pin(choice, lent, false, every_whole_);
+        pin(true);
+        const cluster::NodeSelectorRequirement cheapest{std::string(cluster::kLabelInstanceType),
+                                                        cluster::SelectorOperator::kIn,
+                                                        lendable_types_};
+        for (cluster::NodeSelectorTerm& term : lent.required_affinity->terms) {
+          term.match_expressions.push_back(cheapest);
+          pod.required_affinity->terms.push_back(std::move(term));
+        }
+      }
       return pod;
     case Strategy::kMig:
     case Strategy::kMigTimeSlicing: {

@@ -31,6 +31,20 @@
 // rewritten pod asks no MIG instance or names its profile in the resource, and the toleration
 // is added when it may be served by one. With `spot`, every template may also buy Spot.
 //
+// Auto and the cheapest GPU (CheapestGpu: the model with the cheapest GPU-hour the templates
+// allow, and its instance types). Where CPU and memory bind before GPUs (Alibaba's openb trace on
+// 96-CPU p4d nodes, ~10 CPUs a pod), a time-sliced node holds hardly more pods than whole GPUs,
+// and a pool of time-sliced nodes no whole-GPU pod can use costs more than its replicas save.
+// So under auto:
+//   - a shared pod gets a whole GPU (as under dedicated) when no node of the cheapest GPU's
+//     instance types would hold kSharingPaysRatio times as many of it time-sliced as whole GPUs
+//     (its CPU or memory, or its compute and GPU memory per replica, bind first);
+//   - a shared pod that stays shared may also be lent an idle whole GPU of an original
+//     template's node of those instance types (a second, ORed affinity term); the placer lends
+//     one only from a node that already runs pods and when no shared slot is free
+//     (plan/placer.h). Dearer GPUs are not lent: an idle A100 kept for pods that need 30Gi is
+//     no place for a pod an L4 replica serves.
+//
 // Thread safety: pure functions.
 #pragma once
 
@@ -85,6 +99,23 @@ const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> te
                                        const cluster::InstanceCatalog& instances,
                                        const gpu::GpuCatalog& catalog);
 
+// Under auto, time-slicing must host at least this many times the pods whole GPUs host on a node
+// for a shared pod to be time-sliced (file comment). At 1.5 the Alibaba replays cost what
+// dedicated does on seeds 1-7 (within 1%); the default scenario keeps its cost up to 2.
+inline constexpr double kSharingPaysRatio = 1.5;
+
+// The GPU model with the cheapest on-demand GPU-hour among the instance types the templates allow
+// (any model), and those of its instance types, sorted by name: what auto sizes sharing on and
+// where it lends whole GPUs to shared pods. Empty (no model) when no template can buy a GPU.
+struct CheapestGpu {
+  const gpu::GpuModel* model = nullptr;
+  std::vector<cluster::InstanceType> types;
+};
+
+CheapestGpu FindCheapestGpu(std::span<const cluster::NodeTemplate> templates,
+                            const cluster::InstanceCatalog& instances,
+                            const gpu::GpuCatalog& catalog);
+
 // How `pod` asks for its GPU under the strategy (a copy; requests, demand, tolerations, MIG
 // selectors and template pins rewritten as above). `base`: the scenario's templates. `mig_model`
 // must be set for the MIG strategies. InvalidArgument when a MIG strategy has no profile large
@@ -97,8 +128,10 @@ const gpu::GpuModel* MigReferenceModel(std::span<const cluster::NodeTemplate> te
 // that pins no template is pinned to) is built once. `base` must outlive the rewriter.
 class PodRewriter {
  public:
+  // `cheapest` (auto only; FindCheapestGpu): see the file comment. Empty: every shared pod is
+  // time-sliced where replicas can hold it, and pinned to the copies only.
   PodRewriter(const StrategyChoice& choice, const gpu::GpuModel* mig_model,
-              std::span<const cluster::NodeTemplate> base);
+              std::span<const cluster::NodeTemplate> base, CheapestGpu cheapest = {});
 
   // RewritePod(choice, pod, mig_model, base).
   [[nodiscard]] Result<cluster::Pod> Rewrite(const cluster::Pod& pod) const;
@@ -109,6 +142,11 @@ class PodRewriter {
   std::span<const cluster::NodeTemplate> base_;
   std::vector<std::string> every_shared_;  // the strategy's copies of every template
   std::vector<std::string> every_whole_;   // every template (sharing off)
+  // Whether time-slicing hosts kSharingPaysRatio times the pods whole GPUs do (auto).
+  bool SharingPays(const cluster::Pod& pod, int64_t milli, int64_t memory) const;
+
+  CheapestGpu cheapest_;                     // auto only
+  std::vector<std::string> lendable_types_;  // the names of cheapest_.types
 };
 
 // The GPUs a pod really needs (its compute share), as it states it on the template of `base` it

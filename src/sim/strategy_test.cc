@@ -1,11 +1,13 @@
 #include "sim/strategy.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "catalog/gpu_catalog_loader.h"
+#include "catalog/instance_catalog_loader.h"
 #include "cluster/gpu_demand.h"
 
 namespace gpupack::sim {
@@ -119,6 +121,115 @@ TEST(StrategyTest, SharedPodsArePinnedToTheSharedCopiesAndWholeOnesToTheOriginal
   auto dedicated = RewritePod({Strategy::kDedicated, false}, whole, nullptr, {&base, 1});
   ASSERT_TRUE(dedicated);
   EXPECT_FALSE(dedicated->RequiredNodeTemplate());
+}
+
+// The built-in GPU catalog and AWS's instance types.
+struct Catalogs {
+  gpu::GpuCatalog gpus;
+  cluster::InstanceCatalog instances;
+};
+
+Catalogs LoadCatalogs() {
+  auto gpus = catalog::LoadBuiltInGpuCatalog();
+  EXPECT_TRUE(gpus);
+  auto instances = catalog::LoadInstanceCatalog("aws", *gpus);
+  EXPECT_TRUE(instances) << instances.error().message();
+  return {std::move(*gpus), std::move(*instances)};
+}
+
+// The cheapest GPU of a template allowing `types` (globs) on AWS.
+CheapestGpu CheapestOf(const Catalogs& catalogs, std::vector<std::string> types) {
+  cluster::NodeTemplate node_template;
+  node_template.name = "t";
+  node_template.instance_types = std::move(types);
+  return FindCheapestGpu({&node_template, 1}, catalogs.instances, catalogs.gpus);
+}
+
+std::vector<std::string> NamesOf(const CheapestGpu& cheapest) {
+  std::vector<std::string> names;
+  for (const cluster::InstanceType& type : cheapest.types) {
+    names.push_back(type.name);
+  }
+  return names;
+}
+
+TEST(StrategyTest, AutoLendsASharedPodTheWholeGpusOfTheCheapestGpusInstanceTypesOnly) {
+  Catalogs catalogs = LoadCatalogs();
+  cluster::NodeTemplate base;
+  base.name = "gpu";
+  auto labels = [](const std::string& node_template, const std::string& type) {
+    return cluster::Labels{{std::string(cluster::kLabelNodeTemplate), node_template},
+                           {std::string(cluster::kLabelInstanceType), type},
+                           {"team", "a"}};
+  };
+  cluster::Pod shared = SharedPod(250, kGi);
+  shared.node_selector["team"] = "a";  // other requirements hold for both kinds of node
+  const PodRewriter rewriter({Strategy::kAuto, false}, nullptr, {&base, 1},
+                             CheapestOf(catalogs, {"g6.xlarge"}));
+  auto pod = rewriter.Rewrite(shared);
+  ASSERT_TRUE(pod);
+  EXPECT_EQ(pod->gpu.kind, cluster::GpuDemandKind::kSharedGpu);
+  EXPECT_TRUE(cluster::MatchesNodeLabels(*pod, labels("gpu-auto-ts", "p4d.24xlarge")));
+  EXPECT_TRUE(cluster::MatchesNodeLabels(*pod, labels("gpu", "g6.xlarge")));
+  EXPECT_FALSE(cluster::MatchesNodeLabels(*pod, labels("gpu", "p4d.24xlarge")));
+  cluster::Labels other_team = labels("gpu", "g6.xlarge");
+  other_team["team"] = "b";
+  EXPECT_FALSE(cluster::MatchesNodeLabels(*pod, other_team));
+  // Whole-GPU pods, and the other strategies, are pinned as before.
+  cluster::Pod whole = SharedPod(0, 0);
+  whole.gpu.kind = cluster::GpuDemandKind::kWholeGpu;
+  auto kept = rewriter.Rewrite(whole);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->RequiredNodeTemplate(), "gpu");
+  const PodRewriter sliced({Strategy::kTimeSlicing, false}, nullptr, {&base, 1},
+                           CheapestOf(catalogs, {"g6.xlarge"}));
+  auto only_copies = sliced.Rewrite(shared);
+  ASSERT_TRUE(only_copies);
+  EXPECT_FALSE(cluster::MatchesNodeLabels(*only_copies, labels("gpu", "g6.xlarge")));
+  EXPECT_EQ(only_copies->RequiredNodeTemplate(), "gpu-time-slicing");
+}
+
+TEST(StrategyTest, AutoGivesAWholeGpuToASharedPodWhoseCpuLeavesTimeSlicingLittleToGain) {
+  Catalogs catalogs = LoadCatalogs();
+  cluster::NodeTemplate base;
+  base.name = "gpu";
+  const PodRewriter rewriter({Strategy::kAuto, false}, nullptr, {&base, 1},
+                             CheapestOf(catalogs, {"p4d.*"}));
+  // 0.4 of an A100 and 10 of a p4d's 96 CPUs: 9 a node time-sliced, 8 whole.
+  cluster::Pod heavy = SharedPod(400, 8 * kGi);
+  heavy.requests.milli_cpu = 10000;
+  heavy.requests.memory_bytes = 40 * kGi;
+  auto whole = rewriter.Rewrite(heavy);
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->gpu.kind, cluster::GpuDemandKind::kWholeGpu);
+  EXPECT_EQ(whole->RequiredNodeTemplate(), "gpu");
+  // With 4 CPUs, 16 time-sliced (two replicas a GPU) against 8 whole: shared.
+  cluster::Pod light = heavy;
+  light.requests.milli_cpu = 4000;
+  auto shared = rewriter.Rewrite(light);
+  ASSERT_TRUE(shared);
+  EXPECT_EQ(shared->gpu.kind, cluster::GpuDemandKind::kSharedGpu);
+  // Time-slicing itself keeps both shared: it is what that strategy measures.
+  const PodRewriter sliced({Strategy::kTimeSlicing, false}, nullptr, {&base, 1},
+                           CheapestOf(catalogs, {"p4d.*"}));
+  auto kept = sliced.Rewrite(heavy);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->gpu.kind, cluster::GpuDemandKind::kSharedGpu);
+}
+
+TEST(StrategyTest, TheCheapestGpuIsTheModelWithTheCheapestGpuHourWithItsInstanceTypes) {
+  Catalogs catalogs = LoadCatalogs();
+  CheapestGpu mixed = CheapestOf(catalogs, {"p4d.*", "g6.*"});
+  ASSERT_NE(mixed.model, nullptr);
+  EXPECT_EQ(mixed.model->name, "L4");  // not the dearer A100s
+  std::vector<std::string> names = NamesOf(mixed);
+  ASSERT_FALSE(names.empty());
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  for (const std::string& name : names) {
+    EXPECT_TRUE(name.starts_with("g6.")) << name;
+  }
+  EXPECT_EQ(NamesOf(CheapestOf(catalogs, {"p4d.*"})), std::vector<std::string>{"p4d.24xlarge"});
+  EXPECT_EQ(CheapestOf(catalogs, {"no-such-type"}).model, nullptr);
 }
 
 // The values of the pod's required gpupack.io/node-template affinity, empty when it has none.
