@@ -56,13 +56,18 @@ packing::PackPod ProfileShapeOf(const cluster::Pod& pod) {
   return shape;
 }
 
-packing::WorkloadProfile ProfileOf(std::span<const cluster::Pod* const> demand_mix) {
+// The workload profile's input: one shape per pod of `demand_mix`, in order.
+std::vector<packing::PackPod> ProfileShapes(std::span<const cluster::Pod* const> demand_mix) {
   std::vector<packing::PackPod> shapes;
   shapes.reserve(demand_mix.size());
   for (const cluster::Pod* pod : demand_mix) {
     shapes.push_back(ProfileShapeOf(*pod));
   }
-  return packing::BuildWorkloadProfile(std::span<const int64_t>(), shapes);
+  return shapes;
+}
+
+bool UsesProfile(PlacementPolicy policy) {
+  return policy == PlacementPolicy::kFragmentationAware || policy == PlacementPolicy::kGpupack;
 }
 
 // Free milli-GPU of `device` (placer.h), with the slots of `taking` on GPU `gpu_index` counted as
@@ -225,13 +230,29 @@ size_t FeasibleNodesToScore(size_t nodes) {
 
 Placer::Placer(const FitChecker& fit, PlacementPolicy policy,
                std::span<const cluster::Pod* const> demand_mix, bool score_all)
+    : Placer(fit, policy,
+             UsesProfile(policy) ? ProfileShapes(demand_mix) : std::vector<packing::PackPod>{},
+             score_all) {}
+
+Placer::Placer(const FitChecker& fit, PlacementPolicy policy,
+               std::span<const packing::PackPod> shapes, bool score_all)
     : fit_(&fit),
       policy_(policy),
       score_all_(score_all),
-      scorer_(PackingPolicyOf(policy),
-              policy == PlacementPolicy::kFragmentationAware || policy == PlacementPolicy::kGpupack
-                  ? ProfileOf(demand_mix)
-                  : packing::WorkloadProfile{}) {}
+      scorer_(PackingPolicyOf(policy), UsesProfile(policy) ? packing::BuildWorkloadProfile(
+                                                                 std::span<const int64_t>(), shapes)
+                                                           : packing::WorkloadProfile{}) {}
+
+const Placer& PlacerCache::Get(PlacementPolicy policy,
+                               std::span<const cluster::Pod* const> demand_mix) {
+  std::vector<packing::PackPod> shapes =
+      UsesProfile(policy) ? ProfileShapes(demand_mix) : std::vector<packing::PackPod>{};
+  if (!placer_ || placer_->policy() != policy || shapes != shapes_) {
+    shapes_ = std::move(shapes);
+    placer_.emplace(Placer(*fit_, policy, shapes_, false));
+  }
+  return *placer_;
+}
 
 template <class NodeAt>
 std::optional<size_t> Placer::ChooseAmong(const cluster::Pod& pod, size_t count, NodeAt node_at,
