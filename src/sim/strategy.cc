@@ -103,8 +103,8 @@ void Pin(const StrategyChoice& choice, cluster::Pod& pod, bool shared,
   auto serving = [&](const std::string& name) {
     return shared ? SharedTemplateNames(choice, name) : std::vector<std::string>{name};
   };
-  const std::string key(cluster::kLabelNodeTemplate);
-  cluster::NodeSelectorRequirement pin{key, cluster::SelectorOperator::kIn, {}};
+  constexpr std::string_view key = cluster::kLabelNodeTemplate;
+  cluster::NodeSelectorRequirement pin{std::string(key), cluster::SelectorOperator::kIn, {}};
   auto selected = pod.node_selector.find(key);
   bool from_selector = selected != pod.node_selector.end();
   if (from_selector) {
@@ -116,9 +116,10 @@ void Pin(const StrategyChoice& choice, cluster::Pod& pod, bool shared,
   if (!pod.required_affinity || pod.required_affinity->terms.empty()) {
     pod.required_affinity = cluster::NodeSelector{{cluster::NodeSelectorTerm{}}};
   }
-  for (cluster::NodeSelectorTerm& term : pod.required_affinity->terms) {
+  std::vector<cluster::NodeSelectorTerm>& terms = pod.required_affinity->terms;
+  for (size_t t = 0; t < terms.size(); ++t) {
     bool pinned = false;
-    for (cluster::NodeSelectorRequirement& req : term.match_expressions) {
+    for (cluster::NodeSelectorRequirement& req : terms[t].match_expressions) {
       if (req.key != key) {
         continue;
       }
@@ -139,7 +140,12 @@ void Pin(const StrategyChoice& choice, cluster::Pod& pod, bool shared,
       pinned = pinned || req.op == cluster::SelectorOperator::kIn;
     }
     if (from_selector || !pinned) {
-      term.match_expressions.push_back(pin);
+      // The last term takes the pin itself (most pods have one term): a run rewrites every pod.
+      if (t + 1 < terms.size()) {
+        terms[t].match_expressions.push_back(pin);
+      } else {
+        terms[t].match_expressions.push_back(std::move(pin));
+      }
     }
   }
 }
@@ -309,10 +315,16 @@ Result<cluster::Pod> RewritePod(const StrategyChoice& choice, const cluster::Pod
 }
 
 Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
+  cluster::Pod pod;
+  GP_TRY(RewriteInto(original, pod));
+  return pod;
+}
+
+Status PodRewriter::RewriteInto(const cluster::Pod& original, cluster::Pod& pod) const {
   const StrategyChoice& choice = choice_;
   const gpu::GpuModel* mig_model = mig_model_;
   std::span<const cluster::NodeTemplate> base = base_;
-  cluster::Pod pod = original;
+  pod = original;
   // Pinned through required node affinity: shared pods to the shared copies, so a whole GPU
   // bought for a whole-GPU pod is not taken by shared pods one at a time; whole-GPU pods to the
   // originals (sharing off), so they take no time-sliced replica and leave the copies' nodes to
@@ -325,11 +337,11 @@ Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
   cluster::GpuDemand& demand = pod.gpu;
   demand = StatedDemand(original, base);
   if (demand.kind == cluster::GpuDemandKind::kNone) {
-    return pod;
+    return OkStatus();
   }
   if (demand.kind == cluster::GpuDemandKind::kWholeGpu) {
     pin(false);
-    return pod;
+    return OkStatus();
   }
   // The compute share and memory the pod needs, whatever form it asked in (a time-sliced replica
   // of a MIG instance: its share of the instance).
@@ -358,11 +370,11 @@ Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
     demand.gpu_memory_bytes = memory;
     SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
     pin(false);
-    return pod;
+    return OkStatus();
   }
   switch (choice.strategy) {
     case Strategy::kDedicated:
-      return pod;
+      return OkStatus();
     case Strategy::kTimeSlicing:
     case Strategy::kAuto:
       demand = cluster::GpuDemand{};
@@ -375,7 +387,7 @@ Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
         TolerateMig(pod);  // the planner may serve it from a MIG instance (single strategy)
       }
       pin(true);
-      return pod;
+      return OkStatus();
     case Strategy::kMig:
     case Strategy::kMigTimeSlicing: {
       if (mig_model == nullptr) {
@@ -406,10 +418,10 @@ Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
       SetGpuRequest(pod, profile->ResourceName(), 1);
       TolerateMig(pod);
       pin(true);
-      return pod;
+      return OkStatus();
     }
   }
-  return pod;
+  return OkStatus();
 }
 
 double GpusNeeded(const cluster::Pod& pod, const gpu::GpuModel* reference,
