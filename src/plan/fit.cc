@@ -97,16 +97,13 @@ std::string DeviceShortfall(const cluster::Pod& pod, const cluster::Node& node) 
 FitChecker::FitChecker(const gpu::GpuCatalog& catalog) : catalog_(&catalog) {
   models_.reserve(catalog.models().size());
   for (const gpu::GpuModel& model : catalog.models()) {
-    models_.emplace_back(model.name, &model);
+    models_.emplace(model.name, &model);
   }
-  std::sort(models_.begin(), models_.end());
 }
 
 const gpu::GpuModel* FitChecker::ModelOf(const NodeGpu& device) const {
-  auto it =
-      std::lower_bound(models_.begin(), models_.end(), std::string_view(device.model),
-                       [](const auto& entry, std::string_view name) { return entry.first < name; });
-  if (it != models_.end() && it->first == device.model) {
+  auto it = models_.find(std::string_view(device.model));
+  if (it != models_.end()) {
     return it->second;
   }
   if (device.model.empty()) {

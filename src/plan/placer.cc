@@ -70,21 +70,33 @@ bool UsesProfile(PlacementPolicy policy) {
   return policy == PlacementPolicy::kFragmentationAware || policy == PlacementPolicy::kGpupack;
 }
 
+// Slots taken on a GPU that is not in MIG mode (one device).
+int64_t UsedSlotsOfWholeGpu(const cluster::NodeGpu& device) {
+  int64_t used = 0;
+  for (const cluster::GpuAllocation& a : device.allocations) {
+    used += a.slots;
+  }
+  return used;
+}
+
+// Free milli-GPU of a GPU that is not in MIG mode with `used` of its slots taken.
+int32_t FreeMilliOfWholeGpu(const cluster::NodeGpu& device, int64_t used) {
+  const int64_t slots_per_device = device.SlotsPerDevice();
+  return Clamp32(packing::kMilliPerGpu * std::max<int64_t>(0, slots_per_device - used) /
+                 slots_per_device);
+}
+
 // Free milli-GPU of `device` (placer.h), with the slots of `taking` on GPU `gpu_index` counted as
 // used. `model` is only read for MIG GPUs.
 int32_t FreeMilliGpu(const cluster::NodeGpu& device, const gpu::GpuModel* model, int gpu_index,
                      const std::vector<DeviceChoice>& taking) {
   const int64_t slots_per_device = device.SlotsPerDevice();
   if (!device.sharing.IsMig()) {
-    int64_t used = 0;
-    for (const cluster::GpuAllocation& a : device.allocations) {
-      used += a.slots;
-    }
+    int64_t used = UsedSlotsOfWholeGpu(device);
     for (const DeviceChoice& c : taking) {
       used += c.gpu == gpu_index ? c.slots : 0;
     }
-    return Clamp32(packing::kMilliPerGpu * std::max<int64_t>(0, slots_per_device - used) /
-                   slots_per_device);
+    return FreeMilliOfWholeGpu(device, used);
   }
   if (model == nullptr || model->mig_compute_slices <= 0) {
     return 0;
@@ -130,12 +142,16 @@ packing::PackNode ViewOf(const FitChecker& fit, const cluster::Node& node) {
   const gpu::GpuModel* model = nullptr;
   for (int32_t g = 0; g < view.gpu_count; ++g) {
     const cluster::NodeGpu& device = node.gpus[static_cast<size_t>(g)];
-    if (device.sharing.IsMig() &&
-        (last_model_name == nullptr || *last_model_name != device.model)) {
+    int32_t& free = view.gpu_free_milli[static_cast<size_t>(g)];
+    if (!device.sharing.IsMig()) {  // the common case, without FreeMilliGpu's call
+      free = FreeMilliOfWholeGpu(device, UsedSlotsOfWholeGpu(device));
+      continue;
+    }
+    if (last_model_name == nullptr || *last_model_name != device.model) {
       model = fit.ModelOf(device);
       last_model_name = &device.model;
     }
-    view.gpu_free_milli[static_cast<size_t>(g)] = FreeMilliGpu(device, model, g, {});
+    free = FreeMilliGpu(device, model, g, {});
   }
   return view;
 }
