@@ -261,10 +261,18 @@ Placer::Placer(const FitChecker& fit, PlacementPolicy policy,
 
 const Placer& PlacerCache::Get(PlacementPolicy policy,
                                std::span<const cluster::Pod* const> demand_mix) {
-  std::vector<packing::PackPod> shapes =
-      UsesProfile(policy) ? ProfileShapes(demand_mix) : std::vector<packing::PackPod>{};
-  if (!placer_ || placer_->policy() != policy || shapes != shapes_) {
-    shapes_ = std::move(shapes);
+  const bool uses_profile = UsesProfile(policy);
+  // Compared in place: the mix is almost always the kept one, and building its shapes would
+  // allocate at every pass.
+  auto same_shapes = [&] {
+    return shapes_.size() == demand_mix.size() &&
+           std::equal(shapes_.begin(), shapes_.end(), demand_mix.begin(),
+                      [](const packing::PackPod& kept, const cluster::Pod* pod) {
+                        return kept == ProfileShapeOf(*pod);
+                      });
+  };
+  if (!placer_ || placer_->policy() != policy || (uses_profile && !same_shapes())) {
+    shapes_ = uses_profile ? ProfileShapes(demand_mix) : std::vector<packing::PackPod>{};
     placer_.emplace(Placer(*fit_, policy, shapes_, false));
   }
   return *placer_;

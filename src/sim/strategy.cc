@@ -21,8 +21,10 @@ constexpr std::string_view kSpotSuffix = "+spot";
 constexpr int64_t kMib = int64_t{1} << 20;
 
 void SetGpuRequest(cluster::Pod& pod, const std::string& resource, int64_t count) {
-  std::erase_if(pod.requests.scalar,
-                [](const auto& entry) { return cluster::IsGpuResource(entry.first); });
+  // The resource asked already (the usual case) is set in place, not erased and added again.
+  std::erase_if(pod.requests.scalar, [&](const auto& entry) {
+    return cluster::IsGpuResource(entry.first) && entry.first != resource;
+  });
   pod.requests.Set(resource, count);
   pod.gpu.resource_name = resource;
   pod.gpu.count = count;
