@@ -299,7 +299,8 @@ std::optional<size_t> Placer::ChooseAmong(const cluster::Pod& pod, size_t count,
   std::optional<size_t> best;
   double best_score = 0;
   std::vector<DeviceChoice> candidate;
-  std::vector<int32_t> gpus;
+  // The GPUs the pod takes (once each, scored ones only): at most kMaxGpusPerNode, on the stack.
+  std::array<int32_t, packing::kMaxGpusPerNode> taking{};
   size_t limit = score_all_ ? count : FeasibleNodesToScore(count);
   size_t feasible = 0;
   for (size_t i = 0; i < count && feasible < limit; ++i) {
@@ -321,12 +322,14 @@ std::optional<size_t> Placer::ChooseAmong(const cluster::Pod& pod, size_t count,
     after.cpu_milli_free -= pack_pod.cpu_milli;
     after.memory_mib_free -= pack_pod.memory_mib;
     ++after.pod_count;
-    gpus.clear();
+    size_t gpu_count = 0;
     for (const DeviceChoice& c : candidate) {
-      if (c.gpu < before.gpu_count && std::find(gpus.begin(), gpus.end(), c.gpu) == gpus.end()) {
-        gpus.push_back(c.gpu);
+      if (c.gpu < before.gpu_count && std::find(taking.begin(), taking.begin() + gpu_count,
+                                                c.gpu) == taking.begin() + gpu_count) {
+        taking[gpu_count++] = c.gpu;
       }
     }
+    const std::span<const int32_t> gpus(taking.data(), gpu_count);
     int64_t taken = 0;
     for (int32_t g : gpus) {
       const cluster::NodeGpu& device = node.gpus[static_cast<size_t>(g)];
@@ -344,7 +347,7 @@ std::optional<size_t> Placer::ChooseAmong(const cluster::Pod& pod, size_t count,
     if (!best || score > best_score) {
       best = i;
       best_score = score;
-      devices.swap(candidate);
+      devices = candidate;  // a copy: both keep their buffers for the next nodes and pods
     }
   }
   return best;
@@ -388,8 +391,9 @@ std::vector<Placement> PlaceEach(const Placer& placer, std::span<const cluster::
     }
     const cluster::Node& node = read(*chosen);
     // Built in one buffer: a simulated run makes thousands of these.
-    std::string reason = "fits on existing node ";
+    std::string reason;
     reason.reserve(64);
+    reason += "fits on existing node ";
     reason += node.name;
     if (!devices.empty()) {
       const DeviceChoice& first = devices.front();
