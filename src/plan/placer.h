@@ -103,8 +103,6 @@ class Placer {
 
   const FitChecker& fit() const { return *fit_; }
 
-  const packing::NodeScorer& scorer() const { return scorer_; }
-
  private:
   friend class PlacerCache;
 
