@@ -97,7 +97,15 @@ std::string_view PodPhaseName(PodPhase phase) {
   return "?";
 }
 
-std::string Pod::Key() const { return namespace_name + "/" + name; }
+std::string Pod::Key() const {
+  // Sized once: a simulated run builds keys at every bind and release.
+  std::string key;
+  key.reserve(namespace_name.size() + 1 + name.size());
+  key += namespace_name;
+  key += '/';
+  key += name;
+  return key;
+}
 
 std::optional<std::string> Pod::RequiredLabelValue(std::string_view key) const {
   auto it = node_selector.find(key);

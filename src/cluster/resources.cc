@@ -37,12 +37,23 @@ void Resources::Set(std::string_view name, int64_t value) {
   }
 }
 
+void Resources::AddScalar(const std::string& name, int64_t delta) {
+  auto it = scalar.find(name);
+  if (it == scalar.end()) {
+    if (delta != 0) {
+      scalar.emplace(name, delta);
+    }
+  } else if ((it->second += delta) == 0) {
+    scalar.erase(it);
+  }
+}
+
 Resources& Resources::operator+=(const Resources& other) {
   milli_cpu += other.milli_cpu;
   memory_bytes += other.memory_bytes;
   pods += other.pods;
   for (const auto& [name, value] : other.scalar) {
-    Set(name, Get(name) + value);
+    AddScalar(name, value);
   }
   return *this;
 }
@@ -52,7 +63,7 @@ Resources& Resources::operator-=(const Resources& other) {
   memory_bytes -= other.memory_bytes;
   pods -= other.pods;
   for (const auto& [name, value] : other.scalar) {
-    Set(name, Get(name) - value);
+    AddScalar(name, -value);
   }
   return *this;
 }

@@ -52,6 +52,11 @@ struct Resources {
   std::string ToString() const;
 
   bool operator==(const Resources& other) const = default;
+
+ private:
+  // Adds `delta` to scalar `name` (erased at 0, as Set does) with one lookup: the simulator
+  // accounts every bind and release through += and -=.
+  void AddScalar(const std::string& name, int64_t delta);
 };
 
 Resources operator+(Resources a, const Resources& b);

@@ -335,9 +335,9 @@ Result<bool> ControlLoop::PlanOnExisting(const ClusterRefs& refs, ReconcileRepor
   if (pending.empty()) {
     return true;
   }
-  GP_ASSIGN_OR_RETURN(
-      std::optional<std::vector<plan::Placement>> placements,
-      plan::PlaceOnExistingNodes(std::move(pending), nodes, fit_, *refs.templates, options_.plan));
+  GP_ASSIGN_OR_RETURN(std::optional<std::vector<plan::Placement>> placements,
+                      plan::PlaceOnExistingNodes(std::move(pending), nodes, placers_,
+                                                 *refs.templates, options_.plan));
   if (!placements) {
     return false;
   }

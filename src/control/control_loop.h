@@ -41,6 +41,7 @@
 #include "common/error.h"
 #include "gpu/gpu_catalog.h"
 #include "plan/fit.h"
+#include "plan/placer.h"
 #include "plan/plan.h"
 
 namespace gpupack::control {
@@ -171,6 +172,9 @@ class ControlLoop {
   // `clock` and `catalog` must outlive the loop.
   ControlLoop(ClusterView& view, Actuator& actuator, const Clock& clock,
               const gpu::GpuCatalog& catalog, ControlOptions options);
+  // Not copied or moved: placers_ points at fit_.
+  ControlLoop(const ControlLoop&) = delete;
+  ControlLoop& operator=(const ControlLoop&) = delete;
 
   // A pod became pending (arrived, or lost its node): opens or extends the batch window.
   void NotePending();
@@ -226,6 +230,7 @@ class ControlLoop {
   const Clock* clock_;
   const gpu::GpuCatalog* catalog_;
   plan::FitChecker fit_;  // built once: it indexes the whole GPU catalog
+  plan::PlacerCache placers_{fit_};
   ControlOptions options_;
 
   std::optional<Timestamp> batch_first_;

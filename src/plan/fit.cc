@@ -97,16 +97,13 @@ std::string DeviceShortfall(const cluster::Pod& pod, const cluster::Node& node) 
 FitChecker::FitChecker(const gpu::GpuCatalog& catalog) : catalog_(&catalog) {
   models_.reserve(catalog.models().size());
   for (const gpu::GpuModel& model : catalog.models()) {
-    models_.emplace_back(model.name, &model);
+    models_.emplace(model.name, &model);
   }
-  std::sort(models_.begin(), models_.end());
 }
 
 const gpu::GpuModel* FitChecker::ModelOf(const NodeGpu& device) const {
-  auto it =
-      std::lower_bound(models_.begin(), models_.end(), std::string_view(device.model),
-                       [](const auto& entry, std::string_view name) { return entry.first < name; });
-  if (it != models_.end() && it->first == device.model) {
+  auto it = models_.find(std::string_view(device.model));
+  if (it != models_.end()) {
     return it->second;
   }
   if (device.model.empty()) {
@@ -228,13 +225,6 @@ std::string FitChecker::Check(const cluster::Pod& pod, const cluster::Node& node
   const gpu::GpuModel* model = nullptr;
   for (size_t g = 0; g < node.gpus.size(); ++g) {
     const NodeGpu& device = node.gpus[g];
-    if (last_model_name == nullptr || *last_model_name != device.model) {
-      model = ModelOf(device);
-      last_model_name = &device.model;
-    }
-    if (device.sharing.IsMig() && model == nullptr) {
-      continue;  // instances of an unknown model cannot be matched to profiles
-    }
     int device_count = device.sharing.IsMig() ? device.sharing.InstanceCount() : 1;
     // Slots and memory taken per device in one pass (index instance + 1; -1 is the whole GPU).
     std::array<int32_t, kMaxDevicesPerGpu + 1> slots_used{};
@@ -255,6 +245,14 @@ std::string FitChecker::Check(const cluster::Pod& pod, const cluster::Node& node
       int32_t free = slots_per_device - slots_used[slot];
       if (free <= 0) {
         continue;
+      }
+      // Looked up for a device with a free slot only: most GPUs of a busy node have none.
+      if (last_model_name == nullptr || *last_model_name != device.model) {
+        model = ModelOf(device);
+        last_model_name = &device.model;
+      }
+      if (device.sharing.IsMig() && model == nullptr) {
+        break;  // instances of an unknown model cannot be matched to profiles
       }
       if (!DeviceServes(device, model, instance, demand, shape)) {
         continue;

@@ -56,13 +56,34 @@ packing::PackPod ProfileShapeOf(const cluster::Pod& pod) {
   return shape;
 }
 
-packing::WorkloadProfile ProfileOf(std::span<const cluster::Pod* const> demand_mix) {
+// The workload profile's input: one shape per pod of `demand_mix`, in order.
+std::vector<packing::PackPod> ProfileShapes(std::span<const cluster::Pod* const> demand_mix) {
   std::vector<packing::PackPod> shapes;
   shapes.reserve(demand_mix.size());
   for (const cluster::Pod* pod : demand_mix) {
     shapes.push_back(ProfileShapeOf(*pod));
   }
-  return packing::BuildWorkloadProfile(std::span<const int64_t>(), shapes);
+  return shapes;
+}
+
+bool UsesProfile(PlacementPolicy policy) {
+  return policy == PlacementPolicy::kFragmentationAware || policy == PlacementPolicy::kGpupack;
+}
+
+// Slots taken on a GPU that is not in MIG mode (one device).
+int64_t UsedSlotsOfWholeGpu(const cluster::NodeGpu& device) {
+  int64_t used = 0;
+  for (const cluster::GpuAllocation& a : device.allocations) {
+    used += a.slots;
+  }
+  return used;
+}
+
+// Free milli-GPU of a GPU that is not in MIG mode with `used` of its slots taken.
+int32_t FreeMilliOfWholeGpu(const cluster::NodeGpu& device, int64_t used) {
+  const int64_t slots_per_device = device.SlotsPerDevice();
+  return Clamp32(packing::kMilliPerGpu * std::max<int64_t>(0, slots_per_device - used) /
+                 slots_per_device);
 }
 
 // Free milli-GPU of `device` (placer.h), with the slots of `taking` on GPU `gpu_index` counted as
@@ -71,15 +92,11 @@ int32_t FreeMilliGpu(const cluster::NodeGpu& device, const gpu::GpuModel* model,
                      const std::vector<DeviceChoice>& taking) {
   const int64_t slots_per_device = device.SlotsPerDevice();
   if (!device.sharing.IsMig()) {
-    int64_t used = 0;
-    for (const cluster::GpuAllocation& a : device.allocations) {
-      used += a.slots;
-    }
+    int64_t used = UsedSlotsOfWholeGpu(device);
     for (const DeviceChoice& c : taking) {
       used += c.gpu == gpu_index ? c.slots : 0;
     }
-    return Clamp32(packing::kMilliPerGpu * std::max<int64_t>(0, slots_per_device - used) /
-                   slots_per_device);
+    return FreeMilliOfWholeGpu(device, used);
   }
   if (model == nullptr || model->mig_compute_slices <= 0) {
     return 0;
@@ -125,12 +142,16 @@ packing::PackNode ViewOf(const FitChecker& fit, const cluster::Node& node) {
   const gpu::GpuModel* model = nullptr;
   for (int32_t g = 0; g < view.gpu_count; ++g) {
     const cluster::NodeGpu& device = node.gpus[static_cast<size_t>(g)];
-    if (device.sharing.IsMig() &&
-        (last_model_name == nullptr || *last_model_name != device.model)) {
+    int32_t& free = view.gpu_free_milli[static_cast<size_t>(g)];
+    if (!device.sharing.IsMig()) {  // the common case, without FreeMilliGpu's call
+      free = FreeMilliOfWholeGpu(device, UsedSlotsOfWholeGpu(device));
+      continue;
+    }
+    if (last_model_name == nullptr || *last_model_name != device.model) {
       model = fit.ModelOf(device);
       last_model_name = &device.model;
     }
-    view.gpu_free_milli[static_cast<size_t>(g)] = FreeMilliGpu(device, model, g, {});
+    free = FreeMilliGpu(device, model, g, {});
   }
   return view;
 }
@@ -225,13 +246,37 @@ size_t FeasibleNodesToScore(size_t nodes) {
 
 Placer::Placer(const FitChecker& fit, PlacementPolicy policy,
                std::span<const cluster::Pod* const> demand_mix, bool score_all)
+    : Placer(fit, policy,
+             UsesProfile(policy) ? ProfileShapes(demand_mix) : std::vector<packing::PackPod>{},
+             score_all) {}
+
+Placer::Placer(const FitChecker& fit, PlacementPolicy policy,
+               std::span<const packing::PackPod> shapes, bool score_all)
     : fit_(&fit),
       policy_(policy),
       score_all_(score_all),
-      scorer_(PackingPolicyOf(policy),
-              policy == PlacementPolicy::kFragmentationAware || policy == PlacementPolicy::kGpupack
-                  ? ProfileOf(demand_mix)
-                  : packing::WorkloadProfile{}) {}
+      scorer_(PackingPolicyOf(policy), UsesProfile(policy) ? packing::BuildWorkloadProfile(
+                                                                 std::span<const int64_t>(), shapes)
+                                                           : packing::WorkloadProfile{}) {}
+
+const Placer& PlacerCache::Get(PlacementPolicy policy,
+                               std::span<const cluster::Pod* const> demand_mix) {
+  const bool uses_profile = UsesProfile(policy);
+  // Compared in place: the mix is almost always the kept one, and building its shapes would
+  // allocate at every pass.
+  auto same_shapes = [&] {
+    return shapes_.size() == demand_mix.size() &&
+           std::equal(shapes_.begin(), shapes_.end(), demand_mix.begin(),
+                      [](const packing::PackPod& kept, const cluster::Pod* pod) {
+                        return kept == ProfileShapeOf(*pod);
+                      });
+  };
+  if (!placer_ || placer_->policy() != policy || (uses_profile && !same_shapes())) {
+    shapes_ = uses_profile ? ProfileShapes(demand_mix) : std::vector<packing::PackPod>{};
+    placer_.emplace(Placer(*fit_, policy, shapes_, false));
+  }
+  return *placer_;
+}
 
 namespace {
 
@@ -270,7 +315,8 @@ std::optional<size_t> Placer::ChooseAmong(const cluster::Pod& pod, size_t count,
   double best_score = 0;
   bool best_lends = false;
   std::vector<DeviceChoice> candidate;
-  std::vector<int32_t> gpus;
+  // The GPUs the pod takes (once each, scored ones only): at most kMaxGpusPerNode, on the stack.
+  std::array<int32_t, packing::kMaxGpusPerNode> taking{};
   size_t limit = score_all_ ? count : FeasibleNodesToScore(count);
   size_t feasible = 0;
   for (size_t i = 0; i < count && feasible < limit; ++i) {
@@ -306,12 +352,14 @@ std::optional<size_t> Placer::ChooseAmong(const cluster::Pod& pod, size_t count,
     after.cpu_milli_free -= pack_pod.cpu_milli;
     after.memory_mib_free -= pack_pod.memory_mib;
     ++after.pod_count;
-    gpus.clear();
+    size_t gpu_count = 0;
     for (const DeviceChoice& c : candidate) {
-      if (c.gpu < before.gpu_count && std::find(gpus.begin(), gpus.end(), c.gpu) == gpus.end()) {
-        gpus.push_back(c.gpu);
+      if (c.gpu < before.gpu_count && std::find(taking.begin(), taking.begin() + gpu_count,
+                                                c.gpu) == taking.begin() + gpu_count) {
+        taking[gpu_count++] = c.gpu;
       }
     }
+    const std::span<const int32_t> gpus(taking.data(), gpu_count);
     int64_t taken = 0;
     for (int32_t g : gpus) {
       const cluster::NodeGpu& device = node.gpus[static_cast<size_t>(g)];
@@ -330,7 +378,7 @@ std::optional<size_t> Placer::ChooseAmong(const cluster::Pod& pod, size_t count,
       best = i;
       best_score = score;
       best_lends = lends;
-      devices.swap(candidate);
+      devices = candidate;  // a copy: both keep their buffers for the next nodes and pods
     }
   }
   return best;
@@ -374,8 +422,9 @@ std::vector<Placement> PlaceEach(const Placer& placer, std::span<const cluster::
     }
     const cluster::Node& node = read(*chosen);
     // Built in one buffer: a simulated run makes thousands of these.
-    std::string reason = "fits on existing node ";
+    std::string reason;
     reason.reserve(64);
+    reason += "fits on existing node ";
     reason += node.name;
     if (!devices.empty()) {
       const DeviceChoice& first = devices.front();

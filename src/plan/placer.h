@@ -110,6 +110,12 @@ class Placer {
   const FitChecker& fit() const { return *fit_; }
 
  private:
+  friend class PlacerCache;
+
+  // `shapes`: the demand mix's profile shapes (ProfileShapes).
+  Placer(const FitChecker& fit, PlacementPolicy policy, std::span<const packing::PackPod> shapes,
+         bool score_all);
+
   // Choose's search over `count` nodes, node i being `node_at(i)`.
   template <class NodeAt>
   std::optional<size_t> ChooseAmong(const cluster::Pod& pod, size_t count, NodeAt node_at,
@@ -120,6 +126,26 @@ class Placer {
   PlacementPolicy policy_;
   bool score_all_;
   packing::NodeScorer scorer_;
+};
+
+// The placer of each pass of a control loop. Building one (its workload profile and scorer) was
+// a tenth of a simulated pass, and consecutive passes mostly see the same demand mix (often one
+// pending pod of a common shape), so the last placer is kept while the policy and the profile
+// shapes of the demand mix are the same.
+//
+// Thread safety: none; one cache per loop.
+class PlacerCache {
+ public:
+  // `fit` must outlive the cache.
+  explicit PlacerCache(const FitChecker& fit) : fit_(&fit) {}
+
+  // A placer equal to Placer(fit, policy, demand_mix); valid until the next call.
+  const Placer& Get(PlacementPolicy policy, std::span<const cluster::Pod* const> demand_mix);
+
+ private:
+  const FitChecker* fit_;
+  std::vector<packing::PackPod> shapes_;  // of the kept placer's demand mix
+  std::optional<Placer> placer_;
 };
 
 // Places `pods` (in the given order) one at a time on `nodes` with `placer`, accounting each

@@ -156,6 +156,40 @@ TEST_F(NodePlacerTest, FgdKeepsFreeSharesTheDemandMixCanStillUse) {
   EXPECT_EQ(best_fit.Choose(small, nodes, devices_), 0u);
 }
 
+TEST_F(NodePlacerTest, PlacerCacheKeepsThePlacerOnlyWhileThePolicyAndDemandMixAreTheSame) {
+  // The nodes of FgdKeepsFreeSharesTheDemandMixCanStillUse: "half" (500 milli free) and
+  // "quarter" (750 free). For a mix of 500-milli pods fgd keeps "half"'s 500 whole and takes
+  // "quarter"; for a mix of 250-milli pods every remainder is usable and the tie goes to "half".
+  std::vector<cluster::Node> nodes = {GpuNodeForTest("half", catalog_, kA100, 1, TimeSliced(4)),
+                                      GpuNodeForTest("quarter", catalog_, kA100, 1, TimeSliced(4))};
+  for (int i = 0; i < 3; ++i) {
+    cluster::Pod busy = GpuPod("busy" + std::to_string(i), 1, "", true);
+    cluster::Node& node = nodes[i < 2 ? 0 : 1];
+    std::vector<DeviceChoice> devices;
+    ASSERT_TRUE(fit_.Fits(busy, node, &devices));
+    Assign(node, busy, devices);
+  }
+  cluster::Pod small = GpuPod("small", 1, "", true);
+  small.gpu.milli_gpu = 250;
+  cluster::Pod big = GpuPod("big", 1, "", true);
+  big.gpu.milli_gpu = 500;
+  std::vector<const cluster::Pod*> mostly_big = {&small, &big, &big, &big};
+  std::vector<const cluster::Pod*> only_small = {&small};
+  PlacerCache placers(fit_);
+  const Placer* first = &placers.Get(PlacementPolicy::kFragmentationAware, mostly_big);
+  EXPECT_EQ(first->Choose(small, nodes, devices_), 1u);
+  EXPECT_EQ(&placers.Get(PlacementPolicy::kFragmentationAware, mostly_big), first);  // kept
+  EXPECT_EQ(
+      placers.Get(PlacementPolicy::kFragmentationAware, only_small).Choose(small, nodes, devices_),
+      0u);
+  EXPECT_EQ(
+      placers.Get(PlacementPolicy::kFragmentationAware, mostly_big).Choose(small, nodes, devices_),
+      1u);
+  const Placer& best_fit = placers.Get(PlacementPolicy::kBestFit, mostly_big);
+  EXPECT_EQ(best_fit.policy(), PlacementPolicy::kBestFit);
+  EXPECT_EQ(best_fit.Choose(small, nodes, devices_), 0u);
+}
+
 TEST_F(NodePlacerTest, PodsAreOrderedByPriorityThenDemandThenName) {
   cluster::Pod low = GpuPod("a-low");
   cluster::Pod high = GpuPod("z-high");

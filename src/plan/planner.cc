@@ -242,12 +242,12 @@ Result<Plan> MakePlan(cluster::ClusterSnapshot&& snapshot, const gpu::GpuCatalog
 
 Result<std::optional<std::vector<Placement>>> PlaceOnExistingNodes(
     std::vector<const cluster::Pod*> pending, cluster::CopyOnWriteNodes& nodes,
-    const FitChecker& fit, const std::vector<cluster::NodeTemplate>& templates,
+    PlacerCache& placers, const std::vector<cluster::NodeTemplate>& templates,
     const PlanOptions& options) {
   GP_TRY(CheckOptions(templates, options));
   GP_ASSIGN_OR_RETURN(PlacementPolicy policy, ParsePlacementPolicy(options.placement_policy));
   SortForPlacement(pending);
-  Placer placer(fit, policy, pending);
+  const Placer& placer = placers.Get(policy, pending);
   std::vector<const cluster::Pod*> unplaced;
   std::vector<Placement> placements = PlacePods(placer, pending, nodes, unplaced);
   if (!unplaced.empty()) {

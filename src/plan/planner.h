@@ -19,6 +19,7 @@
 #include "common/error.h"
 #include "gpu/gpu_catalog.h"
 #include "plan/fit.h"
+#include "plan/placer.h"
 #include "plan/plan.h"
 
 namespace gpupack::plan {
@@ -43,10 +44,10 @@ namespace gpupack::plan {
 // as MakePlan would and returns the placements sorted as in a Plan; `nodes` is scratch (it holds
 // the placements but the last, copied). nullopt when some pod fits no node: MakePlan would go on
 // to repartition or buy nodes, so the caller plans in full. The same errors as MakePlan for bad
-// options (`templates`: the snapshot's).
+// options (`templates`: the snapshot's). The placer comes from `placers` (the loop's).
 [[nodiscard]] Result<std::optional<std::vector<Placement>>> PlaceOnExistingNodes(
     std::vector<const cluster::Pod*> pending, cluster::CopyOnWriteNodes& nodes,
-    const FitChecker& fit, const std::vector<cluster::NodeTemplate>& templates,
+    PlacerCache& placers, const std::vector<cluster::NodeTemplate>& templates,
     const PlanOptions& options);
 
 // USD per hour of one whole, unshared GPU at the cheapest offering the snapshot's templates

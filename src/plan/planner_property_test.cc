@@ -247,7 +247,9 @@ RC_GTEST_PROP(PlannerProperty, PlacingOnExistingNodesAloneMatchesTheFullPlanWhen
   const std::vector<cluster::Node> before = snapshot.nodes;
   cluster::CopyOnWriteNodes nodes(lent);
   FitChecker fit(Catalog());
-  auto fast = PlaceOnExistingNodes(snapshot.PendingPods(), nodes, fit, snapshot.templates, options);
+  PlacerCache placers(fit);
+  auto fast =
+      PlaceOnExistingNodes(snapshot.PendingPods(), nodes, placers, snapshot.templates, options);
   RC_ASSERT(fast.has_value());
   for (size_t i = 0; i < before.size(); ++i) {  // the lent nodes are only read
     RC_ASSERT(snapshot.nodes[i].pods == before[i].pods);

@@ -114,7 +114,7 @@ class World final : public control::ClusterView, public control::Actuator {
                                FindCheapestGpu(scenario_.templates, instances_, catalog_));
     for (const PodArrival& arrival : scenario_.workload.arrivals) {
       SimPod& pod = pods_.emplace_back();  // built in place: a pod is costly to move
-      GP_ASSIGN_OR_RETURN(pod.pod, rewriter.Rewrite(arrival.pod));
+      GP_TRY(rewriter.RewriteInto(arrival.pod, pod.pod));
       pod.pod.node_name.clear();
       pod.pod.phase = cluster::PodPhase::kPending;
       pod.pod.created = Timestamp{arrival.at};

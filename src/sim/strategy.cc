@@ -22,8 +22,10 @@ constexpr std::string_view kSpotSuffix = "+spot";
 constexpr int64_t kMib = int64_t{1} << 20;
 
 void SetGpuRequest(cluster::Pod& pod, const std::string& resource, int64_t count) {
-  std::erase_if(pod.requests.scalar,
-                [](const auto& entry) { return cluster::IsGpuResource(entry.first); });
+  // The resource asked already (the usual case) is set in place, not erased and added again.
+  std::erase_if(pod.requests.scalar, [&](const auto& entry) {
+    return cluster::IsGpuResource(entry.first) && entry.first != resource;
+  });
   pod.requests.Set(resource, count);
   pod.gpu.resource_name = resource;
   pod.gpu.count = count;
@@ -104,8 +106,8 @@ void Pin(const StrategyChoice& choice, cluster::Pod& pod, bool shared,
   auto serving = [&](const std::string& name) {
     return shared ? SharedTemplateNames(choice, name) : std::vector<std::string>{name};
   };
-  const std::string key(cluster::kLabelNodeTemplate);
-  cluster::NodeSelectorRequirement pin{key, cluster::SelectorOperator::kIn, {}};
+  constexpr std::string_view key = cluster::kLabelNodeTemplate;
+  cluster::NodeSelectorRequirement pin{std::string(key), cluster::SelectorOperator::kIn, {}};
   auto selected = pod.node_selector.find(key);
   bool from_selector = selected != pod.node_selector.end();
   if (from_selector) {
@@ -117,9 +119,10 @@ void Pin(const StrategyChoice& choice, cluster::Pod& pod, bool shared,
   if (!pod.required_affinity || pod.required_affinity->terms.empty()) {
     pod.required_affinity = cluster::NodeSelector{{cluster::NodeSelectorTerm{}}};
   }
-  for (cluster::NodeSelectorTerm& term : pod.required_affinity->terms) {
+  std::vector<cluster::NodeSelectorTerm>& terms = pod.required_affinity->terms;
+  for (size_t t = 0; t < terms.size(); ++t) {
     bool pinned = false;
-    for (cluster::NodeSelectorRequirement& req : term.match_expressions) {
+    for (cluster::NodeSelectorRequirement& req : terms[t].match_expressions) {
       if (req.key != key) {
         continue;
       }
@@ -140,7 +143,12 @@ void Pin(const StrategyChoice& choice, cluster::Pod& pod, bool shared,
       pinned = pinned || req.op == cluster::SelectorOperator::kIn;
     }
     if (from_selector || !pinned) {
-      term.match_expressions.push_back(pin);
+      // The last term takes the pin itself (most pods have one term): a run rewrites every pod.
+      if (t + 1 < terms.size()) {
+        terms[t].match_expressions.push_back(pin);
+      } else {
+        terms[t].match_expressions.push_back(std::move(pin));
+      }
     }
   }
 }
@@ -382,10 +390,16 @@ bool PodRewriter::SharingPays(const cluster::Pod& pod, int64_t milli, int64_t me
 }
 
 Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
+  cluster::Pod pod;
+  GP_TRY(RewriteInto(original, pod));
+  return pod;
+}
+
+Status PodRewriter::RewriteInto(const cluster::Pod& original, cluster::Pod& pod) const {
   const StrategyChoice& choice = choice_;
   const gpu::GpuModel* mig_model = mig_model_;
   std::span<const cluster::NodeTemplate> base = base_;
-  cluster::Pod pod = original;
+  pod = original;
   // Pinned through required node affinity: shared pods to the shared copies, so a whole GPU
   // bought for a whole-GPU pod is not taken by shared pods one at a time; whole-GPU pods to the
   // originals (sharing off), so they take no time-sliced replica and leave the copies' nodes to
@@ -398,11 +412,11 @@ Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
   cluster::GpuDemand& demand = pod.gpu;
   demand = StatedDemand(original, base);
   if (demand.kind == cluster::GpuDemandKind::kNone) {
-    return pod;
+    return OkStatus();
   }
   if (demand.kind == cluster::GpuDemandKind::kWholeGpu) {
     pin(false);
-    return pod;
+    return OkStatus();
   }
   // The compute share and memory the pod needs, whatever form it asked in (a time-sliced replica
   // of a MIG instance: its share of the instance).
@@ -434,11 +448,11 @@ Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
     demand.gpu_memory_bytes = memory;
     SetGpuRequest(pod, std::string(cluster::kResourceGpu), 1);
     pin(false);
-    return pod;
+    return OkStatus();
   }
   switch (choice.strategy) {
     case Strategy::kDedicated:
-      return pod;
+      return OkStatus();
     case Strategy::kTimeSlicing:
     case Strategy::kAuto:
       demand = cluster::GpuDemand{};
@@ -452,7 +466,7 @@ Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
       }
       if (lendable_types_.empty()) {
         pin(true);
-        return pod;
+        return OkStatus();
       }
       {
         // Either a copy's node, or (each term again, pinned to the originals) a whole GPU of
@@ -468,7 +482,7 @@ Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
           pod.required_affinity->terms.push_back(std::move(term));
         }
       }
-      return pod;
+      return OkStatus();
     case Strategy::kMig:
     case Strategy::kMigTimeSlicing: {
       if (mig_model == nullptr) {
@@ -504,10 +518,10 @@ Result<cluster::Pod> PodRewriter::Rewrite(const cluster::Pod& original) const {
       SetGpuRequest(pod, profile->ResourceName(), 1);
       TolerateMig(pod);
       pin(true);
-      return pod;
+      return OkStatus();
     }
   }
-  return pod;
+  return OkStatus();
 }
 
 double GpusNeeded(const cluster::Pod& pod, const gpu::GpuModel* reference,

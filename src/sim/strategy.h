@@ -136,6 +136,10 @@ class PodRewriter {
   // RewritePod(choice, pod, mig_model, base).
   [[nodiscard]] Result<cluster::Pod> Rewrite(const cluster::Pod& pod) const;
 
+  // The same into `out` (the simulator builds its pods in place: a pod is costly to move);
+  // `out` is partly written on error.
+  [[nodiscard]] Status RewriteInto(const cluster::Pod& pod, cluster::Pod& out) const;
+
  private:
   StrategyChoice choice_;
   const gpu::GpuModel* mig_model_;

@@ -51,6 +51,8 @@ struct PackPod {
   int64_t GpuRequestMilli() const { return int64_t{num_gpu} * gpu_milli; }
 
   bool IsFractional() const { return num_gpu == 1 && gpu_milli < kMilliPerGpu; }
+
+  bool operator==(const PackPod&) const = default;
 };
 
 struct PackNode {
