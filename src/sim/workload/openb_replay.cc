@@ -44,6 +44,17 @@ Result<Workload> OpenbToWorkload(const std::vector<OpenbPod>& pods, std::string_
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return pods[a].creation_time.value_or(0) < pods[b].creation_time.value_or(0);
   });
+  int64_t start = options.start.seconds;
+  if (options.start.last && !order.empty()) {
+    auto span = static_cast<int64_t>(
+        std::ceil(static_cast<double>(options.end.count()) / 1000.0 / options.time_scale));
+    // The last pod arrives a second (scaled) before the end.
+    start = std::max<int64_t>(pods[order.back()].creation_time.value_or(0) + 1 - span, 0);
+  }
+  // Pods that ended before the start are not part of the replay.
+  std::erase_if(order, [&](size_t index) {
+    return pods[index].deletion_time && *pods[index].deletion_time <= start;
+  });
   if (options.limit && static_cast<size_t>(*options.limit) < order.size())
     order.resize(static_cast<size_t>(*options.limit));
   Workload workload;
@@ -51,11 +62,13 @@ Result<Workload> OpenbToWorkload(const std::vector<OpenbPod>& pods, std::string_
     const OpenbPod& row = pods[index];
     std::string source = std::string(file) + ":" + std::to_string(index + 2);
     PodArrival arrival;
-    arrival.at = Scaled(row.creation_time.value_or(0), options.time_scale);
+    const int64_t created = row.creation_time.value_or(0);
+    arrival.at = Scaled(std::max<int64_t>(created - start, 0), options.time_scale);
     if (arrival.at >= options.end)
       continue;
     if (row.deletion_time) {
-      int64_t started = row.scheduled_time.value_or(row.creation_time.value_or(0));
+      // A pod running at the start runs what is left of its run.
+      int64_t started = std::max(row.scheduled_time.value_or(created), start);
       arrival.run_for =
           std::max(Scaled(std::max<int64_t>(*row.deletion_time - started, 0), options.time_scale),
                    Duration(1));

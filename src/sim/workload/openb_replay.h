@@ -1,9 +1,10 @@
 // Replays Alibaba's openb pod lists (src/sim/trace/openb.h reads them) as a Workload, and
 // generates synthetic traces in the same format.
 //
-// Replay: a pod arrives at creation_time (seconds from the trace start, times `time_scale`) and
-// runs for deletion_time - scheduled_time (creation_time when it was never scheduled), also
-// scaled; a pod without deletion_time runs until the simulation ends, and one without
+// Replay: a pod arrives at creation_time (seconds from the replay's start in the trace, times
+// `time_scale`) and runs for deletion_time - scheduled_time (creation_time when it was never
+// scheduled), also scaled; a pod without deletion_time runs until the simulation ends, and one
+// without
 // creation_time arrives at 0 (the static lists of the FGD protocol). cpu_milli and memory_mib
 // become its requests; num_gpu/gpu_milli its GpuDemand: gpu_milli < 1000 is one time-sliced
 // replica with milli_gpu = gpu_milli, otherwise num_gpu whole GPUs. gpu_spec is kept as the
@@ -33,10 +34,21 @@ namespace gpupack::sim {
 
 inline constexpr std::string_view kAnnotationTraceGpuSpec = "gpupack.io/trace-gpu-spec";
 
+// Where in the trace a replay begins.
+struct OpenbReplayStart {
+  int64_t seconds = 0;  // trace seconds
+  // Instead of `seconds`: as far before the trace's last creation time as the run is long, so
+  // the run covers the trace's last stretch (the real trace's pods crowd its last weeks).
+  bool last = false;
+};
+
 struct OpenbReplayOptions {
   double time_scale = 1.0;               // trace seconds -> simulated seconds
   std::optional<int64_t> limit;          // only the first `limit` pods by creation time
   Duration end{std::chrono::hours(24)};  // arrivals at or after `end` are dropped
+  // Pods created before the start that still run then arrive at 0 with the rest of their run;
+  // pods deleted by then are left out.
+  OpenbReplayStart start;
   std::string namespace_name = "openb";
 };
 

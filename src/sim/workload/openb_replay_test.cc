@@ -72,6 +72,52 @@ TEST(OpenbReplay, ScalesTimeAndLimitsPods) {
   EXPECT_FALSE(OpenbToWorkload(*pods, "pods.csv", options));
 }
 
+TEST(OpenbReplay, StartsLaterInTheTraceWithThePodsStillRunningThen) {
+  Result<std::vector<OpenbPod>> pods = ParseOpenbPodList(kPods, "pods.csv");
+  ASSERT_TRUE(pods);
+  OpenbReplayOptions options;
+  options.start.seconds = 300;  // p2 ended at 260
+  Result<Workload> workload = OpenbToWorkload(*pods, "pods.csv", options);
+  ASSERT_TRUE(workload) << workload.error().message();
+  ASSERT_EQ(workload->arrivals.size(), 2u);  // both at 0, by name
+  EXPECT_EQ(workload->arrivals[0].pod.name, "p0");
+  EXPECT_EQ(workload->arrivals[0].at, Duration(0));
+  EXPECT_EQ(workload->arrivals[0].run_for, Duration(400'000));  // what is left after 300
+  EXPECT_EQ(workload->arrivals[1].pod.name, "p1");
+  EXPECT_EQ(workload->arrivals[1].at, Duration(0));
+  EXPECT_FALSE(workload->arrivals[1].run_for.has_value());
+
+  options.start.seconds = 150;  // p0 is created but not yet scheduled
+  workload = OpenbToWorkload(*pods, "pods.csv", options);
+  ASSERT_TRUE(workload);
+  ASSERT_EQ(workload->arrivals.size(), 3u);
+  EXPECT_EQ(workload->arrivals[0].run_for, Duration(540'000));  // from its scheduling at 160
+  EXPECT_EQ(workload->arrivals[2].pod.name, "p2");
+  EXPECT_EQ(workload->arrivals[2].at, Duration(50'000));
+}
+
+TEST(OpenbReplay, StartingAtLastCoversTheTracesFinalStretch) {
+  Result<std::vector<OpenbPod>> pods = ParseOpenbPodList(kPods, "pods.csv");
+  ASSERT_TRUE(pods);
+  OpenbReplayOptions options;
+  options.start.last = true;
+  options.end = std::chrono::seconds(100);
+  options.time_scale = 0.5;  // 200 trace seconds: from 1 to the last creation, 200
+  Result<Workload> workload = OpenbToWorkload(*pods, "pods.csv", options);
+  ASSERT_TRUE(workload) << workload.error().message();
+  ASSERT_EQ(workload->arrivals.size(), 3u);
+  EXPECT_EQ(workload->arrivals[0].at, Duration(24'500));
+  EXPECT_EQ(workload->arrivals[2].pod.name, "p2");
+  EXPECT_EQ(workload->arrivals[2].at, Duration(99'500));
+  options.time_scale = 1;  // from 101: p1 and p0 run already
+  workload = OpenbToWorkload(*pods, "pods.csv", options);
+  ASSERT_TRUE(workload);
+  ASSERT_EQ(workload->arrivals.size(), 3u);
+  EXPECT_EQ(workload->arrivals[0].at, Duration(0));
+  EXPECT_EQ(workload->arrivals[1].at, Duration(0));
+  EXPECT_EQ(workload->arrivals[2].at, Duration(99'000));
+}
+
 TEST(SyntheticOpenb, IsDeterministicAndReadableByTheOpenbReader) {
   SyntheticOpenbOptions options{500, 3, std::chrono::hours(24)};
   std::string text = GenerateSyntheticOpenbPodList(options);

@@ -491,8 +491,8 @@ class ScenarioParser {
   [[nodiscard]] Status TraceEntry(const YAML::Node& node, const std::string& path, Duration end,
                                   Workload& out) {
     GP_TRY(reader_.RequireMap(node, path));
-    GP_TRY(
-        reader_.RejectUnknownKeys(node, path, {"format", "path", "nodes", "timeScale", "limit"}));
+    GP_TRY(reader_.RejectUnknownKeys(node, path,
+                                     {"format", "path", "nodes", "timeScale", "limit", "start"}));
     if (!node["format"])
       return reader_.Fail(node, JoinPath(path, "format"), "required (openb or csv)");
     if (!node["path"])
@@ -515,6 +515,19 @@ class ScenarioParser {
         return reader_.Fail(node["limit"], JoinPath(path, "limit"), "must not be negative");
       options.limit = limit;
     }
+    if (node["start"]) {
+      GP_ASSIGN_OR_RETURN(std::string start,
+                          reader_.String(node["start"], JoinPath(path, "start")));
+      Result<Duration> at = ParseDurationText(start);
+      if (start == "last") {
+        options.start.last = true;
+      } else if (at) {
+        options.start.seconds = std::chrono::duration_cast<std::chrono::seconds>(*at).count();
+      } else {
+        return reader_.Fail(node["start"], JoinPath(path, "start"),
+                            "'" + start + "': expected last or a duration of trace time (130d)");
+      }
+    }
     Result<Workload> workload;
     if (format == "openb") {
       if (node["nodes"]) {
@@ -526,8 +539,9 @@ class ScenarioParser {
       }
       workload = ReadOpenbWorkload(file, options);
     } else if (format == "csv") {
-      if (node["nodes"] || node["timeScale"] || node["limit"])
-        return reader_.Fail(node, path, "nodes, timeScale and limit are for the openb format");
+      if (node["nodes"] || node["timeScale"] || node["limit"] || node["start"])
+        return reader_.Fail(node, path,
+                            "nodes, timeScale, limit and start are for the openb format");
       workload = ReadCsvTrace(file, end);
     } else {
       return reader_.Fail(node["format"], JoinPath(path, "format"),
