@@ -412,6 +412,9 @@ Status PodRewriter::RewriteInto(const cluster::Pod& original, cluster::Pod& pod)
   cluster::GpuDemand& demand = pod.gpu;
   demand = StatedDemand(original, base);
   if (demand.kind == cluster::GpuDemandKind::kNone) {
+    if (choice.strategy == Strategy::kAuto) {
+      pin(false);
+    }
     return OkStatus();
   }
   if (demand.kind == cluster::GpuDemandKind::kWholeGpu) {

@@ -123,6 +123,21 @@ TEST(StrategyTest, SharedPodsArePinnedToTheSharedCopiesAndWholeOnesToTheOriginal
   EXPECT_FALSE(dedicated->RequiredNodeTemplate());
 }
 
+TEST(StrategyTest, AutoPinsPodsWithoutAGpuToTheOriginalsWithTheWholeGpuPods) {
+  cluster::NodeTemplate base;
+  base.name = "gpu";
+  cluster::Pod cpu_only;
+  cpu_only.name = "c";
+  cpu_only.namespace_name = "ns";
+  cpu_only.requests.milli_cpu = 1000;
+  auto pinned = RewritePod({Strategy::kAuto, false}, cpu_only, nullptr, {&base, 1});
+  ASSERT_TRUE(pinned);
+  EXPECT_EQ(pinned->RequiredNodeTemplate(), "gpu");
+  auto free = RewritePod({Strategy::kTimeSlicing, false}, cpu_only, nullptr, {&base, 1});
+  ASSERT_TRUE(free);
+  EXPECT_FALSE(free->RequiredNodeTemplate());
+}
+
 // The built-in GPU catalog and AWS's instance types.
 struct Catalogs {
   gpu::GpuCatalog gpus;
