@@ -223,16 +223,12 @@ std::string FitChecker::Check(const cluster::Pod& pod, const cluster::Node& node
   std::vector<Candidate> several;
   const std::string* last_model_name = nullptr;
   const gpu::GpuModel* model = nullptr;
-  // Weighs device `instance` of GPU `g` with `used_slots` and `used_memory` taken on it; false
-  // when the GPU's remaining devices cannot serve the pod either.
-  auto consider = [&](size_t g, const NodeGpu& device, int instance, int32_t used_slots,
+  // Weighs device `instance` of GPU `g`, with `free` slots (at least one) and `used_memory` taken
+  // on it; false when the GPU's remaining devices cannot serve the pod either. Only devices with
+  // a free slot come here: most GPUs of a busy node have none.
+  auto consider = [&](size_t g, const NodeGpu& device, int instance, int32_t free,
                       int64_t used_memory) {
     int32_t slots_per_device = device.SlotsPerDevice();
-    int32_t free = slots_per_device - used_slots;
-    if (free <= 0) {
-      return true;
-    }
-    // Looked up for a device with a free slot only: most GPUs of a busy node have none.
     if (last_model_name == nullptr || *last_model_name != device.model) {
       model = ModelOf(device);
       last_model_name = &device.model;
@@ -277,7 +273,9 @@ std::string FitChecker::Check(const cluster::Pod& pod, const cluster::Node& node
           memory_used += a.gpu_memory_bytes;
         }
       }
-      consider(g, device, -1, slots_used, memory_used);
+      if (int32_t free = device.SlotsPerDevice() - slots_used; free > 0) {
+        consider(g, device, -1, free, memory_used);
+      }
       continue;
     }
     int device_count = device.sharing.InstanceCount();
@@ -295,7 +293,8 @@ std::string FitChecker::Check(const cluster::Pod& pod, const cluster::Node& node
     }
     for (int d = 0; d < device_count; ++d) {
       auto slot = static_cast<size_t>(d);
-      if (!consider(g, device, d, slots_used[slot], memory_used[slot])) {
+      int32_t free = device.SlotsPerDevice() - slots_used[slot];
+      if (free > 0 && !consider(g, device, d, free, memory_used[slot])) {
         break;
       }
     }
