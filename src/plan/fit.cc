@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -84,6 +86,19 @@ struct Candidate {
   }
 };
 
+// The slot of FitChecker's model table where a probe for `name` starts (`mask`: size - 1): the
+// name's length and first and last 8 bytes, mixed; catalog names differ within those.
+size_t ModelSlot(std::string_view name, size_t mask) {
+  uint64_t head = 0;
+  uint64_t tail = 0;
+  size_t n = std::min<size_t>(name.size(), sizeof(head));
+  std::memcpy(&head, name.data(), n);
+  std::memcpy(&tail, name.data() + name.size() - n, n);
+  uint64_t hash = (head ^ name.size()) * 0x9E3779B97F4A7C15ULL;
+  hash ^= tail * 0xC2B2AE3D27D4EB4FULL;
+  return static_cast<size_t>(hash ^ (hash >> 32)) & mask;
+}
+
 // Why no device of `node` can hold one slot for the pod (for WhyNot).
 std::string DeviceShortfall(const cluster::Pod& pod, const cluster::Node& node) {
   if (node.gpus.empty()) {
@@ -95,16 +110,26 @@ std::string DeviceShortfall(const cluster::Pod& pod, const cluster::Node& node) 
 }  // namespace
 
 FitChecker::FitChecker(const gpu::GpuCatalog& catalog) : catalog_(&catalog) {
-  models_.reserve(catalog.models().size());
+  models_.assign(std::bit_ceil(2 * catalog.models().size() + 1), nullptr);
+  const size_t mask = models_.size() - 1;
   for (const gpu::GpuModel& model : catalog.models()) {
-    models_.emplace(model.name, &model);
+    size_t slot = ModelSlot(model.name, mask);
+    while (models_[slot] != nullptr && models_[slot]->name != model.name) {
+      slot = (slot + 1) & mask;
+    }
+    if (models_[slot] == nullptr) {
+      models_[slot] = &model;
+    }
   }
 }
 
 const gpu::GpuModel* FitChecker::ModelOf(const NodeGpu& device) const {
-  auto it = models_.find(std::string_view(device.model));
-  if (it != models_.end()) {
-    return it->second;
+  const size_t mask = models_.size() - 1;
+  for (size_t slot = ModelSlot(device.model, mask); models_[slot] != nullptr;
+       slot = (slot + 1) & mask) {
+    if (models_[slot]->name == device.model) {
+      return models_[slot];
+    }
   }
   if (device.model.empty()) {
     return nullptr;
