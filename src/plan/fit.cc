@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -84,6 +86,19 @@ struct Candidate {
   }
 };
 
+// The slot of FitChecker's model table where a probe for `name` starts (`mask`: size - 1): the
+// name's length and first and last 8 bytes, mixed; catalog names differ within those.
+size_t ModelSlot(std::string_view name, size_t mask) {
+  uint64_t head = 0;
+  uint64_t tail = 0;
+  size_t n = std::min<size_t>(name.size(), sizeof(head));
+  std::memcpy(&head, name.data(), n);
+  std::memcpy(&tail, name.data() + name.size() - n, n);
+  uint64_t hash = (head ^ name.size()) * 0x9E3779B97F4A7C15ULL;
+  hash ^= tail * 0xC2B2AE3D27D4EB4FULL;
+  return static_cast<size_t>(hash ^ (hash >> 32)) & mask;
+}
+
 // Why no device of `node` can hold one slot for the pod (for WhyNot).
 std::string DeviceShortfall(const cluster::Pod& pod, const cluster::Node& node) {
   if (node.gpus.empty()) {
@@ -95,16 +110,26 @@ std::string DeviceShortfall(const cluster::Pod& pod, const cluster::Node& node) 
 }  // namespace
 
 FitChecker::FitChecker(const gpu::GpuCatalog& catalog) : catalog_(&catalog) {
-  models_.reserve(catalog.models().size());
+  models_.assign(std::bit_ceil(2 * catalog.models().size() + 1), nullptr);
+  const size_t mask = models_.size() - 1;
   for (const gpu::GpuModel& model : catalog.models()) {
-    models_.emplace(model.name, &model);
+    size_t slot = ModelSlot(model.name, mask);
+    while (models_[slot] != nullptr && models_[slot]->name != model.name) {
+      slot = (slot + 1) & mask;
+    }
+    if (models_[slot] == nullptr) {
+      models_[slot] = &model;
+    }
   }
 }
 
 const gpu::GpuModel* FitChecker::ModelOf(const NodeGpu& device) const {
-  auto it = models_.find(std::string_view(device.model));
-  if (it != models_.end()) {
-    return it->second;
+  const size_t mask = models_.size() - 1;
+  for (size_t slot = ModelSlot(device.model, mask); models_[slot] != nullptr;
+       slot = (slot + 1) & mask) {
+    if (models_[slot]->name == device.model) {
+      return models_[slot];
+    }
   }
   if (device.model.empty()) {
     return nullptr;
@@ -223,59 +248,79 @@ std::string FitChecker::Check(const cluster::Pod& pod, const cluster::Node& node
   std::vector<Candidate> several;
   const std::string* last_model_name = nullptr;
   const gpu::GpuModel* model = nullptr;
+  // Weighs device `instance` of GPU `g`, with `free` slots (at least one) and `used_memory` taken
+  // on it; false when the GPU's remaining devices cannot serve the pod either. Only devices with
+  // a free slot come here: most GPUs of a busy node have none.
+  auto consider = [&](size_t g, const NodeGpu& device, int instance, int32_t free,
+                      int64_t used_memory) {
+    int32_t slots_per_device = device.SlotsPerDevice();
+    if (last_model_name == nullptr || *last_model_name != device.model) {
+      model = ModelOf(device);
+      last_model_name = &device.model;
+    }
+    if (device.sharing.IsMig() && model == nullptr) {
+      return false;  // instances of an unknown model cannot be matched to profiles
+    }
+    if (!DeviceServes(device, model, instance, demand, shape)) {
+      return true;
+    }
+    if (demand.milli_gpu > 0 && SlotMilliGpu(device, model, instance) < demand.milli_gpu) {
+      return true;
+    }
+    int64_t headroom = std::numeric_limits<int64_t>::max();
+    int64_t memory = DeviceMemoryBytes(device, model, instance);
+    if (memory > 0) {
+      int64_t taken = slots_per_device > 1 ? used_memory : 0;
+      headroom = memory - taken - demand.gpu_memory_bytes;
+      if (headroom < 0) {
+        return true;
+      }
+    }
+    Candidate candidate{static_cast<int>(g), instance, free, headroom};
+    if (demand.count == 1) {
+      if (best.gpu < 0 || candidate.TighterThan(best)) {
+        best = candidate;
+      }
+    } else {
+      several.push_back(candidate);
+    }
+    return true;
+  };
   for (size_t g = 0; g < node.gpus.size(); ++g) {
     const NodeGpu& device = node.gpus[g];
-    int device_count = device.sharing.IsMig() ? device.sharing.InstanceCount() : 1;
-    // Slots and memory taken per device in one pass (index instance + 1; -1 is the whole GPU).
-    std::array<int32_t, kMaxDevicesPerGpu + 1> slots_used{};
-    std::array<int64_t, kMaxDevicesPerGpu + 1> memory_used{};
+    if (!device.sharing.IsMig()) {
+      // One device, the whole GPU (the common case: no per-instance tables).
+      int32_t slots_used = 0;
+      int64_t memory_used = 0;
+      for (const cluster::GpuAllocation& a : device.allocations) {
+        if (a.instance == -1) {
+          slots_used += a.slots;
+          memory_used += a.gpu_memory_bytes;
+        }
+      }
+      if (int32_t free = device.SlotsPerDevice() - slots_used; free > 0) {
+        consider(g, device, -1, free, memory_used);
+      }
+      continue;
+    }
+    int device_count = device.sharing.InstanceCount();
     if (device_count > kMaxDevicesPerGpu) {
       continue;  // no GPU has more than 8 memory slices, so no more MIG instances
     }
+    // Slots and memory taken per instance in one pass.
+    std::array<int32_t, kMaxDevicesPerGpu> slots_used{};
+    std::array<int64_t, kMaxDevicesPerGpu> memory_used{};
     for (const cluster::GpuAllocation& a : device.allocations) {
-      if (a.instance >= -1 && a.instance < kMaxDevicesPerGpu) {
-        slots_used[static_cast<size_t>(a.instance + 1)] += a.slots;
-        memory_used[static_cast<size_t>(a.instance + 1)] += a.gpu_memory_bytes;
+      if (a.instance >= 0 && a.instance < kMaxDevicesPerGpu) {
+        slots_used[static_cast<size_t>(a.instance)] += a.slots;
+        memory_used[static_cast<size_t>(a.instance)] += a.gpu_memory_bytes;
       }
     }
-    int32_t slots_per_device = device.SlotsPerDevice();
     for (int d = 0; d < device_count; ++d) {
-      int instance = device.sharing.IsMig() ? d : -1;
-      auto slot = static_cast<size_t>(instance + 1);
-      int32_t free = slots_per_device - slots_used[slot];
-      if (free <= 0) {
-        continue;
-      }
-      // Looked up for a device with a free slot only: most GPUs of a busy node have none.
-      if (last_model_name == nullptr || *last_model_name != device.model) {
-        model = ModelOf(device);
-        last_model_name = &device.model;
-      }
-      if (device.sharing.IsMig() && model == nullptr) {
-        break;  // instances of an unknown model cannot be matched to profiles
-      }
-      if (!DeviceServes(device, model, instance, demand, shape)) {
-        continue;
-      }
-      if (demand.milli_gpu > 0 && SlotMilliGpu(device, model, instance) < demand.milli_gpu) {
-        continue;
-      }
-      int64_t headroom = std::numeric_limits<int64_t>::max();
-      int64_t memory = DeviceMemoryBytes(device, model, instance);
-      if (memory > 0) {
-        int64_t taken = slots_per_device > 1 ? memory_used[slot] : 0;
-        headroom = memory - taken - demand.gpu_memory_bytes;
-        if (headroom < 0) {
-          continue;
-        }
-      }
-      Candidate candidate{static_cast<int>(g), instance, free, headroom};
-      if (demand.count == 1) {
-        if (best.gpu < 0 || candidate.TighterThan(best)) {
-          best = candidate;
-        }
-      } else {
-        several.push_back(candidate);
+      auto slot = static_cast<size_t>(d);
+      int32_t free = device.SlotsPerDevice() - slots_used[slot];
+      if (free > 0 && !consider(g, device, d, free, memory_used[slot])) {
+        break;
       }
     }
   }

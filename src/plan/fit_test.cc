@@ -29,6 +29,31 @@ class FitTest : public ::testing::Test {
   std::vector<DeviceChoice> devices_;
 };
 
+TEST_F(FitTest, ModelOfFindsEveryCatalogModelByItsNameAndNothingElse) {
+  // The test catalog's models and 20 more whose names share their length and first and last 8
+  // bytes (what the model table hashes), so they probe one chain.
+  std::vector<gpu::GpuModel> models(catalog_.models().begin(), catalog_.models().end());
+  for (int i = 0; i < 20; ++i) {
+    gpu::GpuModel model = catalog_.models().front();
+    model.name = "ABCDEFGH-" + std::to_string(10 + i) + "-IJKLMNOP";
+    model.nvml_name = "NVIDIA " + model.name;
+    model.aliases.clear();
+    models.push_back(std::move(model));
+  }
+  auto catalog = gpu::GpuCatalog::Create(std::move(models));
+  ASSERT_TRUE(catalog.has_value()) << catalog.error().message();
+  FitChecker fit(*catalog);
+  cluster::NodeGpu device;
+  for (const gpu::GpuModel& model : catalog->models()) {
+    device.model = model.name;
+    EXPECT_EQ(fit.ModelOf(device), &model) << model.name;
+    device.model[device.model.size() / 2] = '#';  // a name no model has
+    EXPECT_EQ(fit.ModelOf(device), nullptr) << device.model;
+  }
+  device.model.clear();
+  EXPECT_EQ(fit.ModelOf(device), nullptr);
+}
+
 TEST_F(FitTest, SeedPodTakesOneInstanceOfASingleStrategyMigGpu) {
   cluster::Node node = GpuNodeForTest("a", catalog_, kA100, 1, AllOneG(MigStrategy::kSingle));
   cluster::Pod pod = SeedMigPod("p", "1g.5gb");

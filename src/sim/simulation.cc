@@ -51,6 +51,48 @@ struct Event {
   }
 };
 
+// The run's events, earliest first. The arrivals, known at the start and most of a run's events,
+// wait in a sorted list read by a cursor; the rest go through a heap, which stays the size of
+// what is running (a heap of every arrival cost a dozen levels per event).
+class EventQueue {
+ public:
+  // The run's arrivals, before any other event is scheduled.
+  void SetArrivals(std::vector<Event> arrivals) {
+    // Equal times keep their scheduling order: `seq` settles ties.
+    auto earlier = [](const Event& a, const Event& b) { return b < a; };
+    if (!std::is_sorted(arrivals.begin(), arrivals.end(), earlier)) {
+      std::sort(arrivals.begin(), arrivals.end(), earlier);
+    }
+    arrivals_ = std::move(arrivals);
+    next_arrival_ = 0;
+  }
+
+  void Schedule(const Event& event) { heap_.push(event); }
+
+  bool Empty() const { return next_arrival_ == arrivals_.size() && heap_.empty(); }
+
+  // The earliest event; the queue must not be empty.
+  const Event& Top() const { return FromArrivals() ? arrivals_[next_arrival_] : heap_.top(); }
+
+  void Pop() {
+    if (FromArrivals()) {
+      ++next_arrival_;
+    } else {
+      heap_.pop();
+    }
+  }
+
+ private:
+  bool FromArrivals() const {
+    return next_arrival_ < arrivals_.size() &&
+           (heap_.empty() || heap_.top() < arrivals_[next_arrival_]);
+  }
+
+  std::vector<Event> arrivals_;
+  size_t next_arrival_ = 0;
+  std::priority_queue<Event> heap_;
+};
+
 struct SimPod {
   cluster::Pod pod;  // as the strategy asks
   double gpus_needed = 0;
@@ -201,12 +243,15 @@ class World final : public control::ClusterView, public control::Actuator {
                         ? options_.sample_step
                         : std::max(Duration{1000}, scenario_.length / 720);
     step_ms_ = step.count();
+    std::vector<Event> arrivals;
+    arrivals.reserve(scenario_.workload.arrivals.size());
     for (uint32_t i = 0; i < scenario_.workload.arrivals.size(); ++i) {
       int64_t at = scenario_.workload.arrivals[i].at.count();
       if (at <= end_ms_) {
-        Push(at, EventKind::kArrival, i, 0);
+        arrivals.push_back(Event{at, seq_++, EventKind::kArrival, i, 0});
       }
     }
+    queue_.SetArrivals(std::move(arrivals));
     Push(0, EventKind::kSample, 0, 0);
     for (uint32_t i = 0; i < scenario_.faults.size(); ++i) {
       const Fault& fault = scenario_.faults[i];
@@ -214,9 +259,9 @@ class World final : public control::ClusterView, public control::Actuator {
         Push(fault.from.count(), EventKind::kSpotStorm, i, 0);
       }
     }
-    while (!queue_.empty() && queue_.top().at_ms <= end_ms_) {
-      Event event = queue_.top();
-      queue_.pop();
+    while (!queue_.Empty() && queue_.Top().at_ms <= end_ms_) {
+      Event event = queue_.Top();
+      queue_.Pop();
       clock_.Set(Timestamp{Duration{event.at_ms}});
       ++result_.events;
       GP_TRY(Handle(event));
@@ -408,7 +453,7 @@ class World final : public control::ClusterView, public control::Actuator {
   }
 
   void Push(int64_t at, EventKind kind, uint32_t index, uint64_t generation) {
-    queue_.push(Event{at, seq_++, kind, index, generation});
+    queue_.Schedule(Event{at, seq_++, kind, index, generation});
   }
 
   const cluster::NodeTemplate* FindTemplate(std::string_view name) const {
@@ -777,7 +822,7 @@ class World final : public control::ClusterView, public control::Actuator {
   std::vector<SimNode> nodes_;
   std::map<std::string, uint32_t, std::less<>> node_by_name_;  // alive nodes
 
-  std::priority_queue<Event> queue_;
+  EventQueue queue_;
   uint64_t seq_ = 0;
   std::optional<int64_t> wakeup_at_;
   int64_t end_ms_ = 0;

@@ -116,10 +116,12 @@ void Pin(const StrategyChoice& choice, cluster::Pod& pod, bool shared,
   } else {
     pin.values = every;
   }
-  if (!pod.required_affinity || pod.required_affinity->terms.empty()) {
-    pod.required_affinity = cluster::NodeSelector{{cluster::NodeSelectorTerm{}}};
+  // Built in place (no temporary selector to copy from): a run pins every pod.
+  std::vector<cluster::NodeSelectorTerm>& terms =
+      (pod.required_affinity ? *pod.required_affinity : pod.required_affinity.emplace()).terms;
+  if (terms.empty()) {
+    terms.emplace_back();
   }
-  std::vector<cluster::NodeSelectorTerm>& terms = pod.required_affinity->terms;
   for (size_t t = 0; t < terms.size(); ++t) {
     bool pinned = false;
     for (cluster::NodeSelectorRequirement& req : terms[t].match_expressions) {
