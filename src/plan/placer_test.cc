@@ -33,6 +33,22 @@ class NodePlacerTest : public ::testing::Test {
     return nodes;
   }
 
+  // Nodes "half" and "quarter" have one GPU each in 4 replicas (250 milli a slot), 2 and 1 of
+  // them taken: 500 and 750 milli free.
+  std::vector<cluster::Node> HalfAndQuarterNodes() {
+    std::vector<cluster::Node> nodes = {
+        GpuNodeForTest("half", catalog_, kA100, 1, TimeSliced(4)),
+        GpuNodeForTest("quarter", catalog_, kA100, 1, TimeSliced(4))};
+    for (int i = 0; i < 3; ++i) {
+      cluster::Pod busy = GpuPod("busy" + std::to_string(i), 1, "", true);
+      cluster::Node& node = nodes[i < 2 ? 0 : 1];
+      std::vector<DeviceChoice> devices;
+      EXPECT_TRUE(fit_.Fits(busy, node, &devices));
+      Assign(node, busy, devices);
+    }
+    return nodes;
+  }
+
   std::optional<size_t> Choose(PlacementPolicy policy, const cluster::Pod& pod,
                                const std::vector<cluster::Node>& nodes) {
     std::vector<const cluster::Pod*> mix = {&pod};
@@ -133,15 +149,7 @@ TEST_F(NodePlacerTest, FgdKeepsFreeSharesTheDemandMixCanStillUse) {
   // "quarter" 1 (750 free). When the mix is mostly 500-milli pods, a 250-milli pod on "half"
   // would leave 250 that none of them can use; on "quarter" it leaves 500, so fgd goes there
   // although best-fit takes the tighter "half".
-  std::vector<cluster::Node> nodes = {GpuNodeForTest("half", catalog_, kA100, 1, TimeSliced(4)),
-                                      GpuNodeForTest("quarter", catalog_, kA100, 1, TimeSliced(4))};
-  for (int i = 0; i < 3; ++i) {
-    cluster::Pod busy = GpuPod("busy" + std::to_string(i), 1, "", true);
-    cluster::Node& node = nodes[i < 2 ? 0 : 1];
-    std::vector<DeviceChoice> devices;
-    ASSERT_TRUE(fit_.Fits(busy, node, &devices));
-    Assign(node, busy, devices);
-  }
+  std::vector<cluster::Node> nodes = HalfAndQuarterNodes();
   cluster::Pod small = GpuPod("small", 1, "", true);
   small.gpu.milli_gpu = 250;
   std::vector<cluster::Pod> big(5, GpuPod("big", 1, "", true));
@@ -157,18 +165,10 @@ TEST_F(NodePlacerTest, FgdKeepsFreeSharesTheDemandMixCanStillUse) {
 }
 
 TEST_F(NodePlacerTest, PlacerCacheKeepsThePlacerOnlyWhileThePolicyAndDemandMixAreTheSame) {
-  // The nodes of FgdKeepsFreeSharesTheDemandMixCanStillUse: "half" (500 milli free) and
-  // "quarter" (750 free). For a mix of 500-milli pods fgd keeps "half"'s 500 whole and takes
-  // "quarter"; for a mix of 250-milli pods every remainder is usable and the tie goes to "half".
-  std::vector<cluster::Node> nodes = {GpuNodeForTest("half", catalog_, kA100, 1, TimeSliced(4)),
-                                      GpuNodeForTest("quarter", catalog_, kA100, 1, TimeSliced(4))};
-  for (int i = 0; i < 3; ++i) {
-    cluster::Pod busy = GpuPod("busy" + std::to_string(i), 1, "", true);
-    cluster::Node& node = nodes[i < 2 ? 0 : 1];
-    std::vector<DeviceChoice> devices;
-    ASSERT_TRUE(fit_.Fits(busy, node, &devices));
-    Assign(node, busy, devices);
-  }
+  // "half" (500 milli free) and "quarter" (750 free). For a mix of 500-milli pods fgd keeps
+  // "half"'s 500 whole and takes "quarter"; for a mix of 250-milli pods every remainder is usable
+  // and the tie goes to "half".
+  std::vector<cluster::Node> nodes = HalfAndQuarterNodes();
   cluster::Pod small = GpuPod("small", 1, "", true);
   small.gpu.milli_gpu = 250;
   cluster::Pod big = GpuPod("big", 1, "", true);
