@@ -69,6 +69,31 @@ cluster::Pod RandomPod(const std::string& name, int kind, int size) {
   }
 }
 
+// Whether the replicas of some shared device (a time-sliced GPU or MIG instance) were given more
+// GPU memory than it has.
+bool GpuMemoryOvercommitted(const cluster::Node& node, const FitChecker& fit) {
+  for (const cluster::NodeGpu& device : node.gpus) {
+    if (device.SlotsPerDevice() <= 1) {
+      continue;
+    }
+    const gpu::GpuModel* model = fit.ModelOf(device);
+    int count = device.sharing.IsMig() ? device.sharing.InstanceCount() : 1;
+    for (int d = 0; d < count; ++d) {
+      int instance = device.sharing.IsMig() ? d : -1;
+      int64_t memory = 0;
+      for (const cluster::GpuAllocation& a : device.allocations) {
+        if (a.instance == instance) {
+          memory += a.gpu_memory_bytes;
+        }
+      }
+      if (memory > DeviceMemoryBytes(device, model, instance)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 cluster::ClusterSnapshot RandomSnapshot() {
   int node_count = *rc::gen::inRange(1, 6);
   std::vector<cluster::Node> nodes;
@@ -104,8 +129,12 @@ cluster::ClusterSnapshot RandomSnapshot() {
   RC_ASSERT(snapshot.has_value());
   // Pods bound beyond a node's capacity are a broken input, not what the planner is judged on.
   RC_PRE(warnings.empty());
+  // Nor are pods bound to replicas whose memory they overcommit: the device plugin does not
+  // enforce gpupack's GPU memory, so Kubernetes may have bound them.
+  FitChecker fit(Catalog());
   for (const cluster::Node& node : snapshot->nodes) {
     RC_PRE(node.allocatable.Covers(node.requested));
+    RC_PRE(!GpuMemoryOvercommitted(node, fit));
   }
   return *std::move(snapshot);
 }
@@ -169,21 +198,12 @@ RC_GTEST_PROP(PlannerProperty, PlansNeverOvercommitAndNeverStrandAPod, ()) {
   for (const cluster::Node& node : after) {
     // Kubernetes' counts.
     RC_ASSERT(node.allocatable.Covers(node.requested));
+    RC_ASSERT(!GpuMemoryOvercommitted(node, fit));
     for (const cluster::NodeGpu& device : node.gpus) {
       const gpu::GpuModel* model = fit.ModelOf(device);
       int count = device.sharing.IsMig() ? device.sharing.InstanceCount() : 1;
       for (int d = 0; d < count; ++d) {
-        int instance = device.sharing.IsMig() ? d : -1;
-        RC_ASSERT(device.FreeSlots(instance) >= 0);
-        if (device.SlotsPerDevice() > 1) {
-          int64_t memory = 0;
-          for (const cluster::GpuAllocation& a : device.allocations) {
-            if (a.instance == instance) {
-              memory += a.gpu_memory_bytes;
-            }
-          }
-          RC_ASSERT(memory <= DeviceMemoryBytes(device, model, instance));
-        }
+        RC_ASSERT(device.FreeSlots(device.sharing.IsMig() ? d : -1) >= 0);
       }
       if (device.sharing.IsMig()) {
         const gpu::MigGeometryEngine& engine = Catalog().Geometry(*model);
