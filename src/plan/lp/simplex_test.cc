@@ -482,9 +482,39 @@ RC_GTEST_PROP(SimplexProperty, VerdictsAreConsistent, ()) {
     std::fill(small_box.upper_bounds.begin(), small_box.upper_bounds.end(), 1e2);
     const Result<LpSolution> small_solution = SolveLp(small_box);
     RC_ASSERT(small_solution.has_value());
-    RC_ASSERT(small_solution->status == LpStatus::kOptimal);
-    RC_ASSERT(boxed_solution->objective < small_solution->objective - 1);
+    RC_ASSERT(small_solution->status != LpStatus::kUnbounded);
+    // A small box may hold no feasible point at all: every one may lie far out along the ray
+    // (SimplexTest.AnUnboundedLpWhoseFeasiblePointsLieFarOutIsInfeasibleInASmallBox).
+    if (small_solution->status == LpStatus::kOptimal) {
+      RC_ASSERT(boxed_solution->objective < small_solution->objective - 1);
+    }
   }
+}
+
+// The case VerdictsAreConsistent once drew: unbounded, and every feasible point lies beyond a
+// box of 100 (x2 near 10,000 in the box of 10,000).
+TEST(SimplexTest, AnUnboundedLpWhoseFeasiblePointsLieFarOutIsInfeasibleInASmallBox) {
+  LinearProgram lp;
+  for (int i = 0; i < 3; ++i) {
+    lp.AddRow(RowSense::kEqual, -10);
+  }
+  for (const std::vector<double>& column :
+       std::vector<std::vector<double>>{{-4, 1, 2}, {0, 2, -2}, {1, -4, 3}, {-2, -1, 3}}) {
+    lp.AddColumn(-5, column);
+  }
+  const Result<LpSolution> open = SolveLp(lp);
+  ASSERT_TRUE(open.has_value());
+  EXPECT_EQ(open->status, LpStatus::kUnbounded);
+  LinearProgram big = lp;
+  std::fill(big.upper_bounds.begin(), big.upper_bounds.end(), 1e4);
+  const Result<LpSolution> far = SolveLp(big);
+  ASSERT_TRUE(far.has_value());
+  EXPECT_EQ(far->status, LpStatus::kOptimal);
+  LinearProgram small = lp;
+  std::fill(small.upper_bounds.begin(), small.upper_bounds.end(), 1e2);
+  const Result<LpSolution> near = SolveLp(small);
+  ASSERT_TRUE(near.has_value());
+  EXPECT_EQ(near->status, LpStatus::kInfeasible);
 }
 
 // A warm start from a related problem's basis (columns appended, right-hand side changed)
