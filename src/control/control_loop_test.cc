@@ -245,7 +245,9 @@ TEST_P(ControlLoopTest, CapacityInFlightIsNotBoughtTwice) {
   loop_->NoteNodeChanged();
   EXPECT_EQ(loop_->NextWakeup(), clock_.Now());
   EXPECT_EQ(Reconcile().bound, 1);
-  EXPECT_EQ(cluster_->FindPod("ns/a")->node_name, cluster_->nodes[0].name);
+  const cluster::Pod* a = cluster_->FindPod("ns/a");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->node_name, cluster_->nodes[0].name);
 }
 
 TEST_P(ControlLoopTest, AnOfferingWithoutCapacityIsSkippedUntilItsTtl) {
@@ -381,7 +383,9 @@ TEST_P(ControlLoopTest, APodThatFitsANodeAlreadyThereIsBoundToItAndNothingIsBoug
   EXPECT_EQ(report.bound, 1);
   EXPECT_EQ(report.launched_nodes, 0);
   EXPECT_EQ(cluster_->launched.size(), 1u);
-  EXPECT_EQ(cluster_->FindPod("ns/b")->node_name, cluster_->nodes[0].name);
+  const cluster::Pod* b = cluster_->FindPod("ns/b");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->node_name, cluster_->nodes[0].name);
 }
 
 INSTANTIATE_TEST_SUITE_P(FullPlanOrPlacementOnly, ControlLoopTest, ::testing::Bool(),
